@@ -1,0 +1,71 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * The SFU's whole configuration, from the environment, validated once.
+ * Defaults run everything on one machine.
+ */
+const envSchema = z.object({
+  SFU_PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  SFU_HOST: z.string().default('0.0.0.0'),
+  SFU_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
+  /** Address mediasoup binds its RTP sockets to. */
+  SFU_RTC_LISTEN_IP: z.string().default('0.0.0.0'),
+  /** Address put into ICE candidates; browsers must be able to reach it. */
+  SFU_ANNOUNCED_ADDRESS: z.string().optional(),
+  SFU_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
+  SFU_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(40999),
+  SFU_MAX_PEERS_PER_ROOM: z.coerce.number().int().min(1).max(100).default(12),
+  /** Sustained signalling events per second per connection, and the burst above it. */
+  SFU_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
+  SFU_EVENT_BURST: z.coerce.number().int().positive().default(60),
+  /** Comma-separated origins allowed to call the API; '*' allows any. */
+  SFU_CORS_ORIGINS: z.string().default('*'),
+  DATABASE_URL: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type SfuConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid SFU configuration: ${detail}`);
+  }
+  const e = parsed.data;
+  if (e.SFU_RTC_MIN_PORT > e.SFU_RTC_MAX_PORT) {
+    throw new Error('Invalid SFU configuration: SFU_RTC_MIN_PORT is above SFU_RTC_MAX_PORT');
+  }
+  return {
+    port: e.SFU_PORT,
+    host: e.SFU_HOST,
+    workers: e.SFU_WORKERS ?? Math.max(1, os.availableParallelism()),
+    rtc: {
+      listenIp: e.SFU_RTC_LISTEN_IP,
+      announcedAddress: e.SFU_ANNOUNCED_ADDRESS ?? guessAnnouncedAddress(e.SFU_RTC_LISTEN_IP),
+      minPort: e.SFU_RTC_MIN_PORT,
+      maxPort: e.SFU_RTC_MAX_PORT,
+    },
+    maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
+    rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST },
+    corsOrigins: e.SFU_CORS_ORIGINS === '*' ? ('*' as const) : e.SFU_CORS_ORIGINS.split(',').map((s) => s.trim()),
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/**
+ * With a wildcard listen address the browser needs a concrete address to reach.
+ * Chromium drops loopback candidates unless told otherwise, so prefer the first
+ * LAN address and fall back to loopback on a machine that has none.
+ */
+function guessAnnouncedAddress(listenIp: string): string {
+  if (listenIp !== '0.0.0.0' && listenIp !== '::') return listenIp;
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.family === 'IPv4' && !a.internal) return a.address;
+    }
+  }
+  return '127.0.0.1';
+}

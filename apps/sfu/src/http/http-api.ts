@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createRoomRequestSchema,
+  describeZodError,
+  LIMITS,
+  type RoomSummary,
+} from '@bandmate/shared';
+import type { Logger } from '../logger.ts';
+
+export interface StoredRoom {
+  id: string;
+  name: string;
+  status: string;
+  createdAt: Date;
+  maxParticipants?: number | null;
+}
+
+export interface RoomDirectory {
+  createRoom(input: { name: string }): Promise<StoredRoom>;
+  getRoom(id: string): Promise<StoredRoom | null>;
+  listOpenRooms(): Promise<StoredRoom[]>;
+}
+
+export interface HttpApiOptions {
+  rooms: RoomDirectory;
+  liveParticipants: (roomId: string) => number;
+  defaultMaxParticipants: number;
+  corsOrigins: '*' | string[];
+  health: () => Record<string, unknown>;
+  logger: Logger;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The lobby's JSON API and /health; socket.io handles its own path. */
+export function createHttpApi(options: HttpApiOptions) {
+  const summary = (room: StoredRoom): RoomSummary => ({
+    id: room.id,
+    name: room.name,
+    status: room.status === 'closed' ? 'closed' : 'open',
+    participants: options.liveParticipants(room.id),
+    maxParticipants: room.maxParticipants ?? options.defaultMaxParticipants,
+    createdAt: room.createdAt.toISOString(),
+  });
+
+  async function route(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    if (path === '/health' && req.method === 'GET') return { status: 200, body: { status: 'ok', ...options.health() } };
+    if (path === '/api/rooms' && req.method === 'POST') {
+      const parsed = createRoomRequestSchema.safeParse(await readJson(req));
+      if (!parsed.success) throw new HttpError(400, 'bad_request', describeZodError(parsed.error));
+      return { status: 201, body: summary(await options.rooms.createRoom(parsed.data)) };
+    }
+    if (path === '/api/rooms' && req.method === 'GET') {
+      const rooms = await options.rooms.listOpenRooms();
+      return { status: 200, body: { rooms: rooms.map(summary) } };
+    }
+    const match = /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})$/.exec(path);
+    if (match && req.method === 'GET') {
+      const room = await options.rooms.getRoom(match[1]!);
+      if (!room) throw new HttpError(404, 'not_found', 'no room with this id; check the link');
+      return { status: 200, body: summary(room) };
+    }
+    throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url?.startsWith('/socket.io/')) return; // socket.io answers these
+    setCors(req, res, options.corsOrigins);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    try {
+      const { status, body } = await route(req);
+      send(res, status, body);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        send(res, err.status, { error: { code: err.code, message: err.message } });
+      } else {
+        options.logger.error({ err, url: req.url }, 'http request failed');
+        send(res, 500, { error: { code: 'internal', message: 'the server failed; try again' } });
+      }
+    }
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function setCors(req: IncomingMessage, res: ServerResponse, origins: '*' | string[]) {
+  const origin = req.headers.origin;
+  if (!origin) return;
+  if (origins === '*' || origins.includes(origin)) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'origin');
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-allow-headers', 'content-type');
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > LIMITS.maxMessageBytes) throw new HttpError(413, 'too_large', `body exceeds ${LIMITS.maxMessageBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+  } catch {
+    throw new HttpError(400, 'bad_request', 'body is not valid JSON');
+  }
+}

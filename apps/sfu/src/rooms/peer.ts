@@ -1,0 +1,81 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import type { PeerInfo, Role } from '@bandmate/shared';
+import { SignalRequestError } from '@bandmate/shared';
+
+export type TransportDirection = 'send' | 'recv';
+
+interface PeerEvents {
+  close: [];
+}
+
+/**
+ * A participant of a room: owns its transports, producers and consumers and
+ * closes them with itself. Knows nothing about sockets.
+ */
+export class Peer extends EventEmitter<PeerEvents> {
+  readonly transports = new Map<string, types.WebRtcTransport>();
+  readonly producers = new Map<string, types.Producer>();
+  readonly consumers = new Map<string, types.Consumer>();
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly displayName: string,
+    readonly role: Role,
+    readonly rtpCapabilities: types.RtpCapabilities,
+  ) {
+    super();
+  }
+
+  get info(): PeerInfo {
+    return { id: this.id, displayName: this.displayName, role: this.role };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  addTransport(transport: types.WebRtcTransport, direction: TransportDirection): void {
+    const existing = [...this.transports.values()].filter((t) => t.appData.direction === direction);
+    // A reconnecting client may ask again; one transport per direction is enough.
+    for (const t of existing) {
+      t.close();
+      this.transports.delete(t.id);
+    }
+    transport.appData.direction = direction;
+    this.transports.set(transport.id, transport);
+  }
+
+  transport(transportId: string, direction?: TransportDirection): types.WebRtcTransport {
+    const transport = this.transports.get(transportId);
+    if (!transport) throw new SignalRequestError('not_found', `transport ${transportId} not found`);
+    if (direction && transport.appData.direction !== direction) {
+      throw new SignalRequestError('bad_request', `transport ${transportId} is not a ${direction} transport`);
+    }
+    return transport;
+  }
+
+  producer(producerId: string): types.Producer {
+    const producer = this.producers.get(producerId);
+    if (!producer) throw new SignalRequestError('not_found', `producer ${producerId} not found`);
+    return producer;
+  }
+
+  consumer(consumerId: string): types.Consumer {
+    const consumer = this.consumers.get(consumerId);
+    if (!consumer) throw new SignalRequestError('not_found', `consumer ${consumerId} not found`);
+    return consumer;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Closing a transport closes its producers and consumers in the worker.
+    for (const transport of this.transports.values()) transport.close();
+    this.transports.clear();
+    this.producers.clear();
+    this.consumers.clear();
+    this.emit('close');
+  }
+}

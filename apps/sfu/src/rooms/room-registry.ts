@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import { SignalRequestError } from '@bandmate/shared';
+import type { Logger } from '../logger.ts';
+import type { WorkerPool } from '../media/worker-pool.ts';
+import { Room, type RtcListenConfig } from './room.ts';
+
+/** What the registry needs from persistence; the Prisma store implements it. */
+export interface RoomStore {
+  getRoom(id: string): Promise<{ id: string; name: string; maxParticipants?: number | null } | null>;
+  closeRoom(id: string): Promise<unknown>;
+}
+
+interface RegistryEvents {
+  roomOpened: [room: Room];
+}
+
+/**
+ * Live rooms by id. A room record lives in the database forever; its live
+ * Room (router and peers) exists only while someone is in it.
+ */
+export class RoomRegistry extends EventEmitter<RegistryEvents> {
+  private readonly rooms = new Map<string, Room>();
+  private readonly opening = new Map<string, Promise<Room>>();
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly store: RoomStore,
+    private readonly options: { rtc: RtcListenConfig; maxPeersPerRoom: number; logger: Logger },
+  ) {
+    super();
+  }
+
+  get(id: string): Room | undefined {
+    const room = this.rooms.get(id);
+    return room && !room.isClosed ? room : undefined;
+  }
+
+  liveParticipantCount(id: string): number {
+    return this.get(id)?.peers.size ?? 0;
+  }
+
+  /** The live room, opening it from its stored record if nobody is in it yet. */
+  async open(id: string): Promise<Room> {
+    const live = this.get(id);
+    if (live) return live;
+    let pending = this.opening.get(id);
+    if (!pending) {
+      pending = this.create(id).finally(() => this.opening.delete(id));
+      this.opening.set(id, pending);
+    }
+    return pending;
+  }
+
+  /** Rooms whose router lived on a dead worker are gone; close their records' sessions. */
+  closeRoomsOnWorker(worker: types.Worker): void {
+    for (const room of this.rooms.values()) {
+      if (room.workerPid === worker.pid) room.close();
+    }
+  }
+
+  closeAll(): void {
+    for (const room of this.rooms.values()) room.close();
+  }
+
+  private async create(id: string): Promise<Room> {
+    const record = await this.store.getRoom(id);
+    if (!record) throw new SignalRequestError('not_found', `room ${id} does not exist`);
+    const room = await Room.create({
+      id,
+      name: record.name,
+      worker: this.pool.pick(),
+      rtc: this.options.rtc,
+      maxPeers: record.maxParticipants ?? this.options.maxPeersPerRoom,
+      logger: this.options.logger,
+    });
+    this.rooms.set(id, room);
+    room.once('close', () => {
+      if (this.rooms.get(id) === room) this.rooms.delete(id);
+      this.store.closeRoom(id).catch((err) => this.options.logger.error({ err, roomId: id }, 'could not record room close'));
+    });
+    this.emit('roomOpened', room);
+    return room;
+  }
+}

@@ -1,0 +1,178 @@
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import type { PeerInfo, ProducerInfo } from '@bandmate/shared';
+import { SignalRequestError } from '@bandmate/shared';
+import type { Logger } from '../logger.ts';
+import { mediaCodecs } from '../media/codecs.ts';
+import { Peer, type TransportDirection } from './peer.ts';
+
+export interface RtcListenConfig {
+  listenIp: string;
+  announcedAddress: string;
+  minPort: number;
+  maxPort: number;
+}
+
+interface RoomEvents {
+  peerJoined: [peer: PeerInfo];
+  peerLeft: [peer: PeerInfo];
+  newProducer: [producer: ProducerInfo];
+  producerClosed: [producer: ProducerInfo];
+  /** A consumer went away because its producer did; only its owner needs to know. */
+  consumerClosed: [peerId: string, consumerId: string, producerId: string];
+  close: [];
+}
+
+/** A room owns one router and its peers, and closes them with itself. */
+export class Room extends EventEmitter<RoomEvents> {
+  readonly peers = new Map<string, Peer>();
+  private closed = false;
+
+  private constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly router: types.Router,
+    readonly workerPid: number,
+    private readonly rtc: RtcListenConfig,
+    readonly maxPeers: number,
+    private readonly logger: Logger,
+  ) {
+    super();
+    router.observer.once('close', () => this.close());
+  }
+
+  static async create(options: {
+    id: string;
+    name: string;
+    worker: types.Worker;
+    rtc: RtcListenConfig;
+    maxPeers: number;
+    logger: Logger;
+  }): Promise<Room> {
+    const router = await options.worker.createRouter({ mediaCodecs });
+    const room = new Room(
+      options.id,
+      options.name,
+      router,
+      options.worker.pid,
+      options.rtc,
+      options.maxPeers,
+      options.logger.child({ roomId: options.id }),
+    );
+    return room;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  peerInfos(): PeerInfo[] {
+    return [...this.peers.values()].map((p) => p.info);
+  }
+
+  producerInfos(): ProducerInfo[] {
+    return [...this.peers.values()].flatMap((peer) =>
+      [...peer.producers.values()].map((producer) => producerInfo(peer, producer)),
+    );
+  }
+
+  join(peer: Peer): void {
+    if (this.closed) throw new SignalRequestError('not_found', 'the room has closed; rejoin to reopen it');
+    if (this.peers.size >= this.maxPeers) {
+      throw new SignalRequestError('room_full', `the room is full (${this.maxPeers} participants)`);
+    }
+    this.peers.set(peer.id, peer);
+    this.logger.info({ peerId: peer.id, role: peer.role }, 'peer joined');
+    this.emit('peerJoined', peer.info);
+  }
+
+  leave(peerId: string): void {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    this.peers.delete(peerId);
+    peer.close();
+    this.logger.info({ peerId }, 'peer left');
+    this.emit('peerLeft', peer.info);
+    if (this.peers.size === 0) this.close();
+  }
+
+  async createWebRtcTransport(peer: Peer, direction: TransportDirection): Promise<types.WebRtcTransport> {
+    if (direction === 'send' && peer.role === 'listener') {
+      throw new SignalRequestError('forbidden', 'listeners do not send audio');
+    }
+    const listenInfo = {
+      ip: this.rtc.listenIp,
+      announcedAddress: this.rtc.announcedAddress,
+      portRange: { min: this.rtc.minPort, max: this.rtc.maxPort },
+    };
+    const transport = await this.router.createWebRtcTransport({
+      listenInfos: [
+        { protocol: 'udp', ...listenInfo },
+        { protocol: 'tcp', ...listenInfo },
+      ],
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      // Audio only: a few streams of ~160 kbit/s each.
+      initialAvailableOutgoingBitrate: 2_000_000,
+    });
+    peer.addTransport(transport, direction);
+    return transport;
+  }
+
+  async produce(peer: Peer, transportId: string, rtpParameters: types.RtpParameters, source: string) {
+    const transport = peer.transport(transportId, 'send');
+    const producer = await transport.produce({ kind: 'audio', rtpParameters, appData: { source } });
+    peer.producers.set(producer.id, producer);
+    const info = producerInfo(peer, producer);
+    producer.observer.once('close', () => {
+      peer.producers.delete(producer.id);
+      if (!this.closed) this.emit('producerClosed', info);
+    });
+    this.emit('newProducer', info);
+    return producer;
+  }
+
+  async consume(peer: Peer, producerId: string): Promise<{ consumer: types.Consumer; producerPeerId: string }> {
+    const owner = [...this.peers.values()].find((p) => p.producers.has(producerId));
+    if (!owner) throw new SignalRequestError('not_found', `producer ${producerId} not found in this room`);
+    if (owner.id === peer.id) throw new SignalRequestError('bad_request', 'a peer does not consume itself');
+    if (!this.router.canConsume({ producerId, rtpCapabilities: peer.rtpCapabilities })) {
+      throw new SignalRequestError('bad_request', 'your browser cannot receive this stream (no common codec)');
+    }
+    const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!transport) throw new SignalRequestError('bad_request', 'create a recv transport before consuming');
+    // Paused until the client has set up its side, so no early packets are lost.
+    const consumer = await transport.consume({ producerId, rtpCapabilities: peer.rtpCapabilities, paused: true });
+    peer.consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    consumer.on('producerclose', () => {
+      peer.consumers.delete(consumer.id);
+      if (!this.closed) this.emit('consumerClosed', peer.id, consumer.id, producerId);
+    });
+    return { consumer, producerPeerId: owner.id };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    this.router.close();
+    this.logger.info('room closed');
+    this.emit('close');
+  }
+}
+
+function producerInfo(peer: Peer, producer: types.Producer): ProducerInfo {
+  return {
+    producerId: producer.id,
+    peerId: peer.id,
+    kind: producer.kind,
+    source: String(producer.appData.source ?? 'mic'),
+  };
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { types } from 'mediasoup';
+import type { Socket } from 'socket.io';
+import { SignalRequestError, type ClientToServerEvents, type ServerToClientEvents } from '@bandmate/shared';
+import type { Logger } from '../logger.ts';
+import { Peer } from '../rooms/peer.ts';
+import type { Room } from '../rooms/room.ts';
+import type { RoomRegistry } from '../rooms/room-registry.ts';
+import type { RequestHandlers } from './request-dispatch.ts';
+
+export type SignalSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** Persistence of who was in which room; the Prisma store implements it. */
+export interface ParticipantLog {
+  recordJoin(p: { roomId: string; displayName: string; role: 'musician' | 'listener'; peerId: string }): Promise<{ id: string }>;
+  recordLeave(participantId: string): Promise<unknown>;
+}
+
+/**
+ * One browser connection. Holds at most one membership at a time, so a
+ * musician can leave and rejoin (any room) without reconnecting.
+ */
+export class Connection {
+  private membership: { room: Room; peer: Peer; participantId: Promise<string | null> } | undefined;
+
+  constructor(
+    readonly socket: SignalSocket,
+    private readonly registry: RoomRegistry,
+    private readonly participants: ParticipantLog,
+    private readonly peersById: Map<string, SignalSocket>,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly handlers: RequestHandlers = {
+    getRouterRtpCapabilities: async ({ roomId }) => {
+      const room = await this.registry.open(roomId);
+      return { routerRtpCapabilities: room.rtpCapabilities as unknown as Record<string, unknown> };
+    },
+
+    join: async ({ roomId, displayName, role, rtpCapabilities }) => {
+      if (this.membership) throw new SignalRequestError('already_joined', 'leave the current room first');
+      const room = await this.registry.open(roomId);
+      const peer = new Peer(randomUUID(), displayName, role, rtpCapabilities as types.RtpCapabilities);
+      // Snapshot before joining so the newcomer is not told about itself.
+      const peers = room.peerInfos();
+      const producers = room.producerInfos();
+      room.join(peer);
+      this.peersById.set(peer.id, this.socket);
+      void this.socket.join(socketRoom(room.id));
+      const participantId = this.participants
+        .recordJoin({ roomId, displayName, role, peerId: peer.id })
+        .then((p) => p.id)
+        .catch((err) => {
+          this.logger.error({ err, roomId }, 'could not record a join');
+          return null;
+        });
+      this.membership = { room, peer, participantId };
+      return { peerId: peer.id, roomName: room.name, peers, producers };
+    },
+
+    leave: async () => {
+      await this.leave();
+      return {};
+    },
+
+    createWebRtcTransport: async ({ direction }) => {
+      const { room, peer } = this.member();
+      const t = await room.createWebRtcTransport(peer, direction);
+      return {
+        id: t.id,
+        iceParameters: t.iceParameters as unknown as Record<string, unknown>,
+        iceCandidates: t.iceCandidates as unknown as Record<string, unknown>[],
+        dtlsParameters: t.dtlsParameters as unknown as Record<string, unknown>,
+      };
+    },
+
+    connectWebRtcTransport: async ({ transportId, dtlsParameters }) => {
+      const { peer } = this.member();
+      await peer.transport(transportId).connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+      return {};
+    },
+
+    produce: async ({ transportId, rtpParameters, source }) => {
+      const { room, peer } = this.member();
+      if (peer.role !== 'musician') throw new SignalRequestError('forbidden', 'listeners do not send audio');
+      if (peer.producers.size >= 1) throw new SignalRequestError('bad_request', 'one microphone per musician');
+      const producer = await room.produce(peer, transportId, rtpParameters as types.RtpParameters, source);
+      return { producerId: producer.id };
+    },
+
+    closeProducer: async ({ producerId }) => {
+      this.member().peer.producer(producerId).close();
+      return {};
+    },
+
+    consume: async ({ producerId }) => {
+      const { room, peer } = this.member();
+      const { consumer, producerPeerId } = await room.consume(peer, producerId);
+      return {
+        consumerId: consumer.id,
+        producerId,
+        peerId: producerPeerId,
+        kind: consumer.kind,
+        rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+      };
+    },
+
+    resumeConsumer: async ({ consumerId }) => {
+      await this.member().peer.consumer(consumerId).resume();
+      return {};
+    },
+  };
+
+  async leave(): Promise<void> {
+    const membership = this.membership;
+    if (!membership) return;
+    this.membership = undefined;
+    const { room, peer, participantId } = membership;
+    this.peersById.delete(peer.id);
+    void this.socket.leave(socketRoom(room.id));
+    room.leave(peer.id);
+    const id = await participantId;
+    if (id) await this.participants.recordLeave(id).catch((err) => this.logger.error({ err }, 'could not record a leave'));
+  }
+
+  private member(): { room: Room; peer: Peer } {
+    const m = this.membership;
+    if (!m || m.room.isClosed) throw new SignalRequestError('not_joined', 'join a room first');
+    return m;
+  }
+}
+
+export function socketRoom(roomId: string): string {
+  return `room:${roomId}`;
+}

@@ -1,0 +1,28 @@
+import type { Metadata, Viewport } from 'next';
+import Link from 'next/link';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'Bandmate — jam online with your band and an AI player',
+  description: 'Low-latency rooms for remote musicians.',
+};
+
+export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen antialiased">
+        <header className="border-b border-stage-800 bg-stage-900/80">
+          <div className="mx-auto flex max-w-5xl items-center justify-between px-4 py-3">
+            <Link href="/" className="text-lg font-semibold tracking-tight">
+              <span className="text-accent">●</span> Bandmate
+            </Link>
+            <span className="text-xs text-gray-400">Headphones on — no echo cancellation here</span>
+          </div>
+        </header>
+        <main className="mx-auto max-w-5xl px-4 py-6">{children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,132 @@
+import { SAMPLE_RATE } from '@bandmate/shared';
+import { analyse, rmsDb, type ChannelAnalysis } from './analysis.ts';
+
+export interface StripSettings {
+  gain: number;
+  muted: boolean;
+  /** −1 (left) … +1 (right). */
+  pan: number;
+}
+
+export interface StripLevels {
+  left: number;
+  right: number;
+}
+
+/** One source in the local mix: gain → meters (post-fader, per channel) → pan → master. */
+class ChannelStrip {
+  readonly gain: GainNode;
+  readonly panner: StereoPannerNode;
+  readonly meters: [AnalyserNode, AnalyserNode];
+  private readonly splitter: ChannelSplitterNode;
+  settings: StripSettings = { gain: 1, muted: false, pan: 0 };
+
+  constructor(
+    context: AudioContext,
+    private readonly input: AudioNode,
+    output: AudioNode | null,
+  ) {
+    this.gain = new GainNode(context, { channelCount: 2, channelCountMode: 'explicit' });
+    this.panner = new StereoPannerNode(context);
+    this.splitter = new ChannelSplitterNode(context, { numberOfOutputs: 2 });
+    this.meters = [meter(context), meter(context)];
+    input.connect(this.gain);
+    this.gain.connect(this.splitter);
+    this.splitter.connect(this.meters[0], 0);
+    this.splitter.connect(this.meters[1], 1);
+    if (output) this.gain.connect(this.panner).connect(output);
+  }
+
+  apply(settings: Partial<StripSettings>): void {
+    this.settings = { ...this.settings, ...settings };
+    const now = this.gain.context.currentTime;
+    // A short ramp avoids clicks when a fader jumps.
+    this.gain.gain.setTargetAtTime(this.settings.muted ? 0 : this.settings.gain, now, 0.01);
+    this.panner.pan.setTargetAtTime(Math.max(-1, Math.min(1, this.settings.pan)), now, 0.01);
+  }
+
+  disconnect(): void {
+    this.input.disconnect();
+    this.gain.disconnect();
+    this.panner.disconnect();
+    this.splitter.disconnect();
+  }
+}
+
+function meter(context: AudioContext): AnalyserNode {
+  return new AnalyserNode(context, { fftSize: 16384, smoothingTimeConstant: 0 });
+}
+
+/**
+ * The personal mix each listener hears, built in WebAudio: every remote
+ * musician (and later the AI) gets a strip; the own microphone is metered but
+ * not played back, since the player hears their instrument acoustically.
+ */
+export class MixerGraph {
+  readonly context: AudioContext;
+  private readonly master: GainNode;
+  private readonly masterStrip: ChannelStrip;
+  private readonly strips = new Map<string, ChannelStrip>();
+  /** Chromium only pulls remote WebRTC audio into WebAudio while a media element plays it. */
+  private readonly sinks = new Map<string, HTMLAudioElement>();
+
+  constructor() {
+    this.context = new AudioContext({ latencyHint: 'interactive', sampleRate: SAMPLE_RATE });
+    this.master = new GainNode(this.context);
+    this.masterStrip = new ChannelStrip(this.context, this.master, this.context.destination);
+  }
+
+  async resume(): Promise<void> {
+    if (this.context.state !== 'running') await this.context.resume();
+  }
+
+  addSource(id: string, track: MediaStreamTrack, options: { monitor: boolean }): void {
+    this.removeSource(id);
+    const stream = new MediaStream([track]);
+    if (options.monitor) {
+      const sink = new Audio();
+      sink.muted = true;
+      sink.srcObject = stream;
+      void sink.play().catch((err) => console.warn(`[bandmate] could not start playback of ${id}`, err));
+      this.sinks.set(id, sink);
+    }
+    const source = new MediaStreamAudioSourceNode(this.context, { mediaStream: stream });
+    this.strips.set(id, new ChannelStrip(this.context, source, options.monitor ? this.master : null));
+  }
+
+  removeSource(id: string): void {
+    this.strips.get(id)?.disconnect();
+    this.strips.delete(id);
+    const sink = this.sinks.get(id);
+    if (sink) {
+      sink.srcObject = null;
+      this.sinks.delete(id);
+    }
+  }
+
+  setStrip(id: string, settings: Partial<StripSettings>): void {
+    this.strips.get(id)?.apply(settings);
+  }
+
+  strip(id: string): StripSettings | undefined {
+    return this.strips.get(id)?.settings;
+  }
+
+  levels(id: string): StripLevels | undefined {
+    const strip = id === 'master' ? this.masterStrip : this.strips.get(id);
+    if (!strip) return undefined;
+    return { left: rmsDb(strip.meters[0]), right: rmsDb(strip.meters[1]) };
+  }
+
+  /** Per-channel level and dominant frequency of a source ('master' for the whole mix). */
+  analyse(id: string): { left: ChannelAnalysis; right: ChannelAnalysis } | undefined {
+    const strip = id === 'master' ? this.masterStrip : this.strips.get(id);
+    if (!strip) return undefined;
+    return { left: analyse(strip.meters[0]), right: analyse(strip.meters[1]) };
+  }
+
+  async close(): Promise<void> {
+    for (const id of [...this.strips.keys()]) this.removeSource(id);
+    await this.context.close();
+  }
+}

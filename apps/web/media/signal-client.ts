@@ -1,0 +1,45 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  notifications,
+  requests,
+  SignalRequestError,
+  type Ack,
+  type NotificationName,
+  type NotificationOf,
+  type RequestName,
+  type RequestOf,
+  type ResponseOf,
+} from '@bandmate/shared';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Typed, validated requests and notifications over one socket.io connection. */
+export class SignalClient {
+  readonly socket: Socket;
+
+  constructor(url: string) {
+    this.socket = io(url, { transports: ['websocket'], reconnection: true });
+  }
+
+  async request<N extends RequestName>(name: N, payload: RequestOf<N>): Promise<ResponseOf<N>> {
+    const reply = (await this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(name, payload)) as Ack<unknown>;
+    if (!reply.ok) throw new SignalRequestError(reply.error.code, reply.error.message);
+    const parsed = requests[name].response.safeParse(reply.data);
+    if (!parsed.success) throw new SignalRequestError('internal', `server sent a malformed ${name} reply`);
+    return parsed.data as ResponseOf<N>;
+  }
+
+  on<N extends NotificationName>(name: N, handler: (payload: NotificationOf<N>) => void): () => void {
+    const listener = (payload: unknown) => {
+      const parsed = notifications[name].safeParse(payload);
+      if (parsed.success) handler(parsed.data as NotificationOf<N>);
+      else console.warn(`ignored malformed ${name} notification`, parsed.error);
+    };
+    this.socket.on(name as string, listener);
+    return () => this.socket.off(name as string, listener);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from '@playwright/test';
+import { chromiumArgs, CHROMIUM_PATH } from './support/browsers.ts';
+
+/**
+ * Run through `npm run test:e2e` (scripts/e2e.mjs), which starts the platform in
+ * a loopback-only network namespace and sets E2E_BASE_URL / E2E_SFU_URL.
+ */
+export default defineConfig({
+  testDir: '.',
+  testMatch: process.env.E2E_BENCH ? ['bench/**/*.bench.ts'] : ['tests/**/*.spec.ts'],
+  // One 2-core machine runs several browsers with audio and WebRTC per test.
+  workers: 1,
+  fullyParallel: false,
+  timeout: 120_000,
+  expect: { timeout: 20_000 },
+  retries: 0,
+  reporter: [['list'], ['json', { outputFile: process.env.E2E_JSON_REPORT ?? '.artifacts/report.json' }]],
+  outputDir: '.artifacts/results',
+  use: {
+    baseURL: process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000',
+    launchOptions: { executablePath: CHROMIUM_PATH, args: chromiumArgs() },
+    trace: 'retain-on-failure',
+  },
+});

@@ -1,0 +1,6 @@
+export * from './constants.ts';
+export * from './errors.ts';
+export * from './media-schemas.ts';
+export * from './signalling.ts';
+export * from './rooms-api.ts';
+export { describeZodError, jsonByteLength } from './validate.ts';

