@@ -26,6 +26,8 @@ export interface JoinOptions {
   displayName: string;
   role: Role;
   deviceId?: string;
+  /** Publish this track instead of opening the microphone (file playback, benchmarks). */
+  track?: MediaStreamTrack;
 }
 
 const STATS_INTERVAL_MS = 1000;
@@ -78,7 +80,7 @@ export class RoomSession {
     try {
       this.graph = new MixerGraph();
       await this.graph.resume();
-      if (options.role === 'musician') this.micTrack = await openMicrophone(options.deviceId);
+      if (options.role === 'musician') this.micTrack = options.track ?? (await openMicrophone(options.deviceId));
 
       const { routerRtpCapabilities } = await this.signal.request('getRouterRtpCapabilities', { roomId: options.roomId });
       this.device = new Device();
@@ -114,6 +116,12 @@ export class RoomSession {
     if (this.signal.socket.connected) await this.signal.request('leave', {}).catch(() => {});
     this.teardownMedia();
     if (!options.keepError) this.update({ phase: 'left', peers: [], self: undefined });
+  }
+
+  /** The received track of a peer's microphone, once it is being consumed. */
+  remoteTrack(peerId: string): MediaStreamTrack | undefined {
+    for (const c of this.consumers.values()) if (c.appData.peerId === peerId) return c.track;
+    return undefined;
   }
 
   setStrip(peerId: string, settings: Parameters<MixerGraph['setStrip']>[1]): void {
