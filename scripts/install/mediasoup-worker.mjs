@@ -291,6 +291,7 @@ function smokeTest() {
 	});
 
 	if (result.status !== 0) {
+		fs.rmSync(WORKER_BIN, { force: true }); // Else step 1 would accept it next time.
 		throw new Error('smoke test (createWorker + createRouter) failed; see output above');
 	}
 }

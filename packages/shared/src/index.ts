@@ -4,3 +4,4 @@ export * from './media-schemas.ts';
 export * from './signalling.ts';
 export * from './rooms-api.ts';
 export { describeZodError, jsonByteLength } from './validate.ts';
+export * from './model-contract.ts';
