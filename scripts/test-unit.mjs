@@ -1,9 +1,11 @@
 // Unit and integration tests with node's test runner. Node 20 does not expand globs
-// itself, so the test files are listed here.
+// itself, so the test files are listed here. The database tests also run against a
+// throwaway PostgreSQL cluster when the server binaries are installed (UNIT_PG=off skips).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPostgres } from './test/postgres.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_DIRS = ['test', 'packages/shared/test', 'apps/sfu/test', 'prisma/test'];
@@ -18,9 +20,20 @@ const files = TEST_DIRS.flatMap((dir) => {
   }
 });
 const extra = process.argv.slice(2);
+const env = { CHECKPOINT_DISABLE: '1', ...process.env };
+let pg;
+if (!env.TEST_DATABASE_URL_PG && env.UNIT_PG !== 'off') {
+  try {
+    pg = await startPostgres();
+    env.TEST_DATABASE_URL_PG = pg.url;
+  } catch (err) {
+    console.warn(`[test:unit] no throwaway PostgreSQL (${err.message.split('\n')[0]}); its cases will be skipped`);
+  }
+}
 const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...extra, ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { CHECKPOINT_DISABLE: '1', ...process.env },
+  env,
 });
+await pg?.stop();
 process.exit(run.status ?? 1);
