@@ -26,6 +26,32 @@ test('two musicians hear each other in stereo and a listener hears both', async 
     }
   }
 
+  // On the wire: Opus stereo in 10 ms packets (~100 packets/s).
+  const benId = await peerId(ana.page, 'Ben');
+  const rtp = () => ana.page.evaluate((id) => window.__bandmate!.inboundRtp(id), benId);
+  const first = await rtp();
+  await ana.page.waitForTimeout(3000);
+  const second = await rtp();
+  const packets = Number(second.inbound!.packetsReceived) - Number(first.inbound!.packetsReceived);
+  const seconds = (Number(second.inbound!.timestamp) - Number(first.inbound!.timestamp)) / 1000;
+  expect(packets / seconds).toBeGreaterThan(85);
+  expect(packets / seconds).toBeLessThan(115);
+  expect(String(second.codec!.mimeType).toLowerCase()).toBe('audio/opus');
+  expect(second.codec!.channels).toBe(2);
+  // The sender's negotiated encoder settings: stereo, no DTX, no in-band FEC, ≥ 128 kbit/s
+  // (10 ms packets are an a=ptime line, not fmtp: the packet rate above shows them).
+  const sent = await ben.page.evaluate(() => window.__bandmate!.outboundRtp());
+  const fmtp = Object.fromEntries(
+    String(sent.codec!.sdpFmtpLine)
+      .split(';')
+      .map((kv) => kv.split('=') as [string, string]),
+  );
+  console.log(`received ${(packets / seconds).toFixed(1)} packets/s; sender fmtp ${sent.codec!.sdpFmtpLine}`);
+  expect(fmtp.stereo).toBe('1');
+  expect(fmtp.usedtx).toBe('0');
+  expect(fmtp.useinbandfec).toBe('0');
+  expect(Number(fmtp.maxaveragebitrate)).toBeGreaterThanOrEqual(128000);
+
   // Presence: everyone sees everyone.
   for (const [page, names] of [
     [ana.page, ['Ben', 'Cat']],

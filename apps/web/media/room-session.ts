@@ -45,6 +45,7 @@ export class RoomSession {
   private sendTransport?: types.Transport;
   private recvTransport?: types.Transport;
   private micTrack?: MediaStreamTrack;
+  private micProducer?: types.Producer;
   private readonly consumers = new Map<string, types.Consumer>();
   /** Producers announced before the recv transport exists are consumed once it does. */
   private pendingProducers: ProducerInfo[] = [];
@@ -124,6 +125,19 @@ export class RoomSession {
     return undefined;
   }
 
+  /** The browser's inbound-rtp and codec statistics of a peer's stream (diagnostics, tests). */
+  async inboundRtp(peerId: string): Promise<{ inbound?: Record<string, unknown>; codec?: Record<string, unknown> }> {
+    const consumer = [...this.consumers.values()].find((c) => c.appData.peerId === peerId);
+    return consumer ? rtpStats(await consumer.getStats(), 'inbound-rtp') : {};
+  }
+
+  /** The same for what this page sends. */
+  async outboundRtp(): Promise<{ outbound?: Record<string, unknown>; codec?: Record<string, unknown> }> {
+    if (!this.micProducer) return {};
+    const { inbound: outbound, codec } = rtpStats(await this.micProducer.getStats(), 'outbound-rtp');
+    return { outbound, codec };
+  }
+
   setStrip(peerId: string, settings: Parameters<MixerGraph['setStrip']>[1]): void {
     this.graph?.setStrip(peerId, settings);
     this.notify();
@@ -137,7 +151,7 @@ export class RoomSession {
   private async publishMicrophone(track: MediaStreamTrack): Promise<void> {
     this.graph?.addSource('self', track, { monitor: false });
     this.sendTransport = await this.createTransport('send');
-    await this.sendTransport.produce({
+    this.micProducer = await this.sendTransport.produce({
       track,
       appData: { source: 'mic' },
       codecOptions: {
@@ -251,6 +265,7 @@ export class RoomSession {
     this.sendTransport?.close();
     this.recvTransport?.close();
     this.sendTransport = this.recvTransport = undefined;
+    this.micProducer = undefined;
     this.micTrack?.stop();
     this.micTrack = undefined;
     void this.graph?.close().catch(() => {});
@@ -265,4 +280,10 @@ export class RoomSession {
   private notify(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+function rtpStats(report: RTCStatsReport, type: 'inbound-rtp' | 'outbound-rtp') {
+  const all = [...report.values()] as Array<Record<string, unknown> & { type: string; id: string }>;
+  const rtp = all.find((s) => s.type === type && s.kind === 'audio');
+  return { inbound: rtp, codec: all.find((s) => s.type === 'codec' && s.id === rtp?.codecId) };
 }
