@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CausalMixer, type MixSource } from '../src/engine/causal-mixer.ts';
+import { JitterBuffer } from '../src/transport/jitter-buffer.ts';
+
+const packet = (seq: number, ts: number) => ({ sequenceNumber: seq & 0xffff, timestamp: ts >>> 0, payload: Uint8Array.of(seq & 0xff) });
+
+test('frames come out in timestamp order, each at its due time, reordered packets included', () => {
+  const jb = new JitterBuffer(480, 48000, 40);
+  jb.push(packet(1, 1000), 0);
+  jb.push(packet(3, 1960), 21);
+  jb.push(packet(2, 1480), 22); // reordered
+  assert.equal(jb.pull(39), undefined, 'nothing is due before the target delay');
+  assert.deepEqual(jb.pull(40), Uint8Array.of(1));
+  assert.equal(jb.pull(45), undefined);
+  assert.deepEqual(jb.pull(50), Uint8Array.of(2));
+  assert.deepEqual(jb.pull(60), Uint8Array.of(3));
+});
+
+test('a missing frame is reported for concealment at its deadline; when it arrives later it is dropped as late', () => {
+  const jb = new JitterBuffer(480, 48000, 20);
+  jb.push(packet(1, 0), 0);
+  jb.push(packet(3, 960), 20);
+  assert.deepEqual(jb.pull(20), Uint8Array.of(1));
+  assert.equal(jb.pull(30), null, 'frame 2 is due and missing: conceal, do not wait');
+  jb.push(packet(2, 480), 31);
+  assert.equal(jb.stats.late, 1);
+  assert.deepEqual(jb.pull(40), Uint8Array.of(3));
+});
+
+test('RTP timestamp wrap-around keeps the timeline continuous', () => {
+  const jb = new JitterBuffer(480, 48000, 0);
+  const start = 2 ** 32 - 960;
+  for (let i = 0; i < 4; i++) jb.push(packet(i, start + i * 480), i * 10);
+  const got = [0, 10, 20, 30].map((t) => jb.pull(t));
+  assert.deepEqual(got.map((p) => p?.[0]), [0, 1, 2, 3]);
+});
+
+test('duplicates and floods are bounded', () => {
+  const jb = new JitterBuffer(480, 48000, 40, 10);
+  jb.push(packet(1, 0), 0);
+  jb.push(packet(1, 0), 1);
+  for (let i = 2; i < 50; i++) jb.push(packet(i, i * 480), 2);
+  assert.equal(jb.stats.duplicate, 1);
+  assert.equal(jb.buffered, 10);
+  assert.ok(jb.stats.overflow > 0);
+});
+
+test('the mixer sums what it has, conceals a missing frame with a fade and never waits', () => {
+  const mixer = new CausalMixer(4, 2, 2);
+  const frames: Array<Float32Array | null> = [Float32Array.of(0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2), null, null, null];
+  const flaky: MixSource = { gain: 1, nextFrame: () => frames.shift() ?? null };
+  const steady: MixSource = { gain: 0.5, nextFrame: () => Float32Array.of(0.4, 0, 0.4, 0, 0.4, 0, 0.4, 0) };
+  const m1 = mixer.mix([flaky, steady]);
+  assert.ok(Math.abs(m1[0]! - Math.tanh(0.2 + 0.1)) < 1e-6);
+  const m2 = mixer.mix([flaky, steady]);
+  assert.ok(Math.abs(m2[0]! - Math.tanh(0.1 + 0.1)) < 1e-6, 'first missing frame: last one at half level');
+  mixer.mix([flaky, steady]);
+  const m4 = mixer.mix([flaky, steady]);
+  assert.ok(Math.abs(m4[0]! - Math.tanh(0.1)) < 1e-6, 'after the concealment budget the source is silent');
+  assert.equal(mixer.stats.concealed, 2);
+});
