@@ -127,6 +127,15 @@ export class Room extends EventEmitter<RoomEvents> {
   async produce(peer: Peer, transportId: string, rtpParameters: types.RtpParameters, source: string) {
     const transport = peer.transport(transportId, 'send');
     const producer = await transport.produce({ kind: 'audio', rtpParameters, appData: { source } });
+    this.adopt(peer, producer);
+    return producer;
+  }
+
+  /**
+   * Makes a producer created elsewhere (the AI's plain transport) part of the room:
+   * announced to everyone and consumable like a musician's microphone.
+   */
+  adopt(peer: Peer, producer: types.Producer): void {
     peer.producers.set(producer.id, producer);
     const info = producerInfo(peer, producer);
     producer.observer.once('close', () => {
@@ -134,7 +143,6 @@ export class Room extends EventEmitter<RoomEvents> {
       if (!this.closed) this.emit('producerClosed', info);
     });
     this.emit('newProducer', info);
-    return producer;
   }
 
   async consume(peer: Peer, producerId: string): Promise<{ consumer: types.Consumer; producerPeerId: string }> {
