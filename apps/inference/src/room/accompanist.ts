@@ -1,0 +1,188 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
+import { CausalMixer, type MixSource } from '../engine/causal-mixer.ts';
+import { JitterBuffer } from '../transport/jitter-buffer.ts';
+import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '../transport/opus-codec.ts';
+import { parseRtp, serializeRtp } from '../transport/rtp.ts';
+
+const FRAME_MS = 10;
+
+export interface MusicianRoute {
+  ssrc: number;
+  payloadType: number;
+}
+
+export interface AccompanistMetrics {
+  ticks: number;
+  /** Output frames that were not computed by their send time (sent as silence). */
+  lateFrames: number;
+  /** Musician frames concealed in the mix. */
+  concealedFrames: number;
+  /** Computed output frames waiting for their send time. */
+  queueDepth: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
+export interface AccompanistOptions {
+  stream: AccompanimentStream;
+  /** Where the SFU takes the AI's RTP (the AgentLink's return port). */
+  sendTo: { ip: string; port: number };
+  ssrc: number;
+  payloadType: number;
+  volume?: number;
+  /** The worker's jitter buffer delay per musician; |t_f| must exceed it plus compute time. */
+  jitterTargetMs?: number;
+  listenIp?: string;
+}
+
+/**
+ * The AI participant's audio loop for one room, on one room clock (this process's
+ * monotonic clock, ticking every 10 ms):
+ *   RTP in → per-musician jitter buffer → Opus decode → causal mix → engine →
+ *   Opus encode → RTP out.
+ * Output frame m carries the engine's content for room time m − J (J: the jitter
+ * buffer delay), so it is sent at tick m − J: content for room time t leaves at t, and
+ * listeners hear the AI as aligned with the musicians as the musicians are with each
+ * other, offset by the engine's look-back (k − t_f).
+ */
+export class Accompanist {
+  private readonly socket: Socket;
+  private readonly routes = new Map<number, { jitter: JitterBuffer; decoder: OpusFrameDecoder; source: MixSource }>();
+  private readonly mixer = new CausalMixer(FRAME_SAMPLES, 2);
+  private readonly encoder = new OpusFrameEncoder();
+  private readonly ready = new Map<number, Float32Array>();
+  private readonly jitterFrames: number;
+  private readonly silence = new Float32Array(FRAME_SAMPLES);
+  private producedFrames = 0;
+  private tick = 0;
+  private startMs = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private sequence = randomInt(0, 0xffff);
+  private readonly timestampBase = randomInt(0, 2 ** 31);
+  private failure: Error | undefined;
+  volume: number;
+  readonly metrics: AccompanistMetrics = { ticks: 0, lateFrames: 0, concealedFrames: 0, queueDepth: 0, packetsIn: 0, packetsOut: 0 };
+
+  private constructor(
+    private readonly options: AccompanistOptions,
+    socket: Socket,
+  ) {
+    this.socket = socket;
+    this.volume = options.volume ?? 1;
+    this.jitterFrames = Math.round((options.jitterTargetMs ?? 40) / FRAME_MS);
+    socket.on('message', (msg) => this.receive(msg));
+  }
+
+  static async open(options: AccompanistOptions): Promise<Accompanist> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, options.listenIp ?? '127.0.0.1', () => resolve());
+    });
+    return new Accompanist(options, socket);
+  }
+
+  /** Where the SFU should send the musicians' RTP. */
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  setRoutes(routes: MusicianRoute[]): void {
+    const wanted = new Set(routes.map((r) => r.ssrc));
+    for (const ssrc of this.routes.keys()) if (!wanted.has(ssrc)) this.routes.delete(ssrc);
+    for (const r of routes) {
+      if (this.routes.has(r.ssrc)) continue;
+      const jitter = new JitterBuffer(FRAME_SAMPLES, 48000, this.jitterFrames * FRAME_MS);
+      const decoder = new OpusFrameDecoder();
+      const route = {
+        jitter,
+        decoder,
+        source: {
+          gain: 1,
+          nextFrame: () => {
+            const payload = jitter.pull(this.tickTime(this.tick));
+            return payload ? decoder.decode(payload) : null;
+          },
+        },
+      };
+      this.routes.set(r.ssrc, route);
+    }
+  }
+
+  start(): void {
+    this.startMs = performance.now();
+    this.pump();
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.socket.close();
+  }
+
+  private tickTime(n: number): number {
+    return this.startMs + n * FRAME_MS;
+  }
+
+  private receive(msg: Buffer): void {
+    const packet = parseRtp(msg);
+    if (!packet) return;
+    const route = this.routes.get(packet.ssrc);
+    if (!route) return;
+    this.metrics.packetsIn++;
+    route.jitter.push(packet, performance.now());
+  }
+
+  /** Runs every tick that is due; a late timer catches up instead of drifting. */
+  private pump(): void {
+    const now = performance.now();
+    while (this.tickTime(this.tick) <= now) this.processTick();
+    this.timer = setTimeout(() => this.pump(), Math.max(1, this.tickTime(this.tick) - performance.now()));
+  }
+
+  private processTick(): void {
+    const n = this.tick;
+    const concealedBefore = this.mixer.stats.concealed;
+    const mix = this.mixer.mix([...this.routes.values()].map((r) => r.source));
+    this.metrics.concealedFrames += this.mixer.stats.concealed - concealedBefore;
+    this.options.stream
+      .push(mix)
+      .then((out) => {
+        for (let i = 0; i + FRAME_SAMPLES <= out.length; i += FRAME_SAMPLES) {
+          this.ready.set(this.producedFrames++, out.subarray(i, i + FRAME_SAMPLES));
+        }
+      })
+      .catch((err: Error) => {
+        this.failure = err;
+      });
+    this.send(n + this.jitterFrames);
+    this.tick++;
+    this.metrics.ticks++;
+  }
+
+  private send(frame: number): void {
+    const content = this.ready.get(frame);
+    this.ready.delete(frame);
+    for (const old of this.ready.keys()) if (old < frame) this.ready.delete(old);
+    // Before the engine's first output the track is warming up; after it, a gap is a late frame.
+    if (!content && this.producedFrames > 0) this.metrics.lateFrames++;
+    this.metrics.queueDepth = this.ready.size;
+    const payload = this.encoder.encodeMono(content ?? this.silence, this.volume);
+    const sent = this.metrics.packetsOut++;
+    const packet = serializeRtp({
+      payloadType: this.options.payloadType,
+      sequenceNumber: this.sequence++ & 0xffff,
+      // Exactly one frame per packet, so NetEQ at every listener sees a steady stream.
+      timestamp: (this.timestampBase + sent * FRAME_SAMPLES) >>> 0,
+      ssrc: this.options.ssrc,
+      marker: sent === 0,
+      payload,
+    });
+    this.socket.send(packet, this.options.sendTo.port, this.options.sendTo.ip);
+  }
+}

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { AccompanimentEngine } from '../src/engine/engine.ts';
+import { Accompanist } from '../src/room/accompanist.ts';
+import { OpusFrameDecoder, OpusFrameEncoder } from '../src/transport/opus-codec.ts';
+import { parseRtp, serializeRtp } from '../src/transport/rtp.ts';
+import { writeFixtureModel } from './fixtures/build-fixture-models.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-acc-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('over real UDP and Opus, the AI track follows the mix k − t_f later, one frame per packet', async () => {
+  const tf = -0.1;
+  const k = 0.01;
+  const engine = await AccompanimentEngine.load(writeFixtureModel('identity', path.join(dir, 'identity')));
+  const stream = await engine.openStream({ tf, k, instrument: 'mirror', seed: 0 });
+  const sfu = createSocket('udp4');
+  await new Promise<void>((r) => sfu.bind(0, '127.0.0.1', r));
+  const acc = await Accompanist.open({ stream, sendTo: { ip: '127.0.0.1', port: sfu.address().port }, ssrc: 777, payloadType: 100, jitterTargetMs: 30 });
+  acc.setRoutes([{ ssrc: 4242, payloadType: 111 }]);
+
+  // What the SFU receives from the AI: arrival time and decoded level per packet.
+  const decoder = new OpusFrameDecoder();
+  const received: Array<{ at: number; seq: number; ts: number; level: number }> = [];
+  sfu.on('message', (msg) => {
+    const p = parseRtp(msg)!;
+    const pcm = decoder.decode(p.payload);
+    received.push({ at: performance.now(), seq: p.sequenceNumber, ts: p.timestamp, level: Math.max(...pcm.map(Math.abs)) });
+  });
+  acc.start();
+
+  // A musician: 0.4 s of silence, then a 440 Hz tone, in 10 ms Opus packets.
+  const enc = new OpusFrameEncoder();
+  const mic = createSocket('udp4');
+  let toneSentAt = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < 100; i++) {
+    const frame = Float32Array.from({ length: 480 }, (_, j) => (i >= 40 ? 0.5 * Math.sin((2 * Math.PI * 440 * (i * 480 + j)) / 48000) : 0));
+    const wait = t0 + i * 10 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (i === 40) toneSentAt = performance.now();
+    mic.send(serializeRtp({ payloadType: 111, sequenceNumber: i, timestamp: 1000 + i * 480, ssrc: 4242, marker: false, payload: enc.encodeMono(frame) }), acc.port, '127.0.0.1');
+  }
+  await new Promise((r) => setTimeout(r, 400));
+  acc.close();
+  sfu.close();
+  mic.close();
+  await engine.close();
+
+  // The cadence listeners rely on: sequence +1 and timestamp +480 per packet.
+  for (let i = 1; i < received.length; i++) {
+    assert.equal((received[i]!.seq - received[i - 1]!.seq) & 0xffff, 1);
+    assert.equal((received[i]!.ts - received[i - 1]!.ts) >>> 0, 480);
+  }
+  // Onset: the first AI packet carrying the tone (the codec's own ramp takes a packet or two).
+  const onset = received.find((r) => r.level > 0.1);
+  assert.ok(onset, 'the tone came back through the AI');
+  const offsetMs = onset.at - toneSentAt;
+  // k − t_f, plus Opus's algorithmic delay twice (musician → worker, worker → SFU: 6.5 ms each).
+  const expectedMs = (k - tf) * 1000 + 13;
+  assert.ok(Math.abs(offsetMs - expectedMs) <= 15, `AI offset ${offsetMs.toFixed(1)} ms, expected ${expectedMs} ± 15 ms`);
+  assert.equal(acc.metrics.lateFrames, 0);
+  assert.ok(acc.metrics.packetsIn >= 95);
+  console.log(`AI offset ${offsetMs.toFixed(1)} ms (expected ${expectedMs} ms)`);
+});
