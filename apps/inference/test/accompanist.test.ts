@@ -20,7 +20,7 @@ test('over real UDP and Opus, the AI track follows the mix k − t_f later, one 
   const stream = await engine.openStream({ tf, k, instrument: 'mirror', seed: 0 });
   const sfu = createSocket('udp4');
   await new Promise<void>((r) => sfu.bind(0, '127.0.0.1', r));
-  const acc = await Accompanist.open({ stream, sendTo: { ip: '127.0.0.1', port: sfu.address().port }, ssrc: 777, payloadType: 100, jitterTargetMs: 30 });
+  const acc = await Accompanist.open({ jitterTargetMs: 30 });
   acc.setRoutes([{ ssrc: 4242, payloadType: 111 }]);
 
   // What the SFU receives from the AI: arrival time and decoded level per packet.
@@ -31,7 +31,7 @@ test('over real UDP and Opus, the AI track follows the mix k − t_f later, one 
     const pcm = decoder.decode(p.payload);
     received.push({ at: performance.now(), seq: p.sequenceNumber, ts: p.timestamp, level: Math.max(...pcm.map(Math.abs)) });
   });
-  acc.start();
+  acc.start({ stream, sendTo: { ip: '127.0.0.1', port: sfu.address().port }, ssrc: 777, payloadType: 100 });
 
   // A musician: 0.4 s of silence, then a 440 Hz tone, in 10 ms Opus packets.
   const enc = new OpusFrameEncoder();

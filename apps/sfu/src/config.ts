@@ -22,6 +22,10 @@ const envSchema = z.object({
   /** Comma-separated origins allowed to call the API; '*' allows any. */
   SFU_CORS_ORIGINS: z.string().default('*'),
   DATABASE_URL: z.string().optional(),
+  /** Shared secret of the inference worker; without one it must connect from this machine. */
+  AGENT_SECRET: z.string().min(16, 'AGENT_SECRET must be at least 16 characters').optional(),
+  /** Address the SFU and the inference worker exchange plain RTP on. */
+  SFU_AGENT_IP: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -51,6 +55,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST },
     corsOrigins: e.SFU_CORS_ORIGINS === '*' ? ('*' as const) : e.SFU_CORS_ORIGINS.split(',').map((s) => s.trim()),
     databaseUrl: e.DATABASE_URL,
+    agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -2,7 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SfuConfig } from './config.ts';
 import type { Logger } from './logger.ts';
+import { AgentHub } from './agents/agent-hub.ts';
+import { AiController } from './agents/ai-controller.ts';
 import { createHttpApi, type RoomDirectory } from './http/http-api.ts';
+import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
@@ -14,6 +17,7 @@ export interface RunningSfu {
   url: string;
   port: number;
   registry: RoomRegistry;
+  agents: AgentHub;
   close(): Promise<void>;
 }
 
@@ -36,10 +40,22 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     logger,
   });
   const httpServer = createServer((req, res) => void handle(req, res));
-  const io = attachSignalling(httpServer, live, store, {
+  const controllers = new Map<string, AiController>();
+  const io = attachSignalling(httpServer, live, store, (roomId) => controllers.get(roomId), {
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
     logger,
+  });
+  const hub = new AgentHub(io, config.agent.secret, logger);
+  // Every live room has an AI controller; it lives and dies with the room.
+  live.on('roomOpened', (room) => {
+    const controller = new AiController(room, hub, { agentIp: config.agent.ip, listenIp: config.agent.ip, logger });
+    controllers.set(room.id, controller);
+    controller.on('state', (state) => io.to(socketRoom(room.id)).emit('aiState', state));
+    room.once('close', () => {
+      controller.close();
+      if (controllers.get(room.id) === controller) controllers.delete(room.id);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -52,6 +68,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     url,
     port,
     registry: live,
+    agents: hub,
     async close() {
       live.closeAll();
       await new Promise<void>((resolve) => io.close(() => resolve()));

@@ -5,3 +5,4 @@ export * from './signalling.ts';
 export * from './rooms-api.ts';
 export { describeZodError, jsonByteLength } from './validate.ts';
 export * from './model-contract.ts';
+export * from './ai-protocol.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS, ROLES } from './constants.ts';
+import { aiStateSchema, setAiRequestSchema } from './ai-protocol.ts';
 import type { SignalError } from './errors.ts';
 import {
   dtlsParametersSchema,
@@ -66,6 +67,9 @@ export const requests = {
       roomName: z.string(),
       peers: z.array(peerInfoSchema),
       producers: z.array(producerInfoSchema),
+      /** Whether this participant may control the room (today: the longest-present musician). */
+      isHost: z.boolean(),
+      ai: aiStateSchema,
     }),
   },
   leave: {
@@ -107,6 +111,11 @@ export const requests = {
     request: z.strictObject({ consumerId: id }),
     response: z.object({}),
   },
+  /** The host switches the AI band member on or off, picks its instrument and volume. */
+  setAi: {
+    request: setAiRequestSchema,
+    response: aiStateSchema,
+  },
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -121,6 +130,8 @@ export const notifications = {
   newProducer: producerInfoSchema,
   producerClosed: z.object({ producerId: id, peerId: id }),
   consumerClosed: z.object({ consumerId: id, producerId: id }),
+  aiState: aiStateSchema,
+  hostChanged: z.object({ peerId: id }),
 } as const;
 
 export type NotificationName = keyof typeof notifications;

@@ -25,13 +25,16 @@ export interface AccompanistMetrics {
   packetsOut: number;
 }
 
-export interface AccompanistOptions {
+export interface AccompanistOutput {
   stream: AccompanimentStream;
   /** Where the SFU takes the AI's RTP (the AgentLink's return port). */
   sendTo: { ip: string; port: number };
   ssrc: number;
   payloadType: number;
   volume?: number;
+}
+
+export interface AccompanistOptions {
   /** The worker's jitter buffer delay per musician; |t_f| must exceed it plus compute time. */
   jitterTargetMs?: number;
   listenIp?: string;
@@ -62,20 +65,18 @@ export class Accompanist {
   private sequence = randomInt(0, 0xffff);
   private readonly timestampBase = randomInt(0, 2 ** 31);
   private failure: Error | undefined;
-  volume: number;
+  private output: AccompanistOutput | undefined;
+  volume = 1;
   readonly metrics: AccompanistMetrics = { ticks: 0, lateFrames: 0, concealedFrames: 0, queueDepth: 0, packetsIn: 0, packetsOut: 0 };
 
-  private constructor(
-    private readonly options: AccompanistOptions,
-    socket: Socket,
-  ) {
+  private constructor(options: AccompanistOptions, socket: Socket) {
     this.socket = socket;
-    this.volume = options.volume ?? 1;
     this.jitterFrames = Math.round((options.jitterTargetMs ?? 40) / FRAME_MS);
     socket.on('message', (msg) => this.receive(msg));
   }
 
-  static async open(options: AccompanistOptions): Promise<Accompanist> {
+  /** Binds the UDP port the SFU will send the musicians to. */
+  static async open(options: AccompanistOptions = {}): Promise<Accompanist> {
     const socket = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -115,9 +116,17 @@ export class Accompanist {
     }
   }
 
-  start(): void {
+  /** Starts the room clock and the AI's output. */
+  start(output: AccompanistOutput): void {
+    this.output = output;
+    this.volume = output.volume ?? 1;
     this.startMs = performance.now();
     this.pump();
+  }
+
+  /** True once the engine has produced audio (the track is past warming up). */
+  get playing(): boolean {
+    return this.producedFrames > 0;
   }
 
   close(): void {
@@ -150,7 +159,7 @@ export class Accompanist {
     const concealedBefore = this.mixer.stats.concealed;
     const mix = this.mixer.mix([...this.routes.values()].map((r) => r.source));
     this.metrics.concealedFrames += this.mixer.stats.concealed - concealedBefore;
-    this.options.stream
+    this.output!.stream
       .push(mix)
       .then((out) => {
         for (let i = 0; i + FRAME_SAMPLES <= out.length; i += FRAME_SAMPLES) {
@@ -175,14 +184,14 @@ export class Accompanist {
     const payload = this.encoder.encodeMono(content ?? this.silence, this.volume);
     const sent = this.metrics.packetsOut++;
     const packet = serializeRtp({
-      payloadType: this.options.payloadType,
+      payloadType: this.output!.payloadType,
       sequenceNumber: this.sequence++ & 0xffff,
       // Exactly one frame per packet, so NetEQ at every listener sees a steady stream.
       timestamp: (this.timestampBase + sent * FRAME_SAMPLES) >>> 0,
-      ssrc: this.options.ssrc,
+      ssrc: this.output!.ssrc,
       marker: sent === 0,
       payload,
     });
-    this.socket.send(packet, this.options.sendTo.port, this.options.sendTo.ip);
+    this.socket.send(packet, this.output!.sendTo.port, this.output!.sendTo.ip);
   }
 }

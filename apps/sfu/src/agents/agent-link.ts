@@ -44,7 +44,7 @@ export class AgentLink {
   ) {
     this.out = out;
     this.back = back;
-    this.aiPeer = new Peer(`ai-${randomUUID()}`, displayName, 'musician', room.rtpCapabilities);
+    this.aiPeer = new Peer(`ai-${randomUUID()}`, displayName, 'musician', room.rtpCapabilities, true);
   }
 
   static async open(options: {

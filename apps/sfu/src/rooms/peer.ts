@@ -24,6 +24,8 @@ export class Peer extends EventEmitter<PeerEvents> {
     readonly displayName: string,
     readonly role: Role,
     readonly rtpCapabilities: types.RtpCapabilities,
+    /** The AI band member: a participant run by the inference worker, never the host. */
+    readonly isAgent = false,
   ) {
     super();
   }

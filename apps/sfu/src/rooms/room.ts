@@ -20,6 +20,7 @@ interface RoomEvents {
   producerClosed: [producer: ProducerInfo];
   /** A consumer went away because its producer did; only its owner needs to know. */
   consumerClosed: [peerId: string, consumerId: string, producerId: string];
+  hostChanged: [peerId: string];
   close: [];
 }
 
@@ -85,19 +86,35 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.peers.size >= this.maxPeers) {
       throw new SignalRequestError('room_full', `the room is full (${this.maxPeers} participants)`);
     }
+    const hostBefore = this.host();
     this.peers.set(peer.id, peer);
     this.logger.info({ peerId: peer.id, role: peer.role }, 'peer joined');
     this.emit('peerJoined', peer.info);
+    const host = this.host();
+    if (host && host !== hostBefore) this.emit('hostChanged', host.id);
+  }
+
+  /** Who may control the room: for now the musician present longest (accounts and roles come later). */
+  host(): Peer | undefined {
+    for (const peer of this.peers.values()) if (peer.role === 'musician' && !peer.isAgent) return peer;
+    return undefined;
   }
 
   leave(peerId: string): void {
     const peer = this.peers.get(peerId);
     if (!peer) return;
+    const wasHost = this.host() === peer;
     this.peers.delete(peerId);
     peer.close();
     this.logger.info({ peerId }, 'peer left');
     this.emit('peerLeft', peer.info);
-    if (this.peers.size === 0) this.close();
+    const humans = [...this.peers.values()].filter((p) => !p.isAgent);
+    if (humans.length === 0) {
+      this.close();
+      return;
+    }
+    const host = this.host();
+    if (wasHost && host) this.emit('hostChanged', host.id);
   }
 
   async createWebRtcTransport(peer: Peer, direction: TransportDirection): Promise<types.WebRtcTransport> {

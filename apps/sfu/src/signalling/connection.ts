@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
-import { SignalRequestError, type ClientToServerEvents, type ServerToClientEvents } from '@bandmate/shared';
+import { SignalRequestError, type AiState, type ClientToServerEvents, type ServerToClientEvents } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
@@ -16,6 +16,12 @@ export interface ParticipantLog {
   recordLeave(participantId: string): Promise<unknown>;
 }
 
+/** The AI band member of a room, as the signalling layer needs it. */
+export interface RoomAi {
+  readonly state: AiState;
+  set(request: { enabled: boolean; instrument?: string; volume?: number }): Promise<AiState>;
+}
+
 /**
  * One browser connection. Holds at most one membership at a time, so a
  * musician can leave and rejoin (any room) without reconnecting.
@@ -28,6 +34,7 @@ export class Connection {
     private readonly registry: RoomRegistry,
     private readonly participants: ParticipantLog,
     private readonly peersById: Map<string, SignalSocket>,
+    private readonly aiFor: (roomId: string) => RoomAi | undefined,
     private readonly logger: Logger,
   ) {}
 
@@ -55,7 +62,7 @@ export class Connection {
           return null;
         });
       this.membership = { room, peer, participantId };
-      return { peerId: peer.id, roomName: room.name, peers, producers };
+      return { peerId: peer.id, roomName: room.name, peers, producers, isHost: room.host() === peer, ai: this.ai(room.id).state };
     },
 
     leave: async () => {
@@ -109,7 +116,24 @@ export class Connection {
       await this.member().peer.consumer(consumerId).resume();
       return {};
     },
+
+    setAi: async (request) => {
+      const { room, peer } = this.member();
+      if (room.host() !== peer) throw new SignalRequestError('forbidden', 'only the host can control the AI band member');
+      try {
+        return await this.ai(room.id).set(request);
+      } catch (err) {
+        if (err instanceof RangeError) throw new SignalRequestError('bad_request', err.message);
+        throw err;
+      }
+    },
   };
+
+  private ai(roomId: string): RoomAi {
+    const ai = this.aiFor(roomId);
+    if (!ai) throw new SignalRequestError('not_found', 'this room has no AI controller');
+    return ai;
+  }
 
   async leave(): Promise<void> {
     const membership = this.membership;

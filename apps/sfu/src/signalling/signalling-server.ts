@@ -4,7 +4,7 @@ import { LIMITS, type ClientToServerEvents, type ServerToClientEvents } from '@b
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
-import { Connection, socketRoom, type ParticipantLog, type SignalSocket } from './connection.ts';
+import { Connection, socketRoom, type ParticipantLog, type RoomAi, type SignalSocket } from './connection.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { dispatchRequests } from './request-dispatch.ts';
 
@@ -19,6 +19,7 @@ export function attachSignalling(
   httpServer: HttpServer,
   registry: RoomRegistry,
   participants: ParticipantLog,
+  aiFor: (roomId: string) => RoomAi | undefined,
   options: SignallingOptions,
 ): Server<ClientToServerEvents, ServerToClientEvents> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
@@ -32,7 +33,7 @@ export function attachSignalling(
 
   io.on('connection', (socket) => {
     const logger = options.logger.child({ socketId: socket.id });
-    const connection = new Connection(socket, registry, participants, peersById, logger);
+    const connection = new Connection(socket, registry, participants, peersById, aiFor, logger);
     const limiter = new RateLimiter(options.rateLimit.perSecond, options.rateLimit.burst);
     dispatchRequests(socket, connection.handlers, limiter, logger);
     socket.on('disconnect', (reason) => {
@@ -53,6 +54,7 @@ function fanOut(io: Server<ClientToServerEvents, ServerToClientEvents>, room: Ro
   room.on('peerLeft', (peer) => others(peer.id).emit('peerLeft', { peerId: peer.id }));
   room.on('newProducer', (p) => others(p.peerId).emit('newProducer', p));
   room.on('producerClosed', (p) => others(p.peerId).emit('producerClosed', { producerId: p.producerId, peerId: p.peerId }));
+  room.on('hostChanged', (peerId) => io.to(socketRoom(room.id)).emit('hostChanged', { peerId }));
   room.on('consumerClosed', (peerId, consumerId, producerId) =>
     peersById.get(peerId)?.emit('consumerClosed', { consumerId, producerId }),
   );

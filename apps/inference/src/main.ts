@@ -1,0 +1,22 @@
+import { pino } from 'pino';
+import { loadInferenceConfig } from './config.ts';
+import { AccompanimentEngine } from './engine/engine.ts';
+import { AgentClient } from './room/agent-client.ts';
+
+const config = loadInferenceConfig();
+const logger = pino({ name: 'inference', level: config.logLevel });
+const engine = await AccompanimentEngine.load(config.modelDir, {
+  provider: config.provider,
+  threads: config.threads,
+  priority: config.priority,
+  onNotice: (message) => logger.warn(message),
+});
+logger.info({ model: `${engine.manifest.name} ${engine.manifest.version}`, provider: engine.model.provider, dir: config.modelDir }, 'model loaded');
+const agent = new AgentClient(engine, config, logger);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    agent.close();
+    void engine.close().finally(() => process.exit(0));
+  });
+}

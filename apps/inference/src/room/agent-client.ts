@@ -1,0 +1,131 @@
+import { io, type Socket } from 'socket.io-client';
+import { AGENT_NAMESPACE, agentCommands, type AgentCommand, type AiPhase } from '@bandmate/shared';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { InferenceConfig } from '../config.ts';
+import type { AccompanimentEngine } from '../engine/engine.ts';
+import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
+import { Accompanist } from './accompanist.ts';
+
+type Handlers = { [C in AgentCommand]: (payload: z.infer<(typeof agentCommands)[C]>) => Promise<unknown> };
+
+const METRICS_INTERVAL_MS = 10_000;
+
+/**
+ * The AI as a room participant run by a worker (like LiveKit's agents): connects to
+ * the SFU, and per room it is asked to join, it hears the musicians and plays back.
+ */
+export class AgentClient {
+  private readonly socket: Socket;
+  private readonly rooms = new Map<string, { accompanist: Accompanist; stream?: AccompanimentStream; timer?: ReturnType<typeof setInterval> }>();
+
+  constructor(
+    private readonly engine: AccompanimentEngine,
+    private readonly config: InferenceConfig,
+    private readonly logger: Logger,
+  ) {
+    this.socket = io(`${config.sfuUrl}${AGENT_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: config.secret ? { secret: config.secret } : {},
+      reconnectionDelayMax: 2000,
+    });
+    this.socket.on('connect', () => {
+      logger.info({ sfu: config.sfuUrl }, 'connected to the SFU');
+      const m = engine.manifest;
+      this.socket.emit('hello', { model: `${m.name} ${m.version}`, instruments: m.instruments, provider: engine.model.provider });
+    });
+    this.socket.on('disconnect', () => {
+      logger.warn('disconnected from the SFU; stopping all rooms');
+      for (const roomId of [...this.rooms.keys()]) void this.handlers.stop({ roomId });
+    });
+    this.socket.on('connect_error', (err) => logger.debug({ err: err.message }, 'SFU not reachable yet'));
+    for (const name of Object.keys(agentCommands) as AgentCommand[]) {
+      this.socket.on(name, (payload: unknown, ack: (r: unknown) => void) => {
+        const parsed = agentCommands[name].safeParse(payload);
+        if (!parsed.success) return ack({ ok: false, error: `malformed ${name}` });
+        (this.handlers[name] as (p: unknown) => Promise<unknown>)(parsed.data).then(
+          (data) => ack({ ok: true, data }),
+          (err: Error) => ack({ ok: false, error: err.message }),
+        );
+      });
+    }
+  }
+
+  private readonly handlers: Handlers = {
+    prepare: async ({ roomId }) => {
+      await this.handlers.stop({ roomId });
+      const accompanist = await Accompanist.open({ jitterTargetMs: this.config.jitterMs, listenIp: this.config.listenIp });
+      this.rooms.set(roomId, { accompanist });
+      return { ip: this.config.listenIp, port: accompanist.port };
+    },
+    start: async ({ roomId, instrument, volume, returnIp, returnPort, ssrc, payloadType }) => {
+      const room = this.rooms.get(roomId);
+      if (!room) throw new Error('prepare the room first');
+      const m = this.engine.manifest;
+      const k = this.config.k ?? m.samplesPerFrame / m.sampleRate;
+      const tf = this.config.tf ?? Math.min(m.trainedTf.max, -(this.config.jitterMs / 1000) - 2 * k);
+      if (-tf * 1000 <= this.config.jitterMs) {
+        throw new Error(`t_f = ${tf} s cannot cover the ${this.config.jitterMs} ms jitter buffer: the AI would always be late`);
+      }
+      room.stream = await this.engine.openStream({ tf, k, instrument, seed: hashSeed(roomId) });
+      room.accompanist.start({ stream: room.stream, sendTo: { ip: returnIp, port: returnPort }, ssrc, payloadType, volume });
+      this.status(roomId, 'warming');
+      this.logger.info({ roomId, instrument, tf, k }, 'AI joined the room');
+      room.timer = setInterval(() => this.report(roomId), METRICS_INTERVAL_MS);
+      const waitForSound = setInterval(() => {
+        if (!this.rooms.has(roomId)) return clearInterval(waitForSound);
+        if (room.accompanist.error) {
+          clearInterval(waitForSound);
+          this.status(roomId, 'error', room.accompanist.error.message);
+        } else if (room.accompanist.playing) {
+          clearInterval(waitForSound);
+          this.status(roomId, 'playing');
+        }
+      }, 50);
+      return {};
+    },
+    routes: async ({ roomId, routes }) => {
+      this.rooms.get(roomId)?.accompanist.setRoutes(routes);
+      return {};
+    },
+    volume: async ({ roomId, volume }) => {
+      const room = this.rooms.get(roomId);
+      if (room) room.accompanist.volume = volume;
+      return {};
+    },
+    stop: async ({ roomId }) => {
+      const room = this.rooms.get(roomId);
+      if (!room) return {};
+      this.rooms.delete(roomId);
+      clearInterval(room.timer);
+      room.accompanist.close();
+      if (room.stream) await this.engine.closeStream(room.stream);
+      this.status(roomId, 'stopped');
+      return {};
+    },
+  };
+
+  private status(roomId: string, state: AiPhase, message?: string, metrics?: Record<string, number>): void {
+    if (this.socket.connected) this.socket.emit('status', { roomId, state, message, metrics });
+  }
+
+  /** Per-room metrics: step compute time, late frames, queue depth. */
+  private report(roomId: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    const metrics = { ...room.accompanist.metrics, stepComputeMs: this.engine.batcher.stats.lastComputeMs };
+    this.logger.info({ roomId, ...metrics }, 'AI room metrics');
+    this.status(roomId, room.accompanist.playing ? 'playing' : 'warming', undefined, metrics);
+  }
+
+  close(): void {
+    for (const roomId of [...this.rooms.keys()]) void this.handlers.stop({ roomId });
+    this.socket.close();
+  }
+}
+
+function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0;
+}

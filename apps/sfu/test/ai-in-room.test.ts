@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { AiState } from '@bandmate/shared';
+import { pino } from 'pino';
+import { loadInferenceConfig } from '../../inference/src/config.ts';
+import { AccompanimentEngine } from '../../inference/src/engine/engine.ts';
+import { AgentClient } from '../../inference/src/room/agent-client.ts';
+import { OpusFrameDecoder, OpusFrameEncoder } from '../../inference/src/transport/opus-codec.ts';
+import { parseRtp, serializeRtp } from '../../inference/src/transport/rtp.ts';
+import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
+import { Peer } from '../src/rooms/peer.ts';
+import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+
+let h: Harness;
+let engine: AccompanimentEngine;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-ai-'));
+before(async () => {
+  h = await startHarness();
+  engine = await AccompanimentEngine.load(writeFixtureModel('identity', path.join(dir, 'identity')));
+});
+after(async () => {
+  await engine.close();
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function worker() {
+  const config = loadInferenceConfig({ SFU_AGENT_URL: h.sfu.url, BANDMATE_TF: '-0.1', BANDMATE_K: '0.01', INFERENCE_JITTER_MS: '30' });
+  return new AgentClient(engine, config, pino({ level: 'silent' }));
+}
+
+async function untilAi(socket: Awaited<ReturnType<typeof connect>>, state: AiState['state'], timeoutMs = 8000): Promise<AiState> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await nextEvent<AiState>(socket, 'aiState', Math.max(1, end - Date.now()));
+    if (s.state === state) return s;
+  }
+}
+
+test('the host switches the AI on: it hears the musician and plays into the room; it comes back after a worker crash', async () => {
+  let agent = worker();
+  await waitFor(() => !!h.sfu.agents.info);
+  const { id } = await createRoom(h.sfu, 'AI jam');
+  const host = await connect(h.sfu);
+  const joined = await joinRoom(host, id, 'Hana');
+  assert.equal((joined as unknown as { isHost: boolean }).isHost, true);
+  const guest = await connect(h.sfu);
+  const guestJoin = await joinRoom(guest, id, 'Gus', 'listener');
+  assert.equal((guestJoin as unknown as { isHost: boolean }).isHost, false);
+
+  // A musician playing a tone through a plain RTP producer.
+  const room = h.sfu.registry.get(id)!;
+  const mia = new Peer('mia', 'Mia', 'musician', room.rtpCapabilities);
+  room.join(mia);
+  const micIn = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
+  room.adopt(mia, await micIn.produce({
+    kind: 'audio',
+    rtpParameters: { codecs: [{ mimeType: 'audio/opus', clockRate: 48000, payloadType: 111, channels: 2, parameters: { 'sprop-stereo': 1 } }], encodings: [{ ssrc: 5151 }] },
+  }));
+  const mic = createSocket('udp4');
+  const enc = new OpusFrameEncoder();
+  let seq = 0;
+  const micTimer = setInterval(() => {
+    const frame = Float32Array.from({ length: 480 }, (_, j) => 0.5 * Math.sin((2 * Math.PI * 440 * (seq * 480 + j)) / 48000));
+    mic.send(serializeRtp({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 480, ssrc: 5151, marker: false, payload: enc.encodeMono(frame) }), micIn.tuple.localPort, '127.0.0.1');
+    seq++;
+  }, 10);
+
+  // Only the host may control the AI, on the signalling API itself.
+  const refused = await ask(guest, 'setAi', { enabled: true });
+  assert.equal(!refused.ok && refused.error.code, 'forbidden');
+
+  const aiPeer = nextEvent<{ producerId: string; peerId: string; source: string }>(guest, 'newProducer', 8000);
+  const state = await askOk<AiState>(host, 'setAi', { enabled: true, instrument: 'mirror', volume: 1 });
+  assert.equal(state.enabled, true);
+  const producer = await aiPeer;
+  assert.equal(producer.source, 'ai');
+  await untilAi(guest, 'playing');
+
+  // Listen to the AI track as a participant would, and check it carries the musician's tone.
+  const ear = createSocket('udp4');
+  await new Promise<void>((r) => ear.bind(0, '127.0.0.1', r));
+  const levels: number[] = [];
+  const dec = new OpusFrameDecoder();
+  ear.on('message', (m) => {
+    const p = parseRtp(m);
+    if (p) levels.push(Math.max(...dec.decode(p.payload).map(Math.abs)));
+  });
+  const out = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+  await out.connect({ ip: '127.0.0.1', port: ear.address().port });
+  await out.consume({ producerId: producer.producerId, rtpCapabilities: room.rtpCapabilities });
+  await waitFor(() => levels.filter((l) => l > 0.3).length > 20, 5000);
+
+  // The worker dies: the room carries on, the AI reports the outage, then comes back by itself.
+  agent.close();
+  await untilAi(guest, 'error');
+  assert.ok(h.sfu.registry.get(id), 'the room is still open');
+  agent = worker();
+  await untilAi(guest, 'playing', 10000);
+
+  // Off: the AI's track goes away for everyone.
+  const left = nextEvent<{ peerId: string }>(guest, 'peerLeft', 5000);
+  await askOk(host, 'setAi', { enabled: false });
+  assert.match((await left).peerId, /^ai-/);
+
+  clearInterval(micTimer);
+  mic.close();
+  ear.close();
+  agent.close();
+  host.close();
+  guest.close();
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('condition not met in time');
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/**
+ * The AI band member's messages: what the room sees (state, host controls) and the
+ * protocol between the SFU and the inference worker (socket.io namespace `/agent`).
+ */
+
+export const AI_STATES = ['stopped', 'loading', 'warming', 'playing', 'error'] as const;
+export type AiPhase = (typeof AI_STATES)[number];
+
+export const aiStateSchema = z.object({
+  state: z.enum(AI_STATES),
+  enabled: z.boolean(),
+  instrument: z.string().max(40).nullable(),
+  volume: z.number().min(0).max(2),
+  /** Instruments the loaded model plays (empty when no worker is connected). */
+  instruments: z.array(z.string().max(40)).max(128),
+  message: z.string().max(300).optional(),
+  /** The peer id under which the AI's track appears in the room. */
+  peerId: z.string().max(64).optional(),
+});
+export type AiState = z.infer<typeof aiStateSchema>;
+
+export const setAiRequestSchema = z.strictObject({
+  enabled: z.boolean(),
+  instrument: z.string().min(1).max(40).optional(),
+  volume: z.number().min(0).max(2).optional(),
+});
+
+export const AGENT_NAMESPACE = '/agent';
+
+/** SFU → worker. */
+export const agentCommands = {
+  /** Open a UDP port for the room's musicians; answer with it. */
+  prepare: z.strictObject({ roomId: z.string().max(64) }),
+  start: z.strictObject({
+    roomId: z.string().max(64),
+    instrument: z.string().max(40),
+    volume: z.number().min(0).max(2),
+    returnPort: z.number().int().min(1).max(65535),
+    returnIp: z.string().max(64),
+    ssrc: z.number().int().nonnegative(),
+    payloadType: z.number().int().min(0).max(127),
+  }),
+  routes: z.strictObject({
+    roomId: z.string().max(64),
+    routes: z.array(z.strictObject({ ssrc: z.number().int().nonnegative(), payloadType: z.number().int().min(0).max(127) })).max(64),
+  }),
+  volume: z.strictObject({ roomId: z.string().max(64), volume: z.number().min(0).max(2) }),
+  stop: z.strictObject({ roomId: z.string().max(64) }),
+} as const;
+export type AgentCommand = keyof typeof agentCommands;
+
+export const agentPrepareReplySchema = z.object({ ip: z.string().max(64), port: z.number().int().min(1).max(65535) });
+
+/** Worker → SFU. */
+export const agentHelloSchema = z.strictObject({
+  model: z.string().max(120),
+  instruments: z.array(z.string().max(40)).min(1).max(128),
+  provider: z.string().max(20),
+});
+export const agentStatusSchema = z.strictObject({
+  roomId: z.string().max(64),
+  state: z.enum(AI_STATES),
+  message: z.string().max(300).optional(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
