@@ -75,6 +75,20 @@ async function runSuite(database) {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env });
+  // The AI runs the identity fixture model: its output is the room's mix, k − t_f later.
+  const fixtures = path.join(tmp, 'models');
+  spawnSync(process.execPath, ['--import', 'tsx', 'apps/inference/test/fixtures/build-fixture-models.ts', fixtures], { cwd: root });
+  const inference = startProcess('inference', process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
+    cwd: root,
+    env: {
+      ...env,
+      SFU_AGENT_URL: `http://127.0.0.1:${sfuPort}`,
+      BANDMATE_MODEL_DIR: path.join(fixtures, 'identity'),
+      BANDMATE_TF: process.env.E2E_AI_TF ?? '-0.1',
+      BANDMATE_K: '0.01',
+      INFERENCE_JITTER_MS: '40',
+    },
+  });
   const web = startProcess('web', process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(webPort)], {
     cwd: path.join(root, 'apps/web'),
     env,
@@ -96,6 +110,8 @@ async function runSuite(database) {
           E2E_SFU_URL: `http://127.0.0.1:${sfuPort}`,
           E2E_JSON_REPORT: report,
           E2E_DATABASE: database,
+          E2E_AI_TF: process.env.E2E_AI_TF ?? '-0.1',
+          E2E_AI_K: '0.01',
           ...(bench ? { E2E_BENCH: '1' } : {}),
         },
       },
@@ -103,7 +119,7 @@ async function runSuite(database) {
     const stats = readStats(report);
     return { ok: run.status === 0, ...stats };
   } finally {
-    await Promise.all([sfu.stop(), web.stop()]);
+    await Promise.all([sfu.stop(), web.stop(), inference.stop()]);
     await pg?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -18,13 +18,15 @@ const web = startProcess('web', process.execPath, [path.join(root, 'node_modules
   cwd: path.join(root, 'apps/web'),
   env: { ...env, SFU_PUBLIC_PORT: process.env.SFU_PUBLIC_PORT ?? String(sfuPort) },
 });
+// The AI worker is supervised on its own: if it dies, the rooms play on and it is restarted.
+const inference = superviseInference();
 const children = [sfu, web];
 
 let stopping = false;
 async function stop(code) {
   if (stopping) return;
   stopping = true;
-  await Promise.all(children.map((c) => c.stop()));
+  await Promise.all([...children, inference.current()].filter(Boolean).map((c) => c.stop()));
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));
@@ -45,4 +47,25 @@ try {
 } catch (err) {
   console.error(`[start] ${err.message}`);
   await stop(1);
+}
+
+function superviseInference() {
+  let proc;
+  let delay = 1000;
+  const launch = () => {
+    const startedAt = Date.now();
+    proc = startProcess('inference', process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
+      cwd: root,
+      env: { ...env, SFU_AGENT_URL: `http://127.0.0.1:${sfuPort}` },
+    });
+    proc.child.on('exit', (code) => {
+      if (stopping) return;
+      // Back off when it keeps failing (a missing model, say); reset after a good run.
+      delay = Date.now() - startedAt > 60_000 ? 1000 : Math.min(delay * 2, 60_000);
+      console.error(`[start] inference worker exited (${code}); restarting in ${delay / 1000} s`);
+      setTimeout(launch, delay);
+    });
+  };
+  launch();
+  return { current: () => proc };
 }

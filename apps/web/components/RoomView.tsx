@@ -5,6 +5,7 @@ import type { RoomSummary } from '@bandmate/shared';
 import { RoomSession, type SessionState } from '../media/room-session';
 import { getRoom } from '../lib/rooms-api';
 import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
+import { AiPanel } from './AiPanel';
 import { JoinForm, type JoinChoice } from './JoinForm';
 import { MixerStrip } from './MixerStrip';
 import { useLevels } from './useLevels';
@@ -74,13 +75,17 @@ export function RoomView({ roomId, sfu }: { roomId: string; sfu: SfuLocation }) 
         <div>
           <h1 className="text-2xl font-semibold">{state.roomName}</h1>
           <p className="text-sm text-gray-400">
-            {state.phase === 'reconnecting' ? 'Connection lost — reconnecting…' : `You are ${state.self?.displayName} (${state.self?.role})`}
+            {state.phase === 'reconnecting'
+              ? 'Connection lost — reconnecting…'
+              : `You are ${state.self?.displayName} (${state.self?.role}${state.isHost ? ', host' : ''})`}
           </p>
         </div>
         <button className="rounded-md bg-stage-700 px-4 py-2 text-sm hover:bg-stage-800" onClick={() => void session.leave()}>
           Leave
         </button>
       </div>
+
+      {state.ai && <AiPanel ai={state.ai} isHost={!!state.isHost} onChange={(r) => void session.setAi(r)} />}
 
       <section aria-label="Participants">
         <h2 className="mb-2 text-sm uppercase tracking-wide text-gray-400">In the room ({musicians.length + 1})</h2>

@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import { MUSIC_OPUS, type PeerInfo, type ProducerInfo, type Role } from '@bandmate/shared';
+import { MUSIC_OPUS, type AiState, type PeerInfo, type ProducerInfo, type Role } from '@bandmate/shared';
 import { setLowestJitterTarget } from './jitter-target.ts';
 import { openMicrophone } from './microphone.ts';
 import { MixerGraph } from './mixer-graph.ts';
@@ -19,6 +19,8 @@ export interface SessionState {
   roomName?: string;
   self?: PeerInfo;
   peers: RemotePeer[];
+  isHost?: boolean;
+  ai?: AiState;
 }
 
 export interface JoinOptions {
@@ -97,6 +99,8 @@ export class RoomSession {
         roomName: joined.roomName,
         self: { id: joined.peerId, displayName: options.displayName, role: options.role },
         peers: joined.peers,
+        isHost: joined.isHost,
+        ai: joined.ai,
       });
       this.recvTransport = await this.createTransport('recv');
       const announced = [...joined.producers, ...this.pendingProducers];
@@ -117,6 +121,15 @@ export class RoomSession {
     if (this.signal.socket.connected) await this.signal.request('leave', {}).catch(() => {});
     this.teardownMedia();
     if (!options.keepError) this.update({ phase: 'left', peers: [], self: undefined });
+  }
+
+  /** Host only: switch the AI band member on or off, choose its instrument and volume. */
+  async setAi(request: { enabled: boolean; instrument?: string; volume?: number }): Promise<void> {
+    try {
+      this.update({ ai: await this.signal.request('setAi', request) });
+    } catch (err) {
+      if (this.current.ai) this.update({ ai: { ...this.current.ai, state: 'error', message: (err as Error).message } });
+    }
   }
 
   /** The received track of a peer's microphone, once it is being consumed. */
@@ -228,6 +241,8 @@ export class RoomSession {
         this.consume(producer).catch((err) => console.warn('could not receive a new stream', err));
       }),
       this.signal.on('consumerClosed', ({ consumerId }) => this.dropConsumer(consumerId)),
+      this.signal.on('aiState', (ai) => this.update({ ai })),
+      this.signal.on('hostChanged', ({ peerId }) => this.update({ isHost: peerId === this.current.self?.id })),
       this.signal.on('producerClosed', ({ producerId }) => {
         for (const c of this.consumers.values()) if (c.producerId === producerId) this.dropConsumer(c.id);
       }),
