@@ -10,6 +10,9 @@ const engine = await AccompanimentEngine.load(config.modelDir, {
   threads: config.threads,
   priority: config.priority,
   onNotice: (message) => logger.warn(message),
+}).catch((err: Error) => {
+  logger.error(`the AI band member is unavailable: ${err.message} (set BANDMATE_MODEL_DIR, or see ml/README.md to train one)`);
+  process.exit(3);
 });
 logger.info({ model: `${engine.manifest.name} ${engine.manifest.version}`, provider: engine.model.provider, dir: config.modelDir }, 'model loaded');
 const agent = new AgentClient(engine, config, logger);
