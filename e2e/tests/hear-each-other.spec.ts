@@ -1,5 +1,5 @@
 import { expect, startBand, test, TONE_AMPLITUDE, TONES } from '../support/fixtures.ts';
-import { expectTones, peerId } from '../support/room.ts';
+import { expectTones, peerId, steadyLevel } from '../support/room.ts';
 import { sineRmsDb } from '../support/wav.ts';
 
 const expectedDb = sineRmsDb(TONE_AMPLITUDE);
@@ -19,10 +19,12 @@ test('two musicians hear each other in stereo and a listener hears both', async 
   for (const [page, from, tones] of checks) {
     const id = await peerId(page, from);
     // Distinct dominant tones left and right prove the stream was not downmixed to mono.
-    const heard = await expectTones(page, id, tones);
-    for (const channel of [heard.left, heard.right]) {
-      expect(channel.rmsDb, `level of ${from}`).toBeGreaterThan(expectedDb - 6);
-      expect(channel.rmsDb, `level of ${from}`).toBeLessThan(expectedDb + 3);
+    await expectTones(page, id, tones);
+    // Median of several reads: one read can land on a concealed packet on a loaded machine.
+    for (const channel of ['left', 'right'] as const) {
+      const level = await steadyLevel(page, id, channel, 7);
+      expect(level, `level of ${from} (${channel})`).toBeGreaterThan(expectedDb - 6);
+      expect(level, `level of ${from} (${channel})`).toBeLessThan(expectedDb + 3);
     }
   }
 
