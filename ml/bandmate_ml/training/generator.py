@@ -1,0 +1,120 @@
+"""Generator training: one parallel causal pass per batch, adversarial or plain supervised.
+
+`adversarial`: hinge GAN with the sequence discriminator + feature matching + a small L1
+regression term for stability (LiveBand's recipe, with our own weights: see the model card).
+`supervised`: the same network and data trained with L1 regression only (the baseline).
+Both see exactly the inputs streaming will see: mix latents shifted by tf, Gaussian noise,
+instrument. There is no teacher forcing: the generator never reads target latents.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..config import js_round
+from ..data.pairs import LatentPairSampler
+from ..instruments import INSTRUMENTS
+from ..losses.adversarial import discriminator_hinge, feature_matching, generator_hinge
+from ..models.discriminator import SequenceDiscriminator
+from ..models.generator import AccompanimentGenerator
+from .checkpoint import TrainLog, load_checkpoint, save_checkpoint
+
+
+def latent_stats(tracks: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
+    z = np.concatenate([t["targets"].reshape(-1, t["targets"].shape[-1]) for t in tracks])
+    return torch.from_numpy(z.mean(0)).float(), torch.from_numpy(z.std(0) + 1e-5).float()
+
+
+def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, resume: bool,
+                    max_minutes: float | None = None, max_steps: int | None = None, seed: int = 0) -> Path:
+    assert mode in ("adversarial", "supervised")
+    g_cfg = cfg["generator"]
+    frame_rate = cfg["sample_rate"] / cfg["samples_per_frame"]
+    tf = js_round(g_cfg["tf_s"] * frame_rate)
+    latent_size = tracks[0]["targets"].shape[-1]
+    torch.manual_seed(seed)
+    gen = AccompanimentGenerator.from_config(g_cfg, latent_size, len(INSTRUMENTS))
+    mean, std = latent_stats(tracks)
+    gen.latent_mean.copy_(mean)
+    gen.latent_std.copy_(std)
+    opt_g = torch.optim.AdamW(gen.parameters(), lr=g_cfg["lr"], betas=(0.8, 0.99), weight_decay=0.01)
+    adv = g_cfg["adversarial"]
+    disc = opt_d = None
+    if mode == "adversarial":
+        disc = SequenceDiscriminator(latent_size, len(INSTRUMENTS), adv["disc_channels"])
+        opt_d = torch.optim.AdamW(disc.parameters(), lr=adv["disc_lr"], betas=(0.5, 0.9))
+    ckpt_path = run_dir / f"generator_{mode}.pt"
+    step, trained_s = 0, 0.0
+    if resume and ckpt_path.exists():
+        ck = load_checkpoint(ckpt_path)
+        gen.load_state_dict(ck["model"])
+        opt_g.load_state_dict(ck["opt"])
+        if disc is not None:
+            disc.load_state_dict(ck["disc"])
+            opt_d.load_state_dict(ck["opt_d"])
+        step, trained_s = ck["step"], ck["trained_s"]
+        print(f"resumed {mode} at step {step}", flush=True)
+    sampler = LatentPairSampler(tracks, g_cfg["seq_frames"], tf, cfg["data"]["silence_db"], seed=seed + step)
+    print(f"{mode}: {sum(p.numel() for p in gen.parameters()) / 1e6:.2f} M params, tf={tf} frames, "
+          f"{len(sampler.tracks)} tracks", flush=True)
+    log = TrainLog(run_dir / f"generator_{mode}_log.jsonl")
+    max_minutes = max_minutes if max_minutes is not None else g_cfg["max_minutes"]
+    max_steps = max_steps if max_steps is not None else g_cfg["max_steps"]
+    t_start, last_ck, base = time.time(), time.time(), trained_s
+
+    def save():
+        extra = {"disc": disc.state_dict(), "opt_d": opt_d.state_dict()} if disc is not None else {}
+        save_checkpoint(ckpt_path, model=gen.state_dict(), opt=opt_g.state_dict(), step=step, trained_s=trained_s,
+                        config=g_cfg, latent_size=latent_size, tf_frames=tf, mode=mode, **extra)
+
+    gen.train()
+    while step < max_steps and trained_s < max_minutes * 60:
+        for group in opt_g.param_groups:  # linear warm-up over the first 100 steps
+            group["lr"] = g_cfg["lr"] * min(1.0, (step + 1) / 100)
+        mix, tgt, inst = (torch.from_numpy(a) for a in sampler.batch(g_cfg["batch_size"]))
+        mix_n, tgt_n = gen.normalize(mix), gen.normalize(tgt)
+        noise = torch.randn(mix.shape[0], mix.shape[1], gen.noise_size)
+        fake, _ = gen.forward_normalized(mix_n, noise, inst, gen.initial_state(mix.shape[0]))
+        reg = F.l1_loss(fake, tgt_n)
+        row = {"reg_l1": float(reg.detach())}
+        if mode == "supervised":
+            loss_g = reg
+        else:
+            d_real, _ = disc(mix_n, tgt_n, inst)
+            d_fake, _ = disc(mix_n, fake.detach(), inst)
+            loss_d = discriminator_hinge(d_real, d_fake)
+            opt_d.zero_grad(set_to_none=True)
+            loss_d.backward()
+            opt_d.step()
+            d_fake, f_fake = disc(mix_n, fake, inst)
+            with torch.no_grad():
+                _, f_real = disc(mix_n, tgt_n, inst)
+            g_adv, fm = generator_hinge(d_fake), feature_matching(f_real, f_fake)
+            loss_g = adv["w_adv"] * g_adv + adv["w_fm"] * fm + adv["w_reg"] * reg
+            row.update(loss_d=float(loss_d.detach()), g_adv=float(g_adv.detach()), fm=float(fm.detach()))
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        torch.nn.utils.clip_grad_norm_(gen.parameters(), 1.0)
+        opt_g.step()
+        step += 1
+        trained_s = base + time.time() - t_start
+        if step % 20 == 0 or step == 1:
+            log.write(step=step, minutes=trained_s / 60, fake_std=float(fake.detach().std()), **row)
+        if time.time() - last_ck > g_cfg["checkpoint_minutes"] * 60:
+            save()
+            last_ck = time.time()
+    save()
+    print(f"{mode}: {step} steps, {trained_s / 60:.1f} min -> {ckpt_path}", flush=True)
+    return ckpt_path
+
+
+def load_generator(path: Path) -> tuple[AccompanimentGenerator, dict]:
+    ck = load_checkpoint(path)
+    gen = AccompanimentGenerator.from_config(ck["config"], ck["latent_size"], len(INSTRUMENTS))
+    gen.load_state_dict(ck["model"])
+    return gen.eval(), ck

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The full default pipeline, resumable stage by stage (each stage skips or resumes finished work):
+# render -> autoencoder -> latents -> both generators (in parallel, 1 thread each) -> export ->
+# evaluate -> benchmark -> ship. Usage: scripts/pipeline.sh [config] [run-dir]; logs in <run-dir>/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY="${PY:-${BANDMATE_ML_CACHE:-$HOME/.cache/bandmate-ml}/venv/bin/python}"
+CFG="${1:-configs/default.yaml}"
+RUN="${2:-runs/default}"
+N="nice -n 19"
+mkdir -p "$RUN"
+log() { echo "[$(date +%T)] $*"; }
+
+log render;      $N "$PY" scripts/render_dataset.py --config "$CFG" > "$RUN/render.log" 2>&1
+log autoencoder; $N "$PY" scripts/train_autoencoder.py --config "$CFG" --run-dir "$RUN" --resume >> "$RUN/autoencoder.log" 2>&1
+log latents
+$N "$PY" scripts/encode_latents.py --config "$CFG" --run-dir "$RUN" --shard 0/2 > "$RUN/encode0.log" 2>&1 &
+$N "$PY" scripts/encode_latents.py --config "$CFG" --run-dir "$RUN" --shard 1/2 > "$RUN/encode1.log" 2>&1 &
+wait
+log generators
+$N "$PY" scripts/train_generator.py --config "$CFG" --mode adversarial --run-dir "$RUN" --resume >> "$RUN/generator_adversarial.log" 2>&1 &
+$N "$PY" scripts/train_generator.py --config "$CFG" --mode supervised --run-dir "$RUN" --resume >> "$RUN/generator_supervised.log" 2>&1 &
+wait
+log export
+for mode in adversarial supervised; do
+  "$PY" scripts/export.py --config "$CFG" --mode $mode --run-dir "$RUN" > "$RUN/export_$mode.log" 2>&1
+  "$PY" scripts/validate_model.py "$RUN/export_$mode"
+done
+"$PY" scripts/export.py --config "$CFG" --mode adversarial --run-dir "$RUN" --frames 5 --out "$RUN/export_adversarial_k5" > "$RUN/export_k5.log" 2>&1
+log evaluate;  $N "$PY" scripts/evaluate.py --config "$CFG" --run-dir "$RUN" > "$RUN/evaluate.log" 2>&1
+log benchmark; "$PY" scripts/benchmark.py "$RUN/export_adversarial" --json "$RUN/benchmark.json" > "$RUN/benchmark.log" 2>&1
+log done: now review "$RUN/eval.md", then: $PY scripts/ship.py --run-dir $RUN

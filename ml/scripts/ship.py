@@ -1,0 +1,49 @@
+"""Copies an exported model folder to models/<name>/ (the shipped model), adding evaluation and
+benchmark results to model.json's card, and checks the result against the contract and size limit."""
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bandmate_ml.config import resolve  # noqa: E402
+from bandmate_ml.export.manifest import validate_manifest  # noqa: E402
+
+MAX_BYTES = 25 * 1024 * 1024
+FILES = ("encoder.onnx", "generator.onnx", "generator.int8.onnx", "decoder.onnx")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--run-dir", default="runs/default")
+    ap.add_argument("--dest", default="../models/default")
+    args = ap.parse_args()
+    run_dir, dest = resolve(args.run_dir), resolve(args.dest)
+    src = run_dir / "export_adversarial"
+    m = json.loads((src / "model.json").read_text())
+    if (run_dir / "eval.json").exists():
+        ev = json.loads((run_dir / "eval.json").read_text())
+        m["card"]["evaluation"] = {
+            "heldOutSongs": len(ev["songs"]),
+            "codec": ev["codec"],
+            "rows": [{k: (None if isinstance(v, float) and v != v else (round(v, 4) if isinstance(v, float) else v))
+                      for k, v in r.items()} for r in ev["rows"]],
+        }
+    if (run_dir / "benchmark.json").exists():
+        m["card"]["cpuCostPerFrameMs"] = json.loads((run_dir / "benchmark.json").read_text())
+    m["card"]["alternativeGraphs"] = {"generator": "generator.int8.onnx (dynamic int8, reduce_range)"}
+    validate_manifest(m)
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in FILES:
+        shutil.copyfile(src / f, dest / f)
+    (dest / "model.json").write_text(json.dumps(m, indent=2) + "\n")
+    total = sum(p.stat().st_size for p in dest.iterdir() if p.is_file())
+    if total > MAX_BYTES:
+        sys.exit(f"{dest} is {total / 1e6:.1f} MB, over the 25 MiB limit")
+    print(f"shipped {dest}: {total / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
