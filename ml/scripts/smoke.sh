@@ -53,6 +53,9 @@ for mode in adversarial supervised; do
   stage "export $mode"
   "$VPY" scripts/export.py --config "$CFG" --mode $mode --run-dir "$RUN" || fail "export $mode"
   "$VPY" scripts/validate_model.py "$RUN/export_$mode" || fail "model.json / graphs of $mode"
+  if [ -x "$ML_DIR/../node_modules/.bin/tsx" ]; then  # the engine's own zod schema, when node_modules is installed
+    (cd "$ML_DIR/.." && node_modules/.bin/tsx ml/scripts/check_contract.ts "$RUN/export_$mode/model.json") || fail "zod contract ($mode)"
+  fi
 done
 stage "evaluate (1 song)"
 "$VPY" scripts/evaluate.py --config "$CFG" --run-dir "$RUN" --data-root "$WORK/data/valid" || fail "evaluate"

@@ -110,3 +110,24 @@ def test_shipped_model_runs_under_contract():
         ins, outs_ = {i.name for i in graph.input}, {o.name for o in graph.output}
         for s in g["state"]:
             assert s["name"] in ins and s["name"] + "_next" in outs_
+
+
+TSX = ML_ROOT.parent / "node_modules" / ".bin" / "tsx"
+
+
+@pytest.mark.skipif(not TSX.exists(), reason="repo node_modules (tsx, zod) not installed")
+def test_manifest_passes_the_engines_zod_schema(exported, tmp_path):
+    """The same model.json through packages/shared's zod schema, as the Node engine will parse it."""
+    import subprocess
+
+    script = ML_ROOT / "scripts" / "check_contract.ts"
+    ok = subprocess.run([str(TSX), str(script), str(exported / "model.json")], capture_output=True, text=True, cwd=ML_ROOT.parent)
+    assert ok.returncode == 0, ok.stderr
+    bad = json.loads((exported / "model.json").read_text())
+    bad["graphs"]["encoder"]["state"][0]["name"] = "1bad"
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    ko = subprocess.run([str(TSX), str(script), str(tmp_path / "bad.json")], capture_output=True, text=True, cwd=ML_ROOT.parent)
+    assert ko.returncode == 1 and "identifiers" in ko.stderr
+    if (SHIPPED / "model.json").exists():
+        shipped = subprocess.run([str(TSX), str(script), str(SHIPPED / "model.json")], capture_output=True, text=True, cwd=ML_ROOT.parent)
+        assert shipped.returncode == 0, shipped.stderr
