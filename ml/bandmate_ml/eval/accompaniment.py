@@ -134,7 +134,7 @@ def markdown_table(rows: list[dict]) -> str:
     def f(v, p=3):
         return "–" if v == "" or (isinstance(v, float) and np.isnan(v)) else (f"{v:+.1f}" if isinstance(v, float) and p == 1 else f"{v:.{p}f}" if isinstance(v, float) else str(v))
 
-    lines = ["| system | t_f (s) | k | beat F (70 ms) ↑ | chroma agreement ↑ | log-mel L1 to true stem ↓ | RTF (1 thread) ↓ |",
+    lines = ["| system | t_f (s) | k | beat F (70 ms) ↑ | chroma correlation with mix ↑ | log-mel L1 to true stem ↓ | RTF (1 thread) ↓ |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['system']} | {f(r['t_f'], 1)} | {r['k'] if r['k'] != '' else '–'} | {f(r['beat_f'])} | {f(r['chroma'])} | "

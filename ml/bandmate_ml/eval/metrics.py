@@ -44,7 +44,9 @@ def chroma(audio: np.ndarray, sr: int) -> np.ndarray:
 
 
 def chroma_agreement(stem: np.ndarray, mix: np.ndarray, sr: int) -> float:
-    """Mean cosine similarity of 12-bin chroma between stem and mix over frames where the stem sounds."""
+    """Mean per-frame Pearson correlation of 12-bin chroma between stem and mix, over frames where the
+    stem sounds. Centred, so a flat (noise-like) chroma scores ~0 instead of the ~0.6 a plain cosine
+    gives any flat vector."""
     a, b = chroma(stem, sr), chroma(mix, sr)
     n = min(a.shape[1], b.shape[1])
     a, b = a[:, :n], b[:, :n]
@@ -52,6 +54,8 @@ def chroma_agreement(stem: np.ndarray, mix: np.ndarray, sr: int) -> float:
     active = rms > 10 ** (-50 / 20)
     if active.sum() == 0:
         return 0.0
+    a = a - a.mean(0, keepdims=True)
+    b = b - b.mean(0, keepdims=True)
     cos = (a * b).sum(0) / (np.linalg.norm(a, axis=0) * np.linalg.norm(b, axis=0) + 1e-9)
     return float(cos[active].mean())
 
