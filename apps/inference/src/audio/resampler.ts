@@ -1,3 +1,5 @@
+import { SampleQueue } from './sample-queue.ts';
+
 /**
  * Streaming, causal windowed-sinc resampler between any two rates. Causal so the
  * offline CLI and the live path see the same past-only dependency: it delays the
@@ -8,8 +10,7 @@ export class Resampler {
   private readonly halfTaps: number;
   private readonly cutoff: number;
   /** Input history, including `2 * halfTaps` samples of left context. */
-  private history: Float32Array;
-  private historyLength: number;
+  private readonly history: SampleQueue;
   /** Position of the next output sample in input samples, relative to history[0]. */
   private position: number;
 
@@ -22,8 +23,7 @@ export class Resampler {
     this.cutoff = Math.min(1, this.ratio) * 0.95;
     // Downsampling widens the filter in input samples to keep its length in output samples.
     this.halfTaps = Math.ceil(halfTaps / Math.min(1, this.ratio));
-    this.history = new Float32Array(4 * this.halfTaps + 4096);
-    this.historyLength = 2 * this.halfTaps; // zeros: silence before the start
+    this.history = new SampleQueue(2 * this.halfTaps, 4 * this.halfTaps + 4096); // zeros: silence before the start
     this.position = this.halfTaps;
   }
 
@@ -37,9 +37,10 @@ export class Resampler {
 
   process(input: Float32Array): Float32Array {
     if (this.isIdentity) return input.slice();
-    this.append(input);
+    this.history.push(input);
+    const history = this.history.buffer;
     const step = 1 / this.ratio;
-    const lastUsable = this.historyLength - this.halfTaps - 1;
+    const lastUsable = this.history.length - this.halfTaps - 1;
     const count = Math.max(0, Math.floor((lastUsable - this.position) / step) + 1);
     const out = new Float32Array(count);
     const h = this.halfTaps;
@@ -53,7 +54,7 @@ export class Resampler {
         const x = j - frac;
         const w = 0.5 + 0.5 * Math.cos((Math.PI * x) / h); // Hann window
         const s = x === 0 ? fc : Math.sin(Math.PI * fc * x) / (Math.PI * x);
-        acc += this.history[center + j]! * s * w;
+        acc += history[center + j]! * s * w;
       }
       out[n] = acc;
     }
@@ -62,21 +63,10 @@ export class Resampler {
     return out;
   }
 
-  private append(input: Float32Array): void {
-    if (this.historyLength + input.length > this.history.length) {
-      const grown = new Float32Array((this.historyLength + input.length) * 2);
-      grown.set(this.history.subarray(0, this.historyLength));
-      this.history = grown;
-    }
-    this.history.set(input, this.historyLength);
-    this.historyLength += input.length;
-  }
-
   private discardConsumed(): void {
     const drop = Math.floor(this.position) - this.halfTaps;
     if (drop <= 0) return;
-    this.history.copyWithin(0, drop, this.historyLength);
-    this.historyLength -= drop;
+    this.history.drop(drop);
     this.position -= drop;
   }
 }

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { downmix, readWav, writeWav } from '../audio/wav.ts';
 import { Resampler } from '../audio/resampler.ts';
 import { AccompanimentEngine } from '../engine/engine.ts';
-import { concat } from '../engine/accompaniment-stream.ts';
+import { concatSamples } from '../audio/sample-queue.ts';
 import { EngineSettingsError } from '../engine/settings.ts';
 import { DEFAULT_MODEL_DIR } from '../model/default-model.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -70,7 +70,7 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
       bar.update(Math.min(produced, total));
     }
     bar.done();
-    const part = concat(parts).slice(0, total);
+    const part = concatSamples(parts).slice(0, total);
     writeWav(values.output, { sampleRate: ROOM_RATE, channels: [part, part] });
     log(
       `wrote ${path.basename(values.output)}: ${(total / ROOM_RATE).toFixed(2)} s, ${settings.instrument}, t_f ${settings.tf} s, ` +

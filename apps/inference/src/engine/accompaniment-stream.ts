@@ -1,5 +1,6 @@
 import type { ModelManifest } from '@bandmate/shared';
 import { Resampler } from '../audio/resampler.ts';
+import { concatSamples, SampleQueue } from '../audio/sample-queue.ts';
 import { GaussianNoise } from './gaussian-noise.ts';
 import { resolveSettings, type EngineSettings, type ResolvedSettings } from './settings.ts';
 import type { StepBatcher } from './step-batcher.ts';
@@ -17,8 +18,7 @@ export class AccompanimentStream {
   private readonly toRoom: Resampler;
   private readonly noise: GaussianNoise;
   /** Mix at the model rate not yet stepped, starting with D frames of silence (the look-back). */
-  private pending: Float32Array;
-  private pendingLength: number;
+  private readonly pending: SampleQueue;
   private readonly stepSamples: number;
   private busy: Promise<unknown> = Promise.resolve();
   stepsDone = 0;
@@ -35,13 +35,12 @@ export class AccompanimentStream {
     this.toRoom = new Resampler(manifest.sampleRate, roomRate);
     this.noise = new GaussianNoise(settings.seed);
     this.stepSamples = this.settings.kFrames * manifest.samplesPerFrame;
-    this.pendingLength = this.settings.delayFrames * manifest.samplesPerFrame;
-    this.pending = new Float32Array(this.pendingLength + this.stepSamples * 4);
+    this.pending = new SampleQueue(this.settings.delayFrames * manifest.samplesPerFrame, this.stepSamples * 4);
   }
 
   /** Room-rate samples of mix that must be heard before the next chunk can be made. */
   get samplesUntilNextStep(): number {
-    const missing = this.stepSamples - this.pendingLength;
+    const missing = this.stepSamples - this.pending.length;
     return Math.max(0, Math.ceil((missing * this.roomRate) / this.manifest.sampleRate));
   }
 
@@ -56,40 +55,18 @@ export class AccompanimentStream {
   }
 
   private async process(mix: Float32Array): Promise<Float32Array> {
-    this.append(this.toModel.process(mix));
+    this.pending.push(this.toModel.process(mix));
     const outputs: Float32Array[] = [];
     let offset = 0;
-    while (this.pendingLength - offset >= this.stepSamples) {
-      const audio = this.pending.slice(offset, offset + this.stepSamples);
+    while (this.pending.length - offset >= this.stepSamples) {
+      const audio = this.pending.buffer.slice(offset, offset + this.stepSamples);
       offset += this.stepSamples;
       const noise = this.noise.fill(new Float32Array(this.settings.kFrames * this.manifest.noiseSize));
       const generated = await this.batcher.submit({ streamId: this.streamId, audio, noise, instrument: this.settings.instrumentIndex });
       this.stepsDone++;
       outputs.push(this.toRoom.process(generated));
     }
-    this.pending.copyWithin(0, offset, this.pendingLength);
-    this.pendingLength -= offset;
-    return concat(outputs);
+    this.pending.drop(offset);
+    return concatSamples(outputs);
   }
-
-  private append(samples: Float32Array): void {
-    if (this.pendingLength + samples.length > this.pending.length) {
-      const grown = new Float32Array((this.pendingLength + samples.length) * 2);
-      grown.set(this.pending.subarray(0, this.pendingLength));
-      this.pending = grown;
-    }
-    this.pending.set(samples, this.pendingLength);
-    this.pendingLength += samples.length;
-  }
-}
-
-export function concat(parts: Float32Array[]): Float32Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { GRAPH_IO, STATE_OUTPUT_SUFFIX, type GraphName, type StateTensor } from '@bandmate/shared';
+import { concatSamples } from '../audio/sample-queue.ts';
 import { loadModelFiles, ModelLoadError, type ModelFiles } from './load-model.ts';
 
 export type ExecutionProvider = 'cpu' | 'cuda';
@@ -142,13 +143,7 @@ function zeros(spec: StateTensor): ort.Tensor {
 }
 
 function tensor(parts: Float32Array[], dims: number[]): ort.Tensor {
-  const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    data.set(p, o);
-    o += p.length;
-  }
-  return new ort.Tensor('float32', data, dims);
+  return new ort.Tensor('float32', concatSamples(parts), dims);
 }
 
 function concatBatch(parts: ort.Tensor[], spec: StateTensor): ort.Tensor {
