@@ -14,6 +14,8 @@ COPY package.json package-lock.json .npmrc next.config.js tsconfig.json ./
 COPY apps/sfu/package.json apps/sfu/
 COPY apps/web/package.json apps/web/
 COPY packages/shared/package.json packages/shared/
+COPY packages/media/package.json packages/media/
+COPY apps/inference/package.json apps/inference/
 COPY e2e/package.json e2e/
 COPY scripts scripts
 COPY prisma prisma

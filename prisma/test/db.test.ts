@@ -291,8 +291,12 @@ describe('DATABASE_URL convention and migration layout', () => {
       assert.ok(migrations.length >= 1);
       for (const m of migrations) {
         assert.match(m.name, /^\d{14}_\w+$/);
-        assert.match(readFileSync(path.join(dir, m.name, 'migration.sql'), 'utf8'), /CREATE TABLE "Room"/);
+        assert.match(readFileSync(path.join(dir, m.name, 'migration.sql'), 'utf8'), /CREATE TABLE "|ALTER TABLE "/);
       }
+      const first = migrations.map((m) => m.name).sort()[0]!;
+      assert.match(readFileSync(path.join(dir, first, 'migration.sql'), 'utf8'), /CREATE TABLE "Room"/);
+      // Both providers carry the same migration names, so a schema change is never half-applied.
+      assert.deepEqual(migrations.map((m) => m.name).sort(), readdirSync(path.join(REPO_ROOT, 'prisma', 'sqlite', 'migrations'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort());
     }
     // The two schemas must declare the same models.
     const models = (p: string) =>

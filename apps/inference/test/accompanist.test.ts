@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { AccompanimentEngine } from '../src/engine/engine.ts';
 import { Accompanist } from '../src/room/accompanist.ts';
-import { OpusFrameDecoder, OpusFrameEncoder } from '../src/transport/opus-codec.ts';
-import { parseRtp, serializeRtp } from '../src/transport/rtp.ts';
+import { OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
+import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 import { writeFixtureModel } from './fixtures/build-fixture-models.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-acc-'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Resampler } from '../src/audio/resampler.ts';
-import { decodeWav, encodeWav, WavError } from '../src/audio/wav.ts';
+import { decodeWav, encodeWav, WavError } from '@bandmate/media/wav';
 
 function sine(hz: number, rate: number, seconds: number, amp = 0.5): Float32Array {
   return Float32Array.from({ length: Math.round(rate * seconds) }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { encodeWav, readWav } from '../src/audio/wav.ts';
+import { encodeWav, readWav } from '@bandmate/media/wav';
 import { writeFixtureModel } from './fixtures/build-fixture-models.ts';
 
 const bin = fileURLToPath(new URL('../bin/bandmate.mjs', import.meta.url));

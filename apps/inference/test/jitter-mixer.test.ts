@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CausalMixer, type MixSource } from '../src/engine/causal-mixer.ts';
-import { JitterBuffer } from '../src/transport/jitter-buffer.ts';
+import { JitterBuffer } from '@bandmate/media/jitter-buffer';
 
 const packet = (seq: number, ts: number) => ({ sequenceNumber: seq & 0xffff, timestamp: ts >>> 0, payload: Uint8Array.of(seq & 0xff) });
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { downmix, readWav, writeWav } from '../audio/wav.ts';
+import { downmix, readWav, writeWav } from '@bandmate/media/wav';
 import { Resampler } from '../audio/resampler.ts';
 import { AccompanimentEngine } from '../engine/engine.ts';
 import { concatSamples } from '../audio/sample-queue.ts';

@@ -2,9 +2,9 @@ import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
 import { CausalMixer, type MixSource } from '../engine/causal-mixer.ts';
-import { JitterBuffer } from '../transport/jitter-buffer.ts';
-import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '../transport/opus-codec.ts';
-import { parseRtp, serializeRtp } from '../transport/rtp.ts';
+import { JitterBuffer } from '@bandmate/media/jitter-buffer';
+import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
+import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 
 const FRAME_MS = 10;
 
