@@ -28,6 +28,34 @@ test('a missing frame is reported for concealment at its deadline; when it arriv
   assert.deepEqual(jb.pull(40), Uint8Array.of(3));
 });
 
+test('the schedule follows the least delay seen, not a first packet that happened to be late', () => {
+  const jb = new JitterBuffer(480, 48000, 40);
+  jb.push(packet(0, 0), 30); // delayed 30 ms (say, a busy event loop at start)
+  assert.equal(jb.dueAtMs(0), 70);
+  jb.push(packet(1, 480), 10); // on time
+  jb.push(packet(2, 960), 20.5);
+  assert.equal(jb.dueAtMs(0), 40, 'frame 0 is due 40 ms after the least-delayed arrival');
+  assert.deepEqual(jb.pull(40), Uint8Array.of(0));
+  assert.deepEqual(jb.pull(50), Uint8Array.of(1));
+});
+
+test('when the least delay drops during playback, the buffer skips ahead instead of staying behind', () => {
+  const jb = new JitterBuffer(480, 48000, 20);
+  for (let i = 0; i < 3; i++) jb.push(packet(i, i * 480), 15 + i * 10);
+  assert.deepEqual(jb.pull(35), Uint8Array.of(0));
+  for (let i = 3; i < 6; i++) jb.push(packet(i, i * 480), i * 10); // the route got 15 ms faster
+  assert.deepEqual(jb.pull(45), Uint8Array.of(2), 'frame 1 is passed over: frame 2 is what is due now');
+  assert.equal(jb.stats.skipped, 1);
+});
+
+test('a sender clock slower than the room clock moves the schedule later once the drift matters', () => {
+  const jb = new JitterBuffer(480, 48000, 40, 200, 100);
+  // 10 ms packets arriving every 10.01 ms: 0.01 ms more delay per packet, 1 ms per window.
+  for (let i = 0; i < 1000; i++) jb.push(packet(i, i * 480), i * 10.01);
+  const lag = jb.dueAtMs(0)! - 40;
+  assert.ok(lag > 4 && lag <= 10, `the reference followed the drift within the allowance (lag ${lag.toFixed(2)} ms)`);
+});
+
 test('RTP timestamp wrap-around keeps the timeline continuous', () => {
   const jb = new JitterBuffer(480, 48000, 0);
   const start = 2 ** 32 - 960;

@@ -1,6 +1,6 @@
 'use client';
 
-import type { AiState } from '@bandmate/shared';
+import type { AiMetrics, AiState } from '@bandmate/shared';
 
 const LABEL: Record<AiState['state'], string> = {
   stopped: 'Off',
@@ -72,6 +72,40 @@ export function AiPanel(props: {
         )}
       </div>
       {ai.message && <p className="mt-2 text-xs text-gray-400">{ai.message}</p>}
+      {ai.metrics && ai.state !== 'stopped' && <AiMetricsLine metrics={ai.metrics} />}
     </section>
+  );
+}
+
+const ms = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(x < 10 ? 2 : 0)} ms`);
+
+/** The worker's health as a musician or an operator reads it: can it keep up, is it late. */
+function AiMetricsLine({ metrics: m }: { metrics: AiMetrics }) {
+  const keepsUp = m.stepP99Ms !== undefined && m.kMs !== undefined ? m.stepP99Ms <= m.kMs : undefined;
+  return (
+    <dl className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-gray-400" data-testid="ai-metrics">
+      <div title="model compute per chunk of k (median / 99th percentile)">
+        <dt className="inline">step </dt>
+        <dd className={`inline ${keepsUp === false ? 'text-red-300' : ''}`} data-testid="ai-step">
+          {ms(m.stepMedianMs)} / {ms(m.stepP99Ms)} per {ms(m.kMs)}
+        </dd>
+      </div>
+      <div title="t_f: the AI plays each moment from the mix heard this long before it">
+        <dt className="inline">t_f </dt>
+        <dd className="inline">{ms(m.tfMs)}</dd>
+      </div>
+      <div title="output frames not ready in time">
+        <dt className="inline">late </dt>
+        <dd className="inline" data-testid="ai-late">{m.lateFrames ?? '–'}</dd>
+      </div>
+      <div title="input frames concealed (late or lost packets)">
+        <dt className="inline">concealed </dt>
+        <dd className="inline">{m.concealedFrames ?? '–'}</dd>
+      </div>
+      <div title="output frames computed ahead of their send time">
+        <dt className="inline">queue </dt>
+        <dd className="inline" data-testid="ai-queue">{m.queueDepth ?? '–'}</dd>
+      </div>
+    </dl>
   );
 }

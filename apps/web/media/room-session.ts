@@ -103,6 +103,7 @@ export class RoomSession {
         ai: joined.ai,
       });
       this.recvTransport = await this.createTransport('recv');
+      tapReceivers(this.recvTransport);
       const announced = [...joined.producers, ...this.pendingProducers];
       this.pendingProducers = [];
       for (const producer of announced) await this.consume(producer);
@@ -301,4 +302,18 @@ function rtpStats(report: RTCStatsReport, type: 'inbound-rtp' | 'outbound-rtp') 
   const all = [...report.values()] as Array<Record<string, unknown> & { type: string; id: string }>;
   const rtp = all.find((s) => s.type === type && s.kind === 'audio');
   return { inbound: rtp, codec: all.find((s) => s.type === 'codec' && s.id === rtp?.codecId) };
+}
+
+/**
+ * Diagnostics hook (tests, measurements): a page that defines `__bandmateReceiverTap` gets every
+ * new receiver, keyed by its track id, to attach an RTCRtpScriptTransform that sees encoded
+ * frames before the jitter buffer. Chromium routes frames only to a transform set while the
+ * remote description is applied (the peer connection's `track` event), hence the reach into
+ * mediasoup-client's handler.
+ */
+type ReceiverTap = (trackId: string, receiver: RTCRtpReceiver) => void;
+function tapReceivers(transport: types.Transport): void {
+  const tap = (globalThis as { __bandmateReceiverTap?: ReceiverTap }).__bandmateReceiverTap;
+  const pc = (transport.handler as unknown as { _pc?: RTCPeerConnection })._pc;
+  if (tap && pc) pc.addEventListener('track', (e) => tap(e.track.id, e.receiver));
 }

@@ -3,6 +3,12 @@
  * Packets are placed on the stream's own timeline by RTP timestamp; the causal mixer
  * pulls frames by room time and never waits: a frame that has not arrived by its
  * deadline is concealed, and arrives "late" if it comes afterwards (then it is dropped).
+ *
+ * A frame is due `targetDelayMs` after the arrival it would have had with the least
+ * network delay seen (the minimum transit over the last window of packets), not after
+ * the first packet's arrival: a first packet that happened to be delayed (a busy event
+ * loop at start, a burst after a consumer resumes) would otherwise shift the stream late
+ * for its whole life. Windows also follow clock drift between sender and room clock.
  */
 export interface RtpAudioPacket {
   sequenceNumber: number;
@@ -16,18 +22,27 @@ export interface JitterStats {
   late: number;
   duplicate: number;
   overflow: number;
+  /** Frames passed over to catch up when the least delay seen dropped. */
+  skipped: number;
   /** RFC 3550 interarrival jitter, ms. */
   jitterMs: number;
 }
 
+const BASE_STEP_MS = 1;
+const DRIFT_ALLOWANCE_MS = 5;
+
 export class JitterBuffer {
   private readonly frames = new Map<number, Uint8Array>();
-  /** Unwrapped timestamp of the first packet, and its arrival on the local clock (ms). */
-  private origin: { timestamp: number; arrivalMs: number } | undefined;
+  /** Unwrapped timestamp of the first packet: frame 0 of this stream. */
+  private originTimestamp: number | undefined;
+  /** Local time of frame 0 at the least delay seen: min(arrival − media time) over a window. */
+  private baseMs: number | undefined;
+  private windowMin = Infinity;
+  private windowCount = 0;
   private lastTimestamp: number | undefined;
   private nextFrame = 0;
   private transit: number | undefined;
-  readonly stats: JitterStats = { received: 0, late: 0, duplicate: 0, overflow: 0, jitterMs: 0 };
+  readonly stats: JitterStats = { received: 0, late: 0, duplicate: 0, overflow: 0, skipped: 0, jitterMs: 0 };
 
   constructor(
     readonly frameSamples = 480,
@@ -36,13 +51,16 @@ export class JitterBuffer {
     readonly targetDelayMs = 40,
     /** Frames held at most (bounds memory against a flood). */
     readonly capacity = 200,
+    /** Packets per window over which the least delay is taken (100 = 1 s of 10 ms packets). */
+    readonly window = 100,
   ) {}
 
   push(packet: RtpAudioPacket, arrivalMs: number): void {
     const ts = this.unwrap(packet.timestamp);
-    if (!this.origin) this.origin = { timestamp: ts, arrivalMs };
-    const frame = Math.round((ts - this.origin.timestamp) / this.frameSamples);
+    this.originTimestamp ??= ts;
+    const frame = Math.round((ts - this.originTimestamp) / this.frameSamples);
     this.updateJitter(ts, arrivalMs);
+    this.updateBase(arrivalMs - this.mediaMs(frame));
     if (frame < this.nextFrame) {
       this.stats.late++;
       return;
@@ -61,8 +79,8 @@ export class JitterBuffer {
 
   /** Local time (ms) at which the stream's frame `frame` is due. */
   dueAtMs(frame: number): number | undefined {
-    if (!this.origin) return undefined;
-    return this.origin.arrivalMs + this.targetDelayMs + (frame * this.frameSamples * 1000) / this.clockRate;
+    if (this.baseMs === undefined) return undefined;
+    return this.baseMs + this.targetDelayMs + this.mediaMs(frame);
   }
 
   /**
@@ -72,6 +90,12 @@ export class JitterBuffer {
   pull(nowMs: number): Uint8Array | null | undefined {
     const due = this.dueAtMs(this.nextFrame);
     if (due === undefined || due > nowMs) return undefined;
+    // When the reference moved earlier, skip to the latest due frame rather than stay behind.
+    while (this.dueAtMs(this.nextFrame + 1)! <= nowMs) {
+      this.frames.delete(this.nextFrame);
+      this.nextFrame++;
+      this.stats.skipped++;
+    }
     const payload = this.frames.get(this.nextFrame) ?? null;
     this.frames.delete(this.nextFrame);
     this.nextFrame++;
@@ -80,6 +104,23 @@ export class JitterBuffer {
 
   get buffered(): number {
     return this.frames.size;
+  }
+
+  private mediaMs(frame: number): number {
+    return (frame * this.frameSamples * 1000) / this.clockRate;
+  }
+
+  private updateBase(transitMs: number): void {
+    this.windowMin = Math.min(this.windowMin, transitMs);
+    // Every move of the reference can cost a skipped or a concealed frame, so it moves
+    // only by amounts that matter: earlier at once (less delay seen), later when a whole
+    // window's least delay has grown past the drift allowance (sender clock slower than ours).
+    if (this.baseMs === undefined || transitMs < this.baseMs - BASE_STEP_MS) this.baseMs = transitMs;
+    if (++this.windowCount >= this.window) {
+      if (this.windowMin > this.baseMs + DRIFT_ALLOWANCE_MS) this.baseMs = this.windowMin;
+      this.windowMin = Infinity;
+      this.windowCount = 0;
+    }
   }
 
   private unwrap(timestamp: number): number {

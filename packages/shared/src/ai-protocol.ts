@@ -8,6 +8,25 @@ import { z } from 'zod';
 export const AI_STATES = ['stopped', 'loading', 'warming', 'playing', 'error'] as const;
 export type AiPhase = (typeof AI_STATES)[number];
 
+/** What the worker reports per room, for operators and the room's UI. */
+export const aiMetricsSchema = z.object({
+  /** Model step compute time over the recent steps (one step = one chunk of k). */
+  stepMedianMs: z.number().min(0).max(1e6).optional(),
+  stepP99Ms: z.number().min(0).max(1e6).optional(),
+  /** The chunk length k and the look-ahead t_f the engine runs with. */
+  kMs: z.number().min(0).max(1e5).optional(),
+  tfMs: z.number().min(-1e5).max(1e5).optional(),
+  /** Output frames that were not ready at their send time (silence went out instead). */
+  lateFrames: z.number().int().min(0).optional(),
+  /** Input frames the mixer had to conceal (late or lost packets). */
+  concealedFrames: z.number().int().min(0).optional(),
+  /** Output frames computed and waiting for their send time. */
+  queueDepth: z.number().int().min(0).optional(),
+  packetsIn: z.number().int().min(0).optional(),
+  packetsOut: z.number().int().min(0).optional(),
+});
+export type AiMetrics = z.infer<typeof aiMetricsSchema>;
+
 export const aiStateSchema = z.object({
   state: z.enum(AI_STATES),
   enabled: z.boolean(),
@@ -18,6 +37,7 @@ export const aiStateSchema = z.object({
   message: z.string().max(300).optional(),
   /** The peer id under which the AI's track appears in the room. */
   peerId: z.string().max(64).optional(),
+  metrics: aiMetricsSchema.optional(),
 });
 export type AiState = z.infer<typeof aiStateSchema>;
 
@@ -63,5 +83,5 @@ export const agentStatusSchema = z.strictObject({
   roomId: z.string().max(64),
   state: z.enum(AI_STATES),
   message: z.string().max(300).optional(),
-  metrics: z.record(z.string(), z.number()).optional(),
+  metrics: aiMetricsSchema.optional(),
 });

@@ -10,6 +10,8 @@ export interface BatchStats {
   lastComputeMs: number;
 }
 
+const RECENT_CALLS = 512;
+
 /**
  * Steps submitted by different streams in the same turn of the event loop go to
  * the model as one batched call: rooms sharing a model share the GPU (or CPU) call.
@@ -18,6 +20,7 @@ export class StepBatcher {
   private queue: Array<{ step: StreamStep; resolve: (a: Float32Array) => void; reject: (e: Error) => void }> = [];
   private scheduled = false;
   readonly stats: BatchStats = { steps: 0, calls: 0, lastComputeMs: 0 };
+  private readonly recent = new Float64Array(RECENT_CALLS);
 
   constructor(
     private readonly model: ModelRunner,
@@ -32,6 +35,14 @@ export class StepBatcher {
         setImmediate(() => void this.flush());
       }
     });
+  }
+
+  /** Median and 99th percentile of the last calls' compute time (ms); null before the first call. */
+  recentComputeMs(): { median: number; p99: number } | null {
+    const n = Math.min(this.stats.calls, RECENT_CALLS);
+    if (n === 0) return null;
+    const sorted = this.recent.slice(0, n).sort();
+    return { median: sorted[Math.floor((n - 1) / 2)]!, p99: sorted[Math.min(n - 1, Math.ceil(0.99 * n) - 1)]! };
   }
 
   private async flush(): Promise<void> {
@@ -49,6 +60,7 @@ export class StepBatcher {
           this.stats.steps += batch.length;
           this.stats.calls += 1;
           this.stats.lastComputeMs = computeMs;
+          this.recent[(this.stats.calls - 1) % RECENT_CALLS] = computeMs;
           batch.forEach((b, j) => b.resolve(audio[j]!));
         } catch (err) {
           for (const b of batch) b.reject(err as Error);

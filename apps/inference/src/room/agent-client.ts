@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import { AGENT_NAMESPACE, agentCommands, type AgentCommand, type AiPhase } from '@bandmate/shared';
+import { AGENT_NAMESPACE, agentCommands, type AgentCommand, type AiMetrics, type AiPhase } from '@bandmate/shared';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { InferenceConfig } from '../config.ts';
@@ -9,7 +9,9 @@ import { Accompanist } from './accompanist.ts';
 
 type Handlers = { [C in AgentCommand]: (payload: z.infer<(typeof agentCommands)[C]>) => Promise<unknown> };
 
-const METRICS_INTERVAL_MS = 10_000;
+/** The room's UI shows the metrics every STATUS interval; the log gets one line per LOG interval. */
+const STATUS_INTERVAL_MS = 2_000;
+const LOG_EVERY = 5;
 
 /**
  * The AI as a room participant run by a worker (like LiveKit's agents): connects to
@@ -17,7 +19,10 @@ const METRICS_INTERVAL_MS = 10_000;
  */
 export class AgentClient {
   private readonly socket: Socket;
-  private readonly rooms = new Map<string, { accompanist: Accompanist; stream?: AccompanimentStream; timer?: ReturnType<typeof setInterval> }>();
+  private readonly rooms = new Map<
+    string,
+    { accompanist: Accompanist; stream?: AccompanimentStream; timer?: ReturnType<typeof setInterval>; reports?: number; timing?: { tfMs: number; kMs: number } }
+  >();
 
   constructor(
     private readonly engine: AccompanimentEngine,
@@ -71,7 +76,8 @@ export class AgentClient {
       room.accompanist.start({ stream: room.stream, sendTo: { ip: returnIp, port: returnPort }, ssrc, payloadType, volume });
       this.status(roomId, 'warming');
       this.logger.info({ roomId, instrument, tf, k }, 'AI joined the room');
-      room.timer = setInterval(() => this.report(roomId), METRICS_INTERVAL_MS);
+      room.timing = { tfMs: tf * 1000, kMs: k * 1000 };
+      room.timer = setInterval(() => this.report(roomId), STATUS_INTERVAL_MS);
       const waitForSound = setInterval(() => {
         if (!this.rooms.has(roomId)) return clearInterval(waitForSound);
         if (room.accompanist.error) {
@@ -105,7 +111,7 @@ export class AgentClient {
     },
   };
 
-  private status(roomId: string, state: AiPhase, message?: string, metrics?: Record<string, number>): void {
+  private status(roomId: string, state: AiPhase, message?: string, metrics?: AiMetrics): void {
     if (this.socket.connected) this.socket.emit('status', { roomId, state, message, metrics });
   }
 
@@ -113,8 +119,19 @@ export class AgentClient {
   private report(roomId: string): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    const metrics = { ...room.accompanist.metrics, stepComputeMs: this.engine.batcher.stats.lastComputeMs };
-    this.logger.info({ roomId, ...metrics }, 'AI room metrics');
+    const { lateFrames, concealedFrames, queueDepth, packetsIn, packetsOut } = room.accompanist.metrics;
+    const compute = this.engine.batcher.recentComputeMs();
+    const metrics: AiMetrics = {
+      ...room.timing,
+      ...(compute && { stepMedianMs: round2(compute.median), stepP99Ms: round2(compute.p99) }),
+      lateFrames,
+      concealedFrames,
+      queueDepth,
+      packetsIn,
+      packetsOut,
+    };
+    room.reports = (room.reports ?? 0) + 1;
+    if (room.reports % LOG_EVERY === 0) this.logger.info({ roomId, ...metrics }, 'AI room metrics');
     this.status(roomId, room.accompanist.playing ? 'playing' : 'warming', undefined, metrics);
   }
 
@@ -122,6 +139,10 @@ export class AgentClient {
     for (const roomId of [...this.rooms.keys()]) void this.handlers.stop({ roomId });
     this.socket.close();
   }
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 function hashSeed(text: string): number {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { agentPrepareReplySchema, type AiState } from '@bandmate/shared';
+import { agentPrepareReplySchema, type AiMetrics, type AiState } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import { AgentLink } from './agent-link.ts';
@@ -18,6 +18,7 @@ export class AiController extends EventEmitter<ControllerEvents> {
   private desired = { enabled: false, instrument: null as string | null, volume: 0.8 };
   private phase: AiState['state'] = 'stopped';
   private message: string | undefined;
+  private metrics: AiMetrics | undefined;
   private link: AgentLink | undefined;
   private transition: Promise<void> = Promise.resolve();
   private readonly unsubscribe: Array<() => void> = [];
@@ -37,8 +38,10 @@ export class AiController extends EventEmitter<ControllerEvents> {
       if (this.desired.enabled) this.setPhase('error', 'the AI worker stopped; it will rejoin when it restarts');
       else this.publish();
     };
-    const onStatus = (s: { roomId: string; state: AiState['state']; message?: string }) => {
-      if (s.roomId === room.id && this.link) this.setPhase(s.state, s.message);
+    const onStatus = (s: { roomId: string; state: AiState['state']; message?: string; metrics?: AiMetrics }) => {
+      if (s.roomId !== room.id || !this.link) return;
+      if (s.metrics) this.metrics = s.metrics;
+      this.setPhase(s.state, s.message);
     };
     hub.on('connected', onConnected);
     hub.on('disconnected', onDisconnected);
@@ -59,6 +62,7 @@ export class AiController extends EventEmitter<ControllerEvents> {
       instruments: this.hub.info?.instruments ?? [],
       message: this.message,
       peerId: this.link?.aiPeer.id,
+      metrics: this.link ? this.metrics : undefined,
     };
   }
 
@@ -138,6 +142,7 @@ export class AiController extends EventEmitter<ControllerEvents> {
   private teardown(): void {
     this.link?.close();
     this.link = undefined;
+    this.metrics = undefined;
   }
 
   private setPhase(phase: AiState['state'], message?: string): void {
