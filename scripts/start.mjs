@@ -1,4 +1,5 @@
 // `npm start`: the whole platform on one machine — database migrated, SFU on :4000, web on :3000.
+// `npm run demo` (--demo): the same, and it points you at a demo room (a virtual band + the AI).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrateDatabase } from './install/database.mjs';
@@ -44,6 +45,9 @@ try {
   await waitForHttp(`http://127.0.0.1:${sfuPort}/health`, { proc: sfu });
   await waitForHttp(`http://127.0.0.1:${webPort}/`, { proc: web });
   console.log(`\n  Bandmate is up: open http://localhost:${webPort}\n`);
+  if (process.argv.includes('--demo')) {
+    console.log(`  Demo room (a virtual band plays, the AI joins in): http://localhost:${webPort}/demo\n`);
+  }
 } catch (err) {
   console.error(`[start] ${err.message}`);
   await stop(1);

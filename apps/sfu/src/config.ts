@@ -1,5 +1,7 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { loadAuthConfig } from './auth/auth-config.ts';
+import { loadRecordingConfig } from './recording/recording-config.ts';
 
 /**
  * The SFU's whole configuration, from the environment, validated once.
@@ -26,6 +28,8 @@ const envSchema = z.object({
   AGENT_SECRET: z.string().min(16, 'AGENT_SECRET must be at least 16 characters').optional(),
   /** Address the SFU and the inference worker exchange plain RTP on. */
   SFU_AGENT_IP: z.string().default('127.0.0.1'),
+  /** Demo rooms (a virtual band + the AI) alive at once; 0 turns the demo off. */
+  DEMO_MAX_ROOMS: z.coerce.number().int().min(0).max(100).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -56,7 +60,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.SFU_CORS_ORIGINS === '*' ? ('*' as const) : e.SFU_CORS_ORIGINS.split(',').map((s) => s.trim()),
     databaseUrl: e.DATABASE_URL,
     agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP },
+    demo: { maxRooms: e.DEMO_MAX_ROOMS },
     logLevel: e.LOG_LEVEL,
+    /** Accounts, invites and access rate limits (apps/sfu/src/auth/auth-config.ts). */
+    auth: loadAuthConfig(env),
+    /** Recording rooms (apps/sfu/src/recording/recording-config.ts). */
+    recordings: loadRecordingConfig(env),
   };
 }
 

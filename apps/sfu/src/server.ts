@@ -4,20 +4,32 @@ import type { SfuConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { AgentHub } from './agents/agent-hub.ts';
 import { AiController } from './agents/ai-controller.ts';
+import { DemoRooms } from './demo/demo-rooms.ts';
 import { createHttpApi, type RoomDirectory } from './http/http-api.ts';
 import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
+import { createAccessControl, type AccessControlStore } from './auth/access-control.ts';
+import type { RoomAccess } from './auth/room-access.ts';
+import type { ChatStore } from './signalling/chat-handlers.ts';
+import { wireMetronome, type TempoStore } from './signalling/metronome-fanout.ts';
+import type { RecordingRepository } from './db/types.ts';
+import type { RecordingService } from './recording/recording-service.ts';
+import { setUpRecordings } from './recording/room-recordings.ts';
 
-export type SfuStore = RoomStore & RoomDirectory & ParticipantLog;
+export type SfuStore = RoomStore & RoomDirectory & ParticipantLog & ChatStore & TempoStore & AccessControlStore & RecordingRepository;
 
 export interface RunningSfu {
   url: string;
   port: number;
   registry: RoomRegistry;
   agents: AgentHub;
+  /** Current user, room ownership/membership and join rules (apps/sfu/src/auth/room-access.ts). */
+  access: RoomAccess;
+  /** Recording rooms (apps/sfu/src/recording). */
+  recordings: RecordingService;
   close(): Promise<void>;
 }
 
@@ -31,6 +43,21 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   registry = new RoomRegistry(pool, store, { rtc: config.rtc, maxPeersPerRoom: config.maxPeersPerRoom, logger });
   const live = registry;
   const startedAt = Date.now();
+  const control = createAccessControl({
+    config: config.auth,
+    databaseUrl: config.databaseUrl,
+    store,
+    liveRoom: (id) => live.get(id),
+    logger,
+  });
+  const recordings = setUpRecordings({ settings: config.recordings, store, accounts: control.access, logger });
+  await recordings.service.recoverUnfinished();
+  const demos = new DemoRooms({
+    createRoom: (input) => store.createRoom(input),
+    listenIp: config.agent.ip,
+    maxRooms: config.demo.maxRooms,
+    logger: logger.child({ demo: true }),
+  });
   const handle = createHttpApi({
     rooms: store,
     liveParticipants: (id) => live.liveParticipantCount(id),
@@ -38,6 +65,8 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     corsOrigins: config.corsOrigins,
     health: () => ({ service: 'sfu', workers: pool.size, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
     logger,
+    access: control.http,
+    rawRoutes: [recordings.httpRoute, demos.httpRoute],
   });
   const httpServer = createServer((req, res) => void handle(req, res));
   const controllers = new Map<string, AiController>();
@@ -45,18 +74,24 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
     logger,
+    access: control.access,
+    recordings,
   });
+  recordings.announceTo(io);
   const hub = new AgentHub(io, config.agent.secret, logger);
   // Every live room has an AI controller; it lives and dies with the room.
   live.on('roomOpened', (room) => {
     const controller = new AiController(room, hub, { agentIp: config.agent.ip, listenIp: config.agent.ip, logger });
     controllers.set(room.id, controller);
     controller.on('state', (state) => io.to(socketRoom(room.id)).emit('aiState', state));
+    void demos.roomOpened(room, () => controller.set({ enabled: true }));
     room.once('close', () => {
       controller.close();
       if (controllers.get(room.id) === controller) controllers.delete(room.id);
     });
   });
+  // Every live room has a metronome (Room.metronome): stored tempo in, grid changes out.
+  live.on('roomOpened', (room) => wireMetronome(room, store, (tempo) => io.to(socketRoom(room.id)).emit('tempo', tempo), logger));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, resolve);
@@ -69,8 +104,12 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     port,
     registry: live,
     agents: hub,
+    access: control.access,
+    recordings: recordings.service,
     async close() {
       live.closeAll();
+      // Closing the rooms stopped their recordings; their files are finished before the workers go.
+      await recordings.service.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await pool.close();
     },

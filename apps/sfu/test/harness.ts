@@ -12,6 +12,8 @@ import { migrateDatabase } from '../../../scripts/install/database.mjs';
 
 export interface Harness {
   sfu: RunningSfu;
+  /** The database the SFU runs on, for tests that check what it stored. */
+  databaseUrl: string;
   close(): Promise<void>;
 }
 
@@ -28,11 +30,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     SFU_RTC_LISTEN_IP: '127.0.0.1',
     SFU_ANNOUNCED_ADDRESS: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    // Also places a generated invite secret next to the test database, not in the repo's data/.
+    DATABASE_URL: url,
     ...env,
   });
   const sfu = await startSfu(config, db, createLogger('silent'));
   return {
     sfu,
+    databaseUrl: url,
     async close() {
       await sfu.close();
       await db.close();

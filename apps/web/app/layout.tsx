@@ -1,5 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
+import { AccountMenu } from '../components/AccountMenu';
+import { sfuLocationFromEnv } from '../lib/sfu-url';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -18,7 +20,10 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <Link href="/" className="text-lg font-semibold tracking-tight">
               <span className="text-accent">●</span> Bandmate
             </Link>
-            <span className="text-xs text-gray-400">Headphones on — no echo cancellation here</span>
+            <div className="flex items-center gap-4">
+              <span className="hidden text-xs text-gray-400 sm:inline">Headphones on — no echo cancellation here</span>
+              <AccountMenu sfu={sfuLocationFromEnv()} />
+            </div>
           </div>
         </header>
         <main className="mx-auto max-w-5xl px-4 py-6">{children}</main>

@@ -2,14 +2,20 @@
 
 import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import type { RoomSummary } from '@bandmate/shared';
+import type { CurrentUser, RoomSummary, RoomVisibility } from '@bandmate/shared';
+import { AUTH_CHANGED_EVENT, createInvite, fetchMe } from '../lib/auth-api';
 import { createRoom, listRooms } from '../lib/rooms-api';
+import { DemoButton } from './DemoButton';
 import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
 
 export function Lobby({ sfu }: { sfu: SfuLocation }) {
   const router = useRouter();
   const [name, setName] = useState('');
   const [created, setCreated] = useState<RoomSummary | null>(null);
+  const [visibility, setVisibility] = useState<RoomVisibility>('public');
+  const [me, setMe] = useState<CurrentUser | null>(null);
+  /** For a private room, the first invite link (made right away, so there is something to share). */
+  const [sharePath, setSharePath] = useState<string | null>(null);
   const [rooms, setRooms] = useState<RoomSummary[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -20,12 +26,24 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
       .catch((e: Error) => setError(e.message));
   }, [sfu]);
 
+  useEffect(() => {
+    const load = () => void fetchMe(resolveSfuUrl(sfu)).then(setMe, () => setMe(null));
+    load();
+    window.addEventListener(AUTH_CHANGED_EVENT, load);
+    return () => window.removeEventListener(AUTH_CHANGED_EVENT, load);
+  }, [sfu]);
+  // Private rooms need an account (guests too are sent to sign up).
+  const mayCreatePrivate = !!me && !me.guest;
+
   async function onCreate(event: React.FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      setCreated(await createRoom(resolveSfuUrl(sfu), name));
+      const room = await createRoom(resolveSfuUrl(sfu), name, visibility);
+      const invite = room.visibility === 'private' ? await createInvite(resolveSfuUrl(sfu), room.id, { role: 'musician' }) : null;
+      setSharePath(invite?.path ?? null);
+      setCreated(room);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -33,7 +51,7 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
     }
   }
 
-  const link = created ? `${window.location.origin}/room/${created.id}` : '';
+  const link = created ? `${window.location.origin}${sharePath ?? `/room/${created.id}`}` : '';
 
   return (
     <div className="grid gap-6 md:grid-cols-2">
@@ -58,9 +76,37 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
             Create room
           </button>
         </form>
+        <fieldset className="mt-3 flex flex-wrap items-center gap-4 text-sm">
+          <label className="flex items-center gap-2">
+            <input type="radio" name="visibility" checked={visibility === 'public'} onChange={() => setVisibility('public')} />
+            Public (listed here, anyone may join)
+          </label>
+          <label className={`flex items-center gap-2 ${mayCreatePrivate ? '' : 'text-gray-500'}`}>
+            <input
+              type="radio"
+              name="visibility"
+              disabled={!mayCreatePrivate}
+              checked={visibility === 'private'}
+              onChange={() => setVisibility('private')}
+            />
+            Private (invite links only)
+          </label>
+          {!mayCreatePrivate && (
+            <span className="text-xs text-gray-500">
+              <a href="/signin" className="text-accent underline">
+                Sign in
+              </a>{' '}
+              to create private rooms.
+            </span>
+          )}
+        </fieldset>
         {created && (
           <div className="mt-4 rounded-md border border-stage-700 bg-stage-950 p-3" data-testid="created-room">
-            <p className="text-sm text-gray-400">Share this link:</p>
+            <p className="text-sm text-gray-400">
+              {created.visibility === 'private'
+                ? 'Private room. Share this invite link (make more, or revoke them, inside the room):'
+                : 'Share this link:'}
+            </p>
             <div className="mt-1 flex items-center gap-2">
               <code className="flex-1 truncate text-sm" data-testid="room-link">
                 {link}
@@ -79,6 +125,7 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
             {error}
           </p>
         )}
+        <DemoButton sfu={sfu} />
       </section>
       <section className="rounded-xl border border-stage-800 bg-stage-900 p-5">
         <h2 className="mb-3 text-lg font-semibold">Open rooms</h2>

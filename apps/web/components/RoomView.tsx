@@ -6,8 +6,13 @@ import { RoomSession, type SessionState } from '../media/room-session';
 import { getRoom } from '../lib/rooms-api';
 import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
 import { AiPanel } from './AiPanel';
+import { ChatPanel } from './ChatPanel';
+import { MetronomePanel } from './MetronomePanel';
 import { JoinForm, type JoinChoice } from './JoinForm';
+import { InvitePanel } from './InvitePanel';
+import { RoomAccessError } from './RoomAccessError';
 import { MixerStrip } from './MixerStrip';
+import { ParticipantsPanel } from './ParticipantsPanel';
 import { useLevels } from './useLevels';
 
 const IDLE: SessionState = { phase: 'idle', peers: [] };
@@ -19,7 +24,7 @@ declare global {
   }
 }
 
-export function RoomView({ roomId, sfu }: { roomId: string; sfu: SfuLocation }) {
+export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLocation; invite?: string }) {
   const sessionRef = useRef<RoomSession | null>(null);
   const [room, setRoom] = useState<RoomSummary | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -30,7 +35,7 @@ export function RoomView({ roomId, sfu }: { roomId: string; sfu: SfuLocation }) 
     sessionRef.current = session;
     window.__bandmate = session;
     force((n) => n + 1);
-    getRoom(resolveSfuUrl(sfu), roomId)
+    getRoom(resolveSfuUrl(sfu), roomId, invite)
       .then(setRoom)
       .catch((e: Error) => setLoadError(e.message));
     return () => {
@@ -38,7 +43,7 @@ export function RoomView({ roomId, sfu }: { roomId: string; sfu: SfuLocation }) 
       if (window.__bandmate === session) window.__bandmate = undefined;
       sessionRef.current = null;
     };
-  }, [roomId, sfu]);
+  }, [roomId, sfu, invite]);
 
   const session = sessionRef.current;
   const state = useSyncExternalStore(
@@ -49,21 +54,30 @@ export function RoomView({ roomId, sfu }: { roomId: string; sfu: SfuLocation }) 
   const sourceIds = ['self', 'master', ...state.peers.map((p) => p.id)];
   const levels = useLevels(state.phase === 'joined' ? session?.graph : undefined, sourceIds);
 
-  if (loadError) return <p role="alert" className="text-red-400">{loadError}</p>;
+  if (loadError) return <RoomAccessError message={loadError} roomId={roomId} invite={invite} />;
   if (!room || !session) return <p className="text-gray-400">Loading room…</p>;
 
-  const join = (choice: JoinChoice) => void session.join({ roomId, ...choice }).catch(() => {});
+  // A guest account made in the join form: reconnect signalling first so it carries the new cookie.
+  const join = (choice: JoinChoice) =>
+    void (choice.newIdentity ? session.refreshIdentity() : Promise.resolve())
+      .then(() => session.join({ roomId, ...choice }))
+      .catch(() => {});
 
   if (state.phase !== 'joined' && state.phase !== 'reconnecting') {
     return (
       <div className="flex flex-col gap-4">
         {state.error && (
-          <p role="alert" className="mx-auto max-w-md rounded-md bg-red-500/10 p-3 text-sm text-red-300">
+          <p role="alert" data-code={state.errorCode} className="mx-auto max-w-md rounded-md bg-red-500/10 p-3 text-sm text-red-300">
             {state.error}
           </p>
         )}
         {state.phase === 'left' && <p className="text-center text-sm text-gray-400">You left the room.</p>}
-        <JoinForm roomName={room.name} busy={state.phase === 'joining'} onJoin={join} />
+        <JoinForm
+          roomName={room.name}
+          busy={state.phase === 'joining'}
+          onJoin={join}
+          entry={{ sfuUrl: resolveSfuUrl(sfu), roomId, invite, inviteRole: room.inviteRole, visibility: room.visibility }}
+        />
       </div>
     );
   }
@@ -86,19 +100,15 @@ export function RoomView({ roomId, sfu }: { roomId: string; sfu: SfuLocation }) 
       </div>
 
       {state.ai && <AiPanel ai={state.ai} isHost={!!state.isHost} onChange={(r) => void session.setAi(r)} />}
+      {room.isOwner && <InvitePanel sfuUrl={resolveSfuUrl(sfu)} roomId={roomId} />}
+      {session.metronome && <MetronomePanel session={session.metronome} isHost={!!state.isHost} />}
 
-      <section aria-label="Participants">
-        <h2 className="mb-2 text-sm uppercase tracking-wide text-gray-400">In the room ({musicians.length + 1})</h2>
-        <ul className="flex flex-wrap gap-2" data-testid="presence">
-          <li className="rounded-full bg-accent/20 px-3 py-1 text-sm">{state.self?.displayName} (you)</li>
-          {musicians.map((p) => (
-            <li key={p.id} className="rounded-full bg-stage-800 px-3 py-1 text-sm" data-peer-id={p.id}>
-              {p.displayName}
-              {p.role === 'listener' && <span className="text-gray-500"> · listening</span>}
-            </li>
-          ))}
-        </ul>
-      </section>
+      <ParticipantsPanel
+        state={state}
+        onControl={(name, request) => void session.control(name, request)}
+        onMicPaused={(paused) => void session.setMicPaused(paused)}
+        onStartPlaying={() => void session.startPlaying()}
+      />
 
       <section aria-label="Mixer" className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
         {state.self?.role === 'musician' && <MixerStrip id="self" name="My input" levels={levels.self} />}
@@ -117,6 +127,8 @@ export function RoomView({ roomId, sfu }: { roomId: string; sfu: SfuLocation }) 
           ))}
         <MixerStrip id="master" name="What I hear" levels={levels.master} />
       </section>
+
+      {session.chat && <ChatPanel chat={session.chat} selfId={state.self?.id} />}
     </div>
   );
 }

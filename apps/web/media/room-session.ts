@@ -1,12 +1,16 @@
 import { Device, type types } from 'mediasoup-client';
 import { MUSIC_OPUS, type AiState, type PeerInfo, type ProducerInfo, type Role } from '@bandmate/shared';
+import type { HostControlRequestName, RequestOf } from '@bandmate/shared';
+import { noticeForSelfChange, type ControlResult } from './host-controls.ts';
 import { setLowestJitterTarget } from './jitter-target.ts';
 import { openMicrophone } from './microphone.ts';
 import { MixerGraph } from './mixer-graph.ts';
 import { receiveStats, type ReceiveStats } from './receive-stats.ts';
 import { SignalClient } from './signal-client.ts';
+import { ChatSession } from './chat-session.ts';
+import { MetronomeSession } from './metronome-session.ts';
 
-export type SessionPhase = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error';
+export type SessionPhase = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error' | 'removed';
 
 export interface RemotePeer extends PeerInfo {
   producerId?: string;
@@ -16,11 +20,20 @@ export interface RemotePeer extends PeerInfo {
 export interface SessionState {
   phase: SessionPhase;
   error?: string;
+  /** The server's code for `error` (invite_required, room_locked, …) when it refused. */
+  errorCode?: string;
   roomName?: string;
   self?: PeerInfo;
   peers: RemotePeer[];
   isHost?: boolean;
   ai?: AiState;
+  /** Who hosts (null: nobody), whether the room admits newcomers, the last host-control message. */
+  hostId?: string | null;
+  locked?: boolean;
+  notice?: string;
+  /** Whether this page sends its microphone, and whether the player paused it themselves. */
+  publishing?: boolean;
+  micPaused?: boolean;
 }
 
 export interface JoinOptions {
@@ -30,6 +43,8 @@ export interface JoinOptions {
   deviceId?: string;
   /** Publish this track instead of opening the microphone (file playback, benchmarks). */
   track?: MediaStreamTrack;
+  /** The invite link's token (?invite=…), for a private room. */
+  invite?: string;
 }
 
 const STATS_INTERVAL_MS = 1000;
@@ -54,7 +69,12 @@ export class RoomSession {
   private statsTimer?: ReturnType<typeof setInterval>;
   private unsubscribe: Array<() => void> = [];
   private lastJoin?: JoinOptions;
+  /** Made listen-only while sending: start sending again when the host lets this player play. */
+  private resumeOnPlay = false;
   graph?: MixerGraph;
+  /** The room's metronome (clock sync, local click) and chat, while joined. */
+  metronome?: MetronomeSession;
+  chat?: ChatSession;
 
   constructor(sfuUrl: string) {
     this.signal = new SignalClient(sfuUrl);
@@ -79,7 +99,7 @@ export class RoomSession {
 
   async join(options: JoinOptions): Promise<void> {
     this.lastJoin = options;
-    this.update({ phase: 'joining', error: undefined, peers: [] });
+    this.update({ phase: 'joining', error: undefined, errorCode: undefined, peers: [] });
     try {
       this.graph = new MixerGraph();
       await this.graph.resume();
@@ -94,14 +114,22 @@ export class RoomSession {
         displayName: options.displayName,
         role: options.role,
         rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown>,
+        ...(options.invite ? { invite: options.invite } : {}),
       });
       this.update({
         roomName: joined.roomName,
-        self: { id: joined.peerId, displayName: options.displayName, role: options.role },
+        self: joined.self ?? { id: joined.peerId, displayName: options.displayName, role: options.role },
+        hostId: joined.hostId ?? null,
+        locked: joined.locked ?? false,
+        notice: undefined,
         peers: joined.peers,
         isHost: joined.isHost,
         ai: joined.ai,
       });
+      // Before the next await, so no 'tempo' or 'chatMessage' notification slips past them.
+      this.metronome = new MetronomeSession(this.signal, this.graph.context, joined.tempo);
+      this.chat = new ChatSession(this.signal);
+      void this.chat.loadHistory();
       this.recvTransport = await this.createTransport('recv');
       tapReceivers(this.recvTransport);
       const announced = [...joined.producers, ...this.pendingProducers];
@@ -112,9 +140,15 @@ export class RoomSession {
       this.update({ phase: 'joined' });
     } catch (err) {
       await this.leave({ keepError: true });
-      this.update({ phase: 'error', error: err instanceof Error ? err.message : String(err) });
+      const errorCode = (err as { code?: string }).code;
+      this.update({ phase: 'error', error: err instanceof Error ? err.message : String(err), errorCode });
       throw err;
     }
+  }
+
+  /** Reconnects signalling so the server sees a session cookie set since (a guest account). */
+  refreshIdentity(): Promise<void> {
+    return this.signal.reconnect();
   }
 
   async leave(options: { keepError?: boolean } = {}): Promise<void> {
@@ -130,6 +164,45 @@ export class RoomSession {
       this.update({ ai: await this.signal.request('setAi', request) });
     } catch (err) {
       if (this.current.ai) this.update({ ai: { ...this.current.ai, state: 'error', message: (err as Error).message } });
+    }
+  }
+
+  /**
+   * A host control, or the own microphone's pause/resume, over this page's socket. The server
+   * rules on it; a refusal (not_host, host_muted, not_found…) becomes the notice and the result.
+   */
+  async control<N extends HostControlRequestName>(name: N, request: RequestOf<N>): Promise<ControlResult> {
+    try {
+      await this.signal.request(name, request);
+      return { ok: true };
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      this.update({ notice: e.message });
+      return { ok: false, code: e.code ?? 'internal', message: e.message };
+    }
+  }
+
+  /** Pauses or resumes the own microphone for everyone (resuming is refused while host-muted). */
+  async setMicPaused(paused: boolean): Promise<ControlResult> {
+    const producer = this.micProducer;
+    if (!producer) return { ok: false, code: 'not_found', message: 'this page is not sending' };
+    const result = await this.control(paused ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id });
+    if (result.ok) {
+      if (paused) producer.pause();
+      else producer.resume();
+      this.update({ micPaused: paused });
+    }
+    return result;
+  }
+
+  /** Once the host lets this listener play: opens the microphone and sends it. */
+  async startPlaying(): Promise<void> {
+    if (this.micProducer || this.current.self?.role !== 'musician' || !this.lastJoin) return;
+    try {
+      this.micTrack = this.lastJoin.track ?? (await openMicrophone(this.lastJoin.deviceId));
+      await this.publishMicrophone(this.micTrack);
+    } catch (err) {
+      this.update({ notice: `Could not start playing: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
 
@@ -177,6 +250,7 @@ export class RoomSession {
         opusMaxPlaybackRate: 48000,
       },
     });
+    this.update({ publishing: true, micPaused: false });
   }
 
   private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
@@ -247,7 +321,50 @@ export class RoomSession {
       this.signal.on('producerClosed', ({ producerId }) => {
         for (const c of this.consumers.values()) if (c.producerId === producerId) this.dropConsumer(c.id);
       }),
+      ...this.listenToHostControls(),
     ];
+  }
+
+  private listenToHostControls(): Array<() => void> {
+    return [
+      this.signal.on('hostChanged', ({ peerId }) => this.update({ hostId: peerId })),
+      this.signal.on('lockChanged', ({ locked }) => this.update({ locked })),
+      this.signal.on('peerUpdated', (info) => {
+        if (info.id === this.current.self?.id) this.onSelfUpdated(info);
+        else this.patchPeer(info.id, info);
+      }),
+      this.signal.on('removed', ({ reason }) => {
+        // The server has ended the membership already: no reconnecting into this room.
+        this.lastJoin = undefined;
+        this.teardownMedia();
+        this.update({ phase: 'removed', error: reason, peers: [], self: undefined, publishing: false });
+      }),
+    ];
+  }
+
+  /** The host changed this player's role or mute: follow it with the media, and say so. */
+  private onSelfUpdated(info: PeerInfo): void {
+    const before = this.current.self;
+    this.update({ self: { ...before, ...info }, notice: noticeForSelfChange(before, info) ?? this.current.notice });
+    // A reconnect rejoins with the role the host gave, not the one first chosen.
+    if (this.lastJoin) this.lastJoin = { ...this.lastJoin, role: info.role };
+    if (before?.role === info.role) return;
+    if (info.role === 'listener') this.stopPublishing();
+    else if (this.resumeOnPlay) void this.startPlaying();
+  }
+
+  /** Listen-only: the server closed this page's stream and send transport; let go of ours. */
+  private stopPublishing(): void {
+    this.resumeOnPlay = !!this.micProducer;
+    this.micProducer?.close();
+    this.micProducer = undefined;
+    this.sendTransport?.close();
+    this.sendTransport = undefined;
+    // A track handed in by the caller (file playback) is theirs to stop, and needed to play again.
+    if (this.micTrack !== this.lastJoin?.track) this.micTrack?.stop();
+    this.micTrack = undefined;
+    this.graph?.removeSource('self');
+    this.update({ publishing: false, micPaused: false });
   }
 
   private dropConsumer(consumerId: string): void {
@@ -284,6 +401,10 @@ export class RoomSession {
     this.micProducer = undefined;
     this.micTrack?.stop();
     this.micTrack = undefined;
+    this.metronome?.close();
+    this.metronome = undefined;
+    this.chat?.close();
+    this.chat = undefined;
     void this.graph?.close().catch(() => {});
     this.graph = undefined;
   }

@@ -18,7 +18,22 @@ export class SignalClient {
   readonly socket: Socket;
 
   constructor(url: string) {
-    this.socket = io(url, { transports: ['websocket'], reconnection: true });
+    // withCredentials: the session cookie rides on the handshake (the SFU reads who this is from it).
+    this.socket = io(url, { transports: ['websocket'], reconnection: true, withCredentials: true });
+  }
+
+  /**
+   * A new handshake, so the server sees the session cookie set since this socket connected
+   * (a guest account made just now, a sign-in in another tab).
+   */
+  async reconnect(): Promise<void> {
+    const connected = new Promise<void>((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
+      this.socket.once('connect_error', (err) => reject(err));
+    });
+    this.socket.disconnect();
+    this.socket.connect();
+    await connected;
   }
 
   async request<N extends RequestName>(name: N, payload: RequestOf<N>): Promise<ResponseOf<N>> {

@@ -15,6 +15,15 @@ export class OpusFrameDecoder {
     for (let i = 0; i < out.length && i < ints.length; i++) out[i] = ints[i]! / 32768;
     return out;
   }
+
+  /**
+   * Every sample of a packet of any Opus duration (2.5–120 ms), interleaved stereo 16-bit as the
+   * codec made them (a copy: the codec reuses its memory). The recorder writes these to disk as is.
+   */
+  decodePcm(packet: Uint8Array): Int16Array {
+    const pcm = this.decoder.decode(packet);
+    return new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength) as ArrayBuffer);
+  }
 }
 
 /** Encodes the accompaniment for music: CELT-friendly, no DTX or FEC, 10 ms packets. */
@@ -35,6 +44,14 @@ export class OpusFrameEncoder {
     for (let i = 0; i < FRAME_SAMPLES; i++) {
       const v = Math.max(-1, Math.min(1, (frame[i] ?? 0) * gain));
       this.pcm[2 * i] = this.pcm[2 * i + 1] = Math.round(v * 32767);
+    }
+    return this.encoder.encode(this.pcm);
+  }
+
+  /** Interleaved stereo in (FRAME_SAMPLES × 2). */
+  encodeStereo(frame: Float32Array, gain = 1): Uint8Array {
+    for (let i = 0; i < FRAME_SAMPLES * CHANNELS; i++) {
+      this.pcm[i] = Math.round(Math.max(-1, Math.min(1, (frame[i] ?? 0) * gain)) * 32767);
     }
     return this.encoder.encode(this.pcm);
   }

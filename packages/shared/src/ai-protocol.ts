@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tempoStateSchema } from './tempo.ts';
 
 /**
  * The AI band member's messages: what the room sees (state, host controls) and the
@@ -61,6 +62,8 @@ export const agentCommands = {
     returnIp: z.string().max(64),
     ssrc: z.number().int().nonnegative(),
     payloadType: z.number().int().min(0).max(127),
+    /** The room's metronome grid when the AI starts, for models that take a tempo (absent: none known). */
+    tempo: tempoStateSchema.optional(),
   }),
   routes: z.strictObject({
     roomId: z.string().max(64),

@@ -8,6 +8,28 @@ export const ERROR_CODES = [
   'not_joined',
   'already_joined',
   'forbidden',
+  /** A host control asked for by someone who is not the room's host. */
+  'not_host',
+  /** The host muted this participant; only the host can unmute them. */
+  'host_muted',
+  /** The host removed this participant; they cannot rejoin until the room session ends. */
+  'removed',
+  /** The host made this participant listen-only; they may rejoin as a listener. */
+  'listen_only',
+  /** Accounts and room access (apps/sfu/src/auth): sign in, or bring a valid invite link. */
+  'auth_required',
+  'invalid_credentials',
+  'email_taken',
+  'invite_required',
+  'invite_invalid',
+  'invite_expired',
+  'invite_revoked',
+  'room_locked',
+  /** Recording (packages/shared/src/recording.ts): the room is recording already / is not recording. */
+  'already_recording',
+  'not_recording',
+  /** The server cannot record now (too many recordings running, too little disk space). */
+  'recording_unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

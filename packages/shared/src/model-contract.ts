@@ -72,7 +72,13 @@ export const modelManifestSchema = z
     noiseSize: z.number().int().nonnegative().max(4096),
     /** Instruments the generator can play, in the order of its `instrument` index. */
     instruments: z.array(z.string().min(1).max(40)).min(1).max(128),
-    /** The t_f (seconds, ≤ 0) the model was trained for: one value or a range. */
+    /**
+     * The t_f (seconds, ≤ 0, a multiple of the latent frame) the model was trained for, one value
+     * or a range, in the streaming formulation's terms for one-frame chunks: latent output frame i
+     * (audio [i, i+1) frames) was conditioned on the mix heard up to i + t_f, i.e. on mix latent
+     * frames ≤ i − 1 + t_f/frame. (t_f = −0.12 s at 40 ms frames: output frame i sees mix frames
+     * ≤ i − 4.) The engine runs a model with chunk k and t_f so that t_f − k + frame lies here.
+     */
     trainedTf: z.strictObject({ min: z.number().max(0), max: z.number().max(0) }),
     /** Longest attention window of the generator, in latent frames. */
     maxAttentionFrames: z.number().int().positive(),

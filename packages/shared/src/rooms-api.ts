@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roomVisibilitySchema } from './auth-api.ts';
 import { LIMITS } from './constants.ts';
 
 /** HTTP API of the SFU service for the lobby (JSON). */
@@ -9,6 +10,8 @@ export const createRoomRequestSchema = z.strictObject({
     .trim()
     .min(1, 'room name is required')
     .max(LIMITS.roomNameMax, `room name is at most ${LIMITS.roomNameMax} characters`),
+  /** 'private' rooms are not listed and admit only with an invite link; creating one needs an account. */
+  visibility: roomVisibilitySchema.optional(),
 });
 export type CreateRoomRequest = z.infer<typeof createRoomRequestSchema>;
 
@@ -19,6 +22,11 @@ export const roomSummarySchema = z.object({
   participants: z.number().int().nonnegative(),
   maxParticipants: z.number().int().positive(),
   createdAt: z.string(),
+  visibility: roomVisibilitySchema.optional(),
+  /** Whether the requester (by their session cookie) owns the room: owners manage its invites. */
+  isOwner: z.boolean().optional(),
+  /** The role a valid invite passed as ?invite= admits as (the join form offers only that). */
+  inviteRole: z.enum(['musician', 'listener']).optional(),
 });
 export type RoomSummary = z.infer<typeof roomSummarySchema>;
 

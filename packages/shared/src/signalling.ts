@@ -1,6 +1,22 @@
 import { z } from 'zod';
 import { LIMITS, ROLES } from './constants.ts';
 import { aiStateSchema, setAiRequestSchema } from './ai-protocol.ts';
+import { chatNotifications, chatRequests } from './chat.ts';
+import { recordingNotifications, recordingRequests, recordingStateSchema } from './recording.ts';
+import { metronomeNotifications, metronomeRequests } from './metronome-protocol.ts';
+import { tempoStateSchema } from './tempo.ts';
+import {
+  handOverHostRequestSchema,
+  hostChangedSchema,
+  lockChangedSchema,
+  lockRoomRequestSchema,
+  muteParticipantRequestSchema,
+  ownProducerRequestSchema,
+  removedSchema,
+  removeParticipantRequestSchema,
+  setParticipantRoleRequestSchema,
+} from './host-controls.ts';
+import { inviteTokenSchema } from './auth-api.ts';
 import type { SignalError } from './errors.ts';
 import {
   dtlsParametersSchema,
@@ -31,6 +47,8 @@ export const peerInfoSchema = z.object({
   id,
   displayName: z.string(),
   role: roleSchema,
+  /** Muted by the host: the SFU holds back their audio and they cannot unmute themselves. */
+  hostMuted: z.boolean().optional(),
 });
 export type PeerInfo = z.infer<typeof peerInfoSchema>;
 
@@ -61,6 +79,8 @@ export const requests = {
       displayName: displayNameSchema,
       role: roleSchema,
       rtpCapabilities: rtpCapabilitiesSchema,
+      /** The invite link's token (?invite=…): needed for a private room unless owner or admitted before. */
+      invite: inviteTokenSchema.optional(),
     }),
     response: z.object({
       peerId: id,
@@ -70,6 +90,15 @@ export const requests = {
       /** Whether this participant may control the room (today: the longest-present musician). */
       isHost: z.boolean(),
       ai: aiStateSchema,
+      /** The room's metronome grid (tempo.ts). */
+      tempo: tempoStateSchema,
+      /** Who holds the host role now (null: nobody), and whether the room admits newcomers. */
+      hostId: id.nullable().optional(),
+      locked: z.boolean().optional(),
+      /** The newcomer as the room sees them (a rejoin may find them still muted by the host). */
+      self: peerInfoSchema.optional(),
+      /** Whether the room is being recorded (recording.ts). */
+      recording: recordingStateSchema.optional(),
     }),
   },
   leave: {
@@ -116,6 +145,20 @@ export const requests = {
     request: setAiRequestSchema,
     response: aiStateSchema,
   },
+  /** Host controls (packages/shared/src/host-controls.ts); refused to anyone else with not_host. */
+  muteParticipant: { request: muteParticipantRequestSchema, response: peerInfoSchema },
+  setParticipantRole: { request: setParticipantRoleRequestSchema, response: peerInfoSchema },
+  removeParticipant: { request: removeParticipantRequestSchema, response: z.object({}) },
+  lockRoom: { request: lockRoomRequestSchema, response: lockChangedSchema },
+  handOverHost: { request: handOverHostRequestSchema, response: hostChangedSchema },
+  /** A musician pauses or resumes their own microphone; resuming is refused while host-muted. */
+  pauseProducer: { request: ownProducerRequestSchema, response: z.object({}) },
+  resumeProducer: { request: ownProducerRequestSchema, response: z.object({}) },
+  /** Clock sync and metronome (metronome-protocol.ts), room chat (chat.ts). */
+  ...metronomeRequests,
+  ...chatRequests,
+  /** Recording the room (recording.ts). */
+  ...recordingRequests,
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -131,7 +174,14 @@ export const notifications = {
   producerClosed: z.object({ producerId: id, peerId: id }),
   consumerClosed: z.object({ consumerId: id, producerId: id }),
   aiState: aiStateSchema,
-  hostChanged: z.object({ peerId: id }),
+  hostChanged: hostChangedSchema,
+  /** A participant's role or host-muted flag changed (sent to everyone, them included). */
+  peerUpdated: peerInfoSchema,
+  lockChanged: lockChangedSchema,
+  removed: removedSchema,
+  ...metronomeNotifications,
+  ...chatNotifications,
+  ...recordingNotifications,
 } as const;
 
 export type NotificationName = keyof typeof notifications;

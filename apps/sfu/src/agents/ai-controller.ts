@@ -124,6 +124,7 @@ export class AiController extends EventEmitter<ControllerEvents> {
         returnPort: link.returnPort,
         ssrc,
         payloadType,
+        tempo: this.room.metronome.state,
       });
       await this.hub.command('routes', { roomId: this.room.id, routes: link.streams.map((s) => ({ ssrc: s.ssrc, payloadType: s.payloadType })) });
       this.setPhase('warming');

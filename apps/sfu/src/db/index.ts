@@ -30,6 +30,11 @@ import {
   type RoomStatus,
 } from './types.js';
 import { redactUrl, resolveDatabaseUrl } from './url.js';
+import { roomLockRepository } from './room-lock.js';
+import { asVisibility, createAccessRepository } from './access.js';
+import { createRecordingRepository } from './recordings.js';
+import { createChatRepository } from './chat.js';
+import { createTempoRepository } from './tempo.js';
 
 export * from './types.js';
 export { DEFAULT_DATABASE_URL, resolveDatabaseUrl, type DatabaseProvider, type ResolvedDatabaseUrl } from './url.js';
@@ -134,8 +139,9 @@ function createRepository(
 
   return {
     provider,
+    ...roomLockRepository(client),
 
-    async createRoom({ name, maxParticipants }: CreateRoomInput): Promise<Room> {
+    async createRoom({ name, maxParticipants, visibility = 'public', ownerId = null }: CreateRoomInput): Promise<Room> {
       const cleanName = typeof name === 'string' ? name.trim() : '';
       if (cleanName === '' || cleanName.length > 200) {
         throw new TypeError('Room name must be 1–200 characters');
@@ -143,10 +149,11 @@ function createRepository(
       if (maxParticipants != null && (!Number.isInteger(maxParticipants) || maxParticipants < 1)) {
         throw new TypeError('maxParticipants must be a positive integer');
       }
+      if (visibility !== 'public' && visibility !== 'private') throw new TypeError("visibility must be 'public' or 'private'");
       for (let attempt = 0; ; attempt++) {
         try {
           const row = await client.room.create({
-            data: { id: newRoomId(), name: cleanName, maxParticipants: maxParticipants ?? null, status: 'open' },
+            data: { id: newRoomId(), name: cleanName, maxParticipants: maxParticipants ?? null, status: 'open', visibility, ownerId },
           });
           return toRoom(row);
         } catch (err) {
@@ -163,11 +170,12 @@ function createRepository(
     },
 
     async listOpenRooms(): Promise<Room[]> {
-      const rows = await client.room.findMany({ where: { status: 'open' }, orderBy: { createdAt: 'desc' } });
+      // The lobby: private rooms are never listed.
+      const rows = await client.room.findMany({ where: { status: 'open', visibility: 'public' }, orderBy: { createdAt: 'desc' } });
       return rows.map(toRoom);
     },
 
-    async recordJoin({ roomId, displayName, role, peerId }: RecordJoinInput): Promise<Participant> {
+    async recordJoin({ roomId, displayName, role, peerId, userId = null }: RecordJoinInput): Promise<Participant> {
       if (!PARTICIPANT_ROLES.includes(role)) throw new TypeError(`role must be one of ${PARTICIPANT_ROLES.join(', ')}`);
       const cleanName = typeof displayName === 'string' ? displayName.trim() : '';
       if (cleanName === '' || cleanName.length > 100) throw new TypeError('displayName must be 1–100 characters');
@@ -187,7 +195,7 @@ function createRepository(
           await tx.room.update({ where: { id: roomId }, data: { status: 'open', closedAt: null } });
         }
         const row = await tx.participant.create({
-          data: { roomId, displayName: cleanName, role, peerId, joinedAt: now },
+          data: { roomId, displayName: cleanName, role, peerId, joinedAt: now, userId },
         });
         return toParticipant(row);
       });
@@ -256,6 +264,11 @@ function createRepository(
     async close(): Promise<void> {
       await client.$disconnect();
     },
+
+    ...createAccessRepository(client),
+    ...createRecordingRepository(client),
+    ...createChatRepository(client),
+    ...createTempoRepository(client),
   };
 }
 
@@ -266,6 +279,8 @@ function toRoom(r: {
   closedAt: Date | null;
   maxParticipants: number | null;
   status: string;
+  visibility: string;
+  ownerId: string | null;
 }): Room {
   return {
     id: r.id,
@@ -274,6 +289,8 @@ function toRoom(r: {
     closedAt: r.closedAt,
     maxParticipants: r.maxParticipants,
     status: asStatus(r.status),
+    visibility: asVisibility(r.visibility),
+    ownerId: r.ownerId,
   };
 }
 
@@ -285,6 +302,7 @@ function toParticipant(p: {
   leftAt: Date | null;
   role: string;
   peerId: string;
+  userId: string | null;
 }): Participant {
   return {
     id: p.id,
@@ -294,6 +312,7 @@ function toParticipant(p: {
     leftAt: p.leftAt,
     role: asRole(p.role),
     peerId: p.peerId,
+    userId: p.userId,
   };
 }
 

@@ -1,7 +1,10 @@
 // The SFU's own database types: independent of which generated Prisma client (SQLite or
 // PostgreSQL) is behind the repository.
 
+import type { RoomLockRepository } from './room-lock.js';
+
 export type RoomStatus = 'open' | 'closed';
+export type RoomVisibility = 'public' | 'private';
 export type ParticipantRole = 'musician' | 'listener';
 
 export const ROOM_STATUSES: readonly RoomStatus[] = ['open', 'closed'];
@@ -16,6 +19,10 @@ export interface Room {
   closedAt: Date | null;
   maxParticipants: number | null;
   status: RoomStatus;
+  /** 'public': listed in the lobby, anyone may join; 'private': joinable with an invite link only. */
+  visibility: RoomVisibility;
+  /** The account that created the room; null for rooms created anonymously. */
+  ownerId: string | null;
 }
 
 export interface Participant {
@@ -27,6 +34,8 @@ export interface Participant {
   role: ParticipantRole;
   /** The signalling peer id. */
   peerId: string;
+  /** The account (or guest account) behind this stay; null for anonymous joins. */
+  userId: string | null;
 }
 
 /** One period the room was occupied: first join into an empty room → last leave. */
@@ -40,6 +49,9 @@ export interface RoomSession {
 export interface CreateRoomInput {
   name: string;
   maxParticipants?: number | null;
+  /** Default 'public'. */
+  visibility?: RoomVisibility;
+  ownerId?: string | null;
 }
 
 export interface RecordJoinInput {
@@ -47,6 +59,7 @@ export interface RecordJoinInput {
   displayName: string;
   role: ParticipantRole;
   peerId: string;
+  userId?: string | null;
 }
 
 export interface LeaveResult {
@@ -65,7 +78,7 @@ export interface DatabaseOptions {
 }
 
 /** The repository API the SFU uses. */
-export interface BandmateDatabase {
+export interface BandmateDatabase extends AccessRepository, RoomLockRepository, RecordingRepository, ChatRepository, TempoRepository {
   readonly provider: 'sqlite' | 'postgresql';
   createRoom(input: CreateRoomInput): Promise<Room>;
   getRoom(id: string): Promise<Room | null>;
@@ -121,4 +134,221 @@ export class ParticipantNotFoundError extends Error {
 
 export class DatabaseNotReadyError extends Error {
   override readonly name = 'DatabaseNotReadyError';
+}
+
+// ── Accounts, sessions, invites and room access (implementation: ./access.ts) ──
+
+export interface User {
+  id: string;
+  /** Lower-cased; null for guests. */
+  email: string | null;
+  displayName: string;
+  guest: boolean;
+  createdAt: Date;
+}
+
+export interface UserWithPassword extends User {
+  passwordHash: string | null;
+}
+
+export interface AuthSession {
+  id: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastSeenAt: Date;
+}
+
+export interface Invite {
+  id: string;
+  roomId: string;
+  createdById: string | null;
+  createdAt: Date;
+  /** null: never expires. */
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  role: ParticipantRole;
+}
+
+/** What the join rules need to know about a room. */
+export interface RoomAccessRecord {
+  id: string;
+  visibility: RoomVisibility;
+  locked: boolean;
+  ownerId: string | null;
+}
+
+/** A user's standing in a room. */
+export interface RoomMembership {
+  isOwner: boolean;
+  /** Has a Participant row in the room (was admitted before). */
+  admittedBefore: boolean;
+  /** Was admitted as a musician at least once (else only as a listener, or never). */
+  admittedAsMusician: boolean;
+  /** Joined since the room's current session started (they are in, or just dropped out). */
+  inCurrentSession: boolean;
+}
+
+export interface AccessRepository {
+  /** Throws EmailTakenError if the (lower-cased) email has an account. */
+  createUser(input: { email: string; passwordHash: string; displayName: string }): Promise<User>;
+  createGuestUser(input: { displayName: string }): Promise<User>;
+  /** Turns a guest into a full account, keeping its memberships. Throws EmailTakenError. */
+  upgradeGuest(userId: string, input: { email: string; passwordHash: string; displayName: string }): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+  findUserByEmail(email: string): Promise<UserWithPassword | null>;
+
+  createAuthSession(input: { userId: string; tokenHash: string; expiresAt: Date }): Promise<AuthSession>;
+  /** The session with this token hash and its user, if it has not expired at `now`. */
+  findAuthSession(tokenHash: string, now?: Date): Promise<{ session: AuthSession; user: User } | null>;
+  touchAuthSession(sessionId: string, at: Date): Promise<void>;
+  deleteAuthSession(tokenHash: string): Promise<void>;
+  /** Removes sessions expired at `now`; returns how many. */
+  deleteExpiredAuthSessions(now?: Date): Promise<number>;
+
+  createInvite(input: { roomId: string; createdById: string | null; expiresAt: Date | null; role: ParticipantRole }): Promise<Invite>;
+  getInvite(id: string): Promise<Invite | null>;
+  /** Newest first, at most `limit` (default 100). */
+  listInvites(roomId: string, limit?: number): Promise<Invite[]>;
+  /** Sets revokedAt (kept if already revoked). Null if the invite does not belong to the room. */
+  revokeInvite(roomId: string, inviteId: string, at?: Date): Promise<Invite | null>;
+
+  getRoomAccess(roomId: string): Promise<RoomAccessRecord | null>;
+  roomMembership(userId: string, roomId: string): Promise<RoomMembership>;
+}
+
+export class EmailTakenError extends Error {
+  override readonly name = 'EmailTakenError';
+  constructor(readonly email: string) {
+    super(`An account with ${email} exists already`);
+  }
+}
+
+// ── Recordings (implementation: ./recordings.ts) ──
+
+export type RecordingStatus = 'recording' | 'ready' | 'failed';
+export const RECORDING_STATUSES: readonly RecordingStatus[] = ['recording', 'ready', 'failed'];
+export type RecordingTrackKind = 'participant' | 'ai' | 'mix';
+export const RECORDING_TRACK_KINDS: readonly RecordingTrackKind[] = ['participant', 'ai', 'mix'];
+
+export interface RecordingTrack {
+  id: string;
+  recordingId: string;
+  kind: RecordingTrackKind;
+  label: string;
+  /** File name inside the recording's folder, made by the recorder (never from a client). */
+  file: string;
+  sampleRate: number;
+  channels: number;
+  /** Where the file starts on the recording's timeline (ms). */
+  offsetMs: number;
+  durationMs: number | null;
+  /** Waveform preview, values in [0, 1]. */
+  peaks: number[];
+}
+
+export type NewRecordingTrack = Omit<RecordingTrack, 'id' | 'recordingId' | 'offsetMs' | 'peaks'> & {
+  offsetMs?: number;
+  peaks?: number[];
+};
+
+export interface Recording {
+  id: string;
+  roomId: string;
+  /** The signalling peer id of the host who started it (Participant.peerId). */
+  startedById: string | null;
+  /** That participant's display name, when known. */
+  startedBy: string | null;
+  startedAt: Date;
+  endedAt: Date | null;
+  status: RecordingStatus;
+  durationMs: number | null;
+  /** Stems in the order they were made, the mixdown last. */
+  tracks: RecordingTrack[];
+}
+
+export interface RecordingRepository {
+  /** `id` may be given (the recorder names its folder after it before the row exists). */
+  createRecording(input: { id?: string; roomId: string; startedById?: string | null; startedAt?: Date }): Promise<Recording>;
+  /**
+   * Sets the outcome and adds the tracks in one transaction; `startedAt`, if given, replaces the
+   * provisional start (the exact time of the timeline's frame 0). Throws RecordingNotFoundError.
+   */
+  finishRecording(
+    id: string,
+    input: { status: 'ready' | 'failed'; startedAt?: Date; endedAt: Date; durationMs: number | null; tracks: NewRecordingTrack[] },
+  ): Promise<Recording>;
+  /** Marks recordings left 'recording' by a server that stopped mid-way as failed; returns how many. */
+  failUnfinishedRecordings(endedAt?: Date): Promise<number>;
+  getRecording(id: string): Promise<Recording | null>;
+  /** Newest first, at most `limit` (default 50, at most 200). */
+  listRecordings(roomId: string, opts?: { limit?: number }): Promise<Recording[]>;
+  /** A track of a recording, with what an access check needs; null if no such track in that recording. */
+  getRecordingTrack(
+    recordingId: string,
+    trackId: string,
+  ): Promise<{ track: RecordingTrack; roomId: string; status: RecordingStatus; startedAt: Date } | null>;
+}
+
+export class RecordingNotFoundError extends Error {
+  override readonly name = 'RecordingNotFoundError';
+  constructor(readonly recordingId: string) {
+    super(`Recording ${recordingId} not found`);
+  }
+}
+
+// ── Room chat and metronome tempo (implementation: ./chat.ts, ./tempo.ts) ──
+
+/** A chat line, kept with the room session it was said in. */
+export interface ChatMessageRecord {
+  id: string;
+  roomId: string;
+  sessionId: string;
+  userId: string | null;
+  /** The sender's signalling peer id. */
+  peerId: string;
+  displayName: string;
+  body: string;
+  createdAt: Date;
+}
+
+export interface NewChatMessage {
+  roomId: string;
+  peerId: string;
+  displayName: string;
+  body: string;
+  userId?: string | null;
+}
+
+export interface ChatRepository {
+  /**
+   * Stores a message in the room's open session. Throws NoOpenSessionError when the room has
+   * none (nobody has joined since it last emptied) and TypeError for an empty or over-long body.
+   */
+  addChatMessage(input: NewChatMessage): Promise<ChatMessageRecord>;
+  /**
+   * The last `limit` (default 200) messages of the room's open session, or of `sessionId`,
+   * oldest first; [] when the room has no open session.
+   */
+  listChatMessages(roomId: string, opts?: { sessionId?: string; limit?: number }): Promise<ChatMessageRecord[]>;
+}
+
+/** The metronome settings stored on the room (Room.bpm, Room.beatsPerBar). */
+export interface RoomTempo {
+  bpm: number;
+  beatsPerBar: number;
+}
+
+export interface TempoRepository {
+  /** null when there is no such room. */
+  getRoomTempo(roomId: string): Promise<RoomTempo | null>;
+  /** Throws RoomNotFoundError, or RangeError outside 30–300 BPM / 1–12 beats per bar. */
+  setRoomTempo(roomId: string, tempo: RoomTempo): Promise<RoomTempo>;
+}
+
+export class NoOpenSessionError extends Error {
+  override readonly name = 'NoOpenSessionError';
+  constructor(readonly roomId: string) {
+    super(`Room ${roomId} has no open session (nobody is in it)`);
+  }
 }

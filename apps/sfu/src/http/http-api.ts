@@ -13,10 +13,11 @@ export interface StoredRoom {
   status: string;
   createdAt: Date;
   maxParticipants?: number | null;
+  visibility?: 'public' | 'private';
 }
 
 export interface RoomDirectory {
-  createRoom(input: { name: string }): Promise<StoredRoom>;
+  createRoom(input: { name: string; visibility?: 'public' | 'private'; ownerId?: string | null }): Promise<StoredRoom>;
   getRoom(id: string): Promise<StoredRoom | null>;
   listOpenRooms(): Promise<StoredRoom[]>;
 }
@@ -28,13 +29,34 @@ export interface HttpApiOptions {
   corsOrigins: '*' | string[];
   health: () => Record<string, unknown>;
   logger: Logger;
+  /** Accounts, invites and room access rules (apps/sfu/src/auth/auth-routes.ts). */
+  access?: HttpAccess;
+  /** Routes that answer on the response themselves (file downloads); each returns false for paths not its own. */
+  rawRoutes?: Array<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>>;
 }
 
-class HttpError extends Error {
+export interface HttpResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What the access layer adds to this API; its methods throw HttpError to refuse. */
+export interface HttpAccess {
+  /** Answers its own routes (/api/auth/*, /api/rooms/:id/invites…); null for any other path. */
+  route(req: IncomingMessage, url: URL): Promise<HttpResult | null>;
+  /** Rate limits and rules of room creation; the owner to record. */
+  roomCreation(req: IncomingMessage, input: { visibility?: 'public' | 'private' }): Promise<{ ownerId: string | null }>;
+  /** Refuses a private room to strangers; what the summary tells this requester. */
+  roomView(req: IncomingMessage, room: StoredRoom, invite: string | null): Promise<Partial<RoomSummary>>;
+}
+
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -42,33 +64,40 @@ class HttpError extends Error {
 
 /** The lobby's JSON API and /health; socket.io handles its own path. */
 export function createHttpApi(options: HttpApiOptions) {
-  const summary = (room: StoredRoom): RoomSummary => ({
+  const summary = (room: StoredRoom, extra: Partial<RoomSummary> = {}): RoomSummary => ({
     id: room.id,
     name: room.name,
     status: room.status === 'closed' ? 'closed' : 'open',
     participants: options.liveParticipants(room.id),
     maxParticipants: room.maxParticipants ?? options.defaultMaxParticipants,
     createdAt: room.createdAt.toISOString(),
+    visibility: room.visibility ?? 'public',
+    ...extra,
   });
 
-  async function route(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+  async function route(req: IncomingMessage): Promise<HttpResult> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     if (path === '/health' && req.method === 'GET') return { status: 200, body: { status: 'ok', ...options.health() } };
+    const own = await options.access?.route(req, url);
+    if (own) return own;
     if (path === '/api/rooms' && req.method === 'POST') {
       const parsed = createRoomRequestSchema.safeParse(await readJson(req));
       if (!parsed.success) throw new HttpError(400, 'bad_request', describeZodError(parsed.error));
-      return { status: 201, body: summary(await options.rooms.createRoom(parsed.data)) };
+      const { ownerId } = (await options.access?.roomCreation(req, parsed.data)) ?? { ownerId: null };
+      const room = await options.rooms.createRoom({ ...parsed.data, ownerId });
+      return { status: 201, body: summary(room, { isOwner: ownerId !== null }) };
     }
     if (path === '/api/rooms' && req.method === 'GET') {
       const rooms = await options.rooms.listOpenRooms();
-      return { status: 200, body: { rooms: rooms.map(summary) } };
+      return { status: 200, body: { rooms: rooms.map((room) => summary(room)) } };
     }
     const match = /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})$/.exec(path);
     if (match && req.method === 'GET') {
       const room = await options.rooms.getRoom(match[1]!);
       if (!room) throw new HttpError(404, 'not_found', 'no room with this id; check the link');
-      return { status: 200, body: summary(room) };
+      const extra = await options.access?.roomView(req, room, url.searchParams.get('invite'));
+      return { status: 200, body: summary(room, extra) };
     }
     throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
   }
@@ -80,12 +109,13 @@ export function createHttpApi(options: HttpApiOptions) {
       res.writeHead(204).end();
       return;
     }
+    for (const raw of options.rawRoutes ?? []) if (await raw(req, res)) return;
     try {
-      const { status, body } = await route(req);
-      send(res, status, body);
+      const { status, body, headers } = await route(req);
+      send(res, status, body, headers);
     } catch (err) {
       if (err instanceof HttpError) {
-        send(res, err.status, { error: { code: err.code, message: err.message } });
+        send(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
       } else {
         options.logger.error({ err, url: req.url }, 'http request failed');
         send(res, 500, { error: { code: 'internal', message: 'the server failed; try again' } });
@@ -94,8 +124,8 @@ export function createHttpApi(options: HttpApiOptions) {
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -107,10 +137,12 @@ function setCors(req: IncomingMessage, res: ServerResponse, origins: '*' | strin
     res.setHeader('vary', 'origin');
     res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
     res.setHeader('access-control-allow-headers', 'content-type');
+    // The web app (another port, same site) sends the session cookie: fetch(…, { credentials: 'include' }).
+    res.setHeader('access-control-allow-credentials', 'true');
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

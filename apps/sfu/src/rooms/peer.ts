@@ -5,6 +5,14 @@ import { SignalRequestError } from '@bandmate/shared';
 
 export type TransportDirection = 'send' | 'recv';
 
+/** Who is behind a peer, beyond this one membership: host decisions stick to it (room-standing.ts). */
+export interface PeerIdentity {
+  /** The signed-in (or guest) account; the room's owner is recognised by it. */
+  userId?: string;
+  /** The signalling connection the peer joined on. */
+  connectionId?: string;
+}
+
 interface PeerEvents {
   close: [];
 }
@@ -17,21 +25,29 @@ export class Peer extends EventEmitter<PeerEvents> {
   readonly transports = new Map<string, types.WebRtcTransport>();
   readonly producers = new Map<string, types.Producer>();
   readonly consumers = new Map<string, types.Consumer>();
+  /** Muted by the host: its producers are paused in the SFU and only the host can resume them. */
+  hostMuted = false;
+  readonly userId: string | undefined;
+  readonly connectionId: string | undefined;
   private closed = false;
 
   constructor(
     readonly id: string,
     readonly displayName: string,
-    readonly role: Role,
+    /** Changes when the host makes a musician listen-only or lets them play again. */
+    public role: Role,
     readonly rtpCapabilities: types.RtpCapabilities,
     /** The AI band member: a participant run by the inference worker, never the host. */
     readonly isAgent = false,
+    identity: PeerIdentity = {},
   ) {
     super();
+    this.userId = identity.userId;
+    this.connectionId = identity.connectionId;
   }
 
   get info(): PeerInfo {
-    return { id: this.id, displayName: this.displayName, role: this.role };
+    return { id: this.id, displayName: this.displayName, role: this.role, hostMuted: this.hostMuted };
   }
 
   get isClosed(): boolean {

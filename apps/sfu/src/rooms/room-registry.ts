@@ -7,8 +7,10 @@ import { Room, type RtcListenConfig } from './room.ts';
 
 /** What the registry needs from persistence; the Prisma store implements it. */
 export interface RoomStore {
-  getRoom(id: string): Promise<{ id: string; name: string; maxParticipants?: number | null } | null>;
+  getRoom(id: string): Promise<{ id: string; name: string; maxParticipants?: number | null; ownerId?: string | null } | null>;
   closeRoom(id: string): Promise<unknown>;
+  /** Room.locked in the record: joins check it. */
+  setRoomLocked(id: string, locked: boolean): Promise<unknown>;
 }
 
 interface RegistryEvents {
@@ -59,6 +61,12 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     }
   }
 
+  /** Stores the lock first (joins check the record), then announces it to the room. */
+  async setLocked(room: Room, locked: boolean): Promise<void> {
+    await this.store.setRoomLocked(room.id, locked);
+    room.setLocked(locked);
+  }
+
   closeAll(): void {
     for (const room of this.rooms.values()) room.close();
   }
@@ -66,6 +74,9 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   private async create(id: string): Promise<Room> {
     const record = await this.store.getRoom(id);
     if (!record) throw new SignalRequestError('not_found', `room ${id} does not exist`);
+    // A lock lasts for one room session: a new session starts unlocked, even if the last one
+    // ended without unlocking (a crash), or nobody could ever get back into an ownerless room.
+    await this.store.setRoomLocked(id, false);
     const room = await Room.create({
       id,
       name: record.name,
@@ -74,9 +85,14 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
       maxPeers: record.maxParticipants ?? this.options.maxPeersPerRoom,
       logger: this.options.logger,
     });
+    // The owner (a signed-in creator) takes the host role when they join.
+    room.ownerId = record.ownerId ?? null;
     this.rooms.set(id, room);
     room.once('close', () => {
       if (this.rooms.get(id) === room) this.rooms.delete(id);
+      if (room.locked) {
+        this.store.setRoomLocked(id, false).catch((err) => this.options.logger.error({ err, roomId: id }, 'could not unlock a closed room'));
+      }
       this.store.closeRoom(id).catch((err) => this.options.logger.error({ err, roomId: id }, 'could not record room close'));
     });
     this.emit('roomOpened', room);

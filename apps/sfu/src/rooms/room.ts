@@ -5,6 +5,8 @@ import { SignalRequestError } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import { Peer, type TransportDirection } from './peer.ts';
+import { RoomStanding } from './room-standing.ts';
+import { RoomMetronome } from '../metronome/room-metronome.ts';
 
 export interface RtcListenConfig {
   listenIp: string;
@@ -20,13 +22,28 @@ interface RoomEvents {
   producerClosed: [producer: ProducerInfo];
   /** A consumer went away because its producer did; only its owner needs to know. */
   consumerClosed: [peerId: string, consumerId: string, producerId: string];
-  hostChanged: [peerId: string];
+  /** The host role moved (null: nobody holds it, only listeners are left). */
+  hostChanged: [peerId: string | null];
+  /** A participant's role or host-muted flag changed. */
+  peerUpdated: [peer: PeerInfo];
+  lockChanged: [locked: boolean];
+  /** The host removed a participant; emitted just before they leave, so they can be told why. */
+  peerRemoved: [peerId: string, reason: string];
   close: [];
 }
 
 /** A room owns one router and its peers, and closes them with itself. */
 export class Room extends EventEmitter<RoomEvents> {
   readonly peers = new Map<string, Peer>();
+  /** The account that owns the room, from its record; when that user joins they become host. */
+  ownerId: string | null = null;
+  /** A locked room admits nobody new (enforced at join); the lock lasts for the room session. */
+  locked = false;
+  /** The host's decisions about people (removed, muted, listen-only) for this room session. */
+  readonly standing = new RoomStanding();
+  /** The metronome grid every browser clicks on; also the tempo the AI plays to. */
+  readonly metronome = new RoomMetronome();
+  private hostId: string | null = null;
   private closed = false;
 
   private constructor(
@@ -86,24 +103,57 @@ export class Room extends EventEmitter<RoomEvents> {
     if (this.peers.size >= this.maxPeers) {
       throw new SignalRequestError('room_full', `the room is full (${this.maxPeers} participants)`);
     }
-    const hostBefore = this.host();
+    if (!peer.isAgent && !this.isOwner(peer)) this.standing.admit(peer);
     this.peers.set(peer.id, peer);
     this.logger.info({ peerId: peer.id, role: peer.role }, 'peer joined');
     this.emit('peerJoined', peer.info);
-    const host = this.host();
-    if (host && host !== hostBefore) this.emit('hostChanged', host.id);
+    // The owner takes the role on arrival; otherwise a musician fills an empty seat.
+    if (this.isOwner(peer) || (!this.host() && mayHost(peer))) this.setHost(peer);
   }
 
-  /** Who may control the room: for now the musician present longest (accounts and roles come later). */
+  /**
+   * Who controls the room: the owner when present, else whoever holds the role now
+   * (handed over, or the musician present longest when the previous host left).
+   */
   host(): Peer | undefined {
-    for (const peer of this.peers.values()) if (peer.role === 'musician' && !peer.isAgent) return peer;
-    return undefined;
+    return this.hostId === null ? undefined : this.peers.get(this.hostId);
+  }
+
+  isOwner(peer: Peer): boolean {
+    return this.ownerId !== null && !peer.isAgent && peer.userId === this.ownerId;
+  }
+
+  /** Gives the host role to `peer` (a handover), or to nobody. */
+  setHost(peer: Peer | undefined): void {
+    const id = peer?.id ?? null;
+    if (id === this.hostId) return;
+    this.hostId = id;
+    this.logger.info({ peerId: id }, 'host changed');
+    this.emit('hostChanged', id);
+  }
+
+  /** Announces a change of a participant's role or host-muted flag to everyone. */
+  announce(peer: Peer): void {
+    if (!this.closed && this.peers.get(peer.id) === peer) this.emit('peerUpdated', peer.info);
+  }
+
+  /** Ends a participant's membership on the host's word: they are told why, then leave like anyone. */
+  remove(peerId: string, reason: string): void {
+    if (!this.peers.has(peerId)) return;
+    this.emit('peerRemoved', peerId, reason);
+    this.leave(peerId);
+  }
+
+  setLocked(locked: boolean): void {
+    if (this.locked === locked || this.closed) return;
+    this.locked = locked;
+    this.emit('lockChanged', locked);
   }
 
   leave(peerId: string): void {
     const peer = this.peers.get(peerId);
     if (!peer) return;
-    const wasHost = this.host() === peer;
+    const wasHost = this.hostId === peerId;
     this.peers.delete(peerId);
     peer.close();
     this.logger.info({ peerId }, 'peer left');
@@ -113,8 +163,13 @@ export class Room extends EventEmitter<RoomEvents> {
       this.close();
       return;
     }
-    const host = this.host();
-    if (wasHost && host) this.emit('hostChanged', host.id);
+    if (wasHost) this.setHost(this.successor());
+  }
+
+  /** The next host when the host leaves: the owner if present, else the musician present longest. */
+  private successor(): Peer | undefined {
+    const peers = [...this.peers.values()];
+    return peers.find((p) => this.isOwner(p)) ?? peers.find(mayHost);
   }
 
   async createWebRtcTransport(peer: Peer, direction: TransportDirection): Promise<types.WebRtcTransport> {
@@ -143,7 +198,8 @@ export class Room extends EventEmitter<RoomEvents> {
 
   async produce(peer: Peer, transportId: string, rtpParameters: types.RtpParameters, source: string) {
     const transport = peer.transport(transportId, 'send');
-    const producer = await transport.produce({ kind: 'audio', rtpParameters, appData: { source } });
+    // A host-muted musician's new microphone starts paused: closing and re-producing does not unmute.
+    const producer = await transport.produce({ kind: 'audio', rtpParameters, appData: { source }, paused: peer.hostMuted });
     this.adopt(peer, producer);
     return producer;
   }
@@ -191,6 +247,11 @@ export class Room extends EventEmitter<RoomEvents> {
     this.logger.info('room closed');
     this.emit('close');
   }
+}
+
+/** Without an owner present, the host is a musician (a person, not the AI). */
+function mayHost(peer: Peer): boolean {
+  return peer.role === 'musician' && !peer.isAgent;
 }
 
 function producerInfo(peer: Peer, producer: types.Producer): ProducerInfo {

@@ -7,12 +7,23 @@ import { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import type { RequestHandlers } from './request-dispatch.ts';
+import type { RoomAccess } from '../auth/room-access.ts';
+import { hostControlHandlers } from './host-control-handlers.ts';
+import { chatHandlers, type ChatStore } from './chat-handlers.ts';
+import { metronomeHandlers } from './metronome-handlers.ts';
+import { recordingHandlers, type RoomRecordings } from './recording-handlers.ts';
 
 export type SignalSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 /** Persistence of who was in which room; the Prisma store implements it. */
 export interface ParticipantLog {
-  recordJoin(p: { roomId: string; displayName: string; role: 'musician' | 'listener'; peerId: string }): Promise<{ id: string }>;
+  recordJoin(p: {
+    roomId: string;
+    displayName: string;
+    role: 'musician' | 'listener';
+    peerId: string;
+    userId?: string | null;
+  }): Promise<{ id: string }>;
   recordLeave(participantId: string): Promise<unknown>;
 }
 
@@ -32,10 +43,14 @@ export class Connection {
   constructor(
     readonly socket: SignalSocket,
     private readonly registry: RoomRegistry,
-    private readonly participants: ParticipantLog,
+    private readonly participants: ParticipantLog & ChatStore,
     private readonly peersById: Map<string, SignalSocket>,
     private readonly aiFor: (roomId: string) => RoomAi | undefined,
     private readonly logger: Logger,
+    /** Join rules; also the current user of this connection (access.userOfSocket(socket)). */
+    private readonly access: RoomAccess,
+    /** Recording (apps/sfu/src/recording); absent: the server does not record. */
+    private readonly recordings?: RoomRecordings,
   ) {}
 
   readonly handlers: RequestHandlers = {
@@ -44,10 +59,21 @@ export class Connection {
       return { routerRtpCapabilities: room.rtpCapabilities as unknown as Record<string, unknown> };
     },
 
-    join: async ({ roomId, displayName, role, rtpCapabilities }) => {
+    join: async ({ roomId, displayName, role, rtpCapabilities, invite }) => {
       if (this.membership) throw new SignalRequestError('already_joined', 'leave the current room first');
+      // Private rooms, invites, the lock and the join rate limits: refused here with a clear code.
+      const admission = await this.access.admit({
+        roomId,
+        role,
+        invite,
+        cookieHeader: this.socket.handshake.headers.cookie,
+        address: this.access.addressOfSocket(this.socket),
+      });
       const room = await this.registry.open(roomId);
-      const peer = new Peer(randomUUID(), displayName, role, rtpCapabilities as types.RtpCapabilities);
+      const peer = new Peer(randomUUID(), displayName, role, rtpCapabilities as types.RtpCapabilities, false, {
+        connectionId: this.socket.id,
+        userId: admission.user?.id,
+      });
       // Snapshot before joining so the newcomer is not told about itself.
       const peers = room.peerInfos();
       const producers = room.producerInfos();
@@ -55,14 +81,18 @@ export class Connection {
       this.peersById.set(peer.id, this.socket);
       void this.socket.join(socketRoom(room.id));
       const participantId = this.participants
-        .recordJoin({ roomId, displayName, role, peerId: peer.id })
+        .recordJoin({ roomId, displayName, role, peerId: peer.id, userId: admission.user?.id ?? null })
         .then((p) => p.id)
         .catch((err) => {
           this.logger.error({ err, roomId }, 'could not record a join');
           return null;
         });
       this.membership = { room, peer, participantId };
-      return { peerId: peer.id, roomName: room.name, peers, producers, isHost: room.host() === peer, ai: this.ai(room.id).state };
+      // The room may end the membership itself (the host removed this peer).
+      peer.once('close', () => {
+        if (this.membership?.peer === peer) void this.leave();
+      });
+      return { peerId: peer.id, roomName: room.name, peers, producers, isHost: room.host() === peer, ai: this.ai(room.id).state, tempo: room.metronome.state, hostId: room.host()?.id ?? null, locked: room.locked, self: peer.info, recording: this.recordings?.service.state(room.id) };
     },
 
     leave: async () => {
@@ -127,6 +157,16 @@ export class Connection {
         throw err;
       }
     },
+
+    ...hostControlHandlers({ member: () => this.member(), setLocked: (room, locked) => this.registry.setLocked(room, locked) }),
+    ...metronomeHandlers({ member: () => this.member() }),
+    ...chatHandlers({
+      member: () => this.member(),
+      joinRecorded: () => this.membership?.participantId ?? Promise.resolve(null),
+      toOthers: (room, message) => this.socket.to(socketRoom(room.id)).emit('chatMessage', message),
+      store: () => this.participants,
+    }),
+    ...recordingHandlers({ member: () => this.member(), recordings: () => this.recordings }),
   };
 
   private ai(roomId: string): RoomAi {

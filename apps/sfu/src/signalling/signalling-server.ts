@@ -5,25 +5,33 @@ import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { Connection, socketRoom, type ParticipantLog, type RoomAi, type SignalSocket } from './connection.ts';
+import type { ChatStore } from './chat-handlers.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import type { RoomAccess } from '../auth/room-access.ts';
 import { dispatchRequests } from './request-dispatch.ts';
+import type { RoomRecordings } from './recording-handlers.ts';
 
 export interface SignallingOptions {
   corsOrigins: '*' | string[];
   rateLimit: { perSecond: number; burst: number };
   logger: Logger;
+  /** Join rules and the current user of a connection (apps/sfu/src/auth/room-access.ts). */
+  access: RoomAccess;
+  /** Recording rooms (apps/sfu/src/recording); absent: the server does not record. */
+  recordings?: RoomRecordings;
 }
 
 /** socket.io in front of the rooms: one Connection per socket, room events fanned out. */
 export function attachSignalling(
   httpServer: HttpServer,
   registry: RoomRegistry,
-  participants: ParticipantLog,
+  participants: ParticipantLog & ChatStore,
   aiFor: (roomId: string) => RoomAi | undefined,
   options: SignallingOptions,
 ): Server<ClientToServerEvents, ServerToClientEvents> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
-    cors: { origin: options.corsOrigins === '*' ? true : options.corsOrigins },
+    // credentials: the handshake carries the session cookie (the browser's polling transport needs this).
+    cors: { origin: options.corsOrigins === '*' ? true : options.corsOrigins, credentials: true },
     maxHttpBufferSize: LIMITS.maxSocketBufferBytes,
     serveClient: false,
   });
@@ -33,7 +41,7 @@ export function attachSignalling(
 
   io.on('connection', (socket) => {
     const logger = options.logger.child({ socketId: socket.id });
-    const connection = new Connection(socket, registry, participants, peersById, aiFor, logger);
+    const connection = new Connection(socket, registry, participants, peersById, aiFor, logger, options.access, options.recordings);
     const limiter = new RateLimiter(options.rateLimit.perSecond, options.rateLimit.burst);
     dispatchRequests(socket, connection.handlers, limiter, logger);
     socket.on('disconnect', (reason) => {
@@ -55,6 +63,9 @@ function fanOut(io: Server<ClientToServerEvents, ServerToClientEvents>, room: Ro
   room.on('newProducer', (p) => others(p.peerId).emit('newProducer', p));
   room.on('producerClosed', (p) => others(p.peerId).emit('producerClosed', { producerId: p.producerId, peerId: p.peerId }));
   room.on('hostChanged', (peerId) => io.to(socketRoom(room.id)).emit('hostChanged', { peerId }));
+  room.on('peerUpdated', (peer) => io.to(socketRoom(room.id)).emit('peerUpdated', peer));
+  room.on('lockChanged', (locked) => io.to(socketRoom(room.id)).emit('lockChanged', { locked }));
+  room.on('peerRemoved', (peerId, reason) => peersById.get(peerId)?.emit('removed', { reason }));
   room.on('consumerClosed', (peerId, consumerId, producerId) =>
     peersById.get(peerId)?.emit('consumerClosed', { consumerId, producerId }),
   );

@@ -1,0 +1,55 @@
+import type { AccessRepository } from '../db/types.ts';
+import type { HttpAccess } from '../http/http-api.ts';
+import type { Logger } from '../logger.ts';
+import { AccessLimits } from './access-limits.ts';
+import type { AuthConfig } from './auth-config.ts';
+import { createAuthRoutes } from './auth-routes.ts';
+import { loadInviteSecret } from './invite-secret.ts';
+import { InviteBook } from './invites.ts';
+import { RoomAccess } from './room-access.ts';
+import { SessionService } from './sessions.ts';
+
+export type AccessControlStore = Pick<
+  AccessRepository,
+  | 'createUser'
+  | 'createGuestUser'
+  | 'upgradeGuest'
+  | 'findUserByEmail'
+  | 'createAuthSession'
+  | 'findAuthSession'
+  | 'touchAuthSession'
+  | 'deleteAuthSession'
+  | 'deleteExpiredAuthSessions'
+  | 'createInvite'
+  | 'getInvite'
+  | 'listInvites'
+  | 'revokeInvite'
+  | 'getRoomAccess'
+  | 'roomMembership'
+>;
+
+export interface AccessControl {
+  /** Who someone is, room ownership/membership, the join rules (signalling uses it). */
+  access: RoomAccess;
+  /** The HTTP routes and rules (http-api.ts takes it as `access`). */
+  http: HttpAccess;
+}
+
+/** Wires accounts, sessions, invites and the access rate limits from the SFU's config. */
+export function createAccessControl(options: {
+  config: AuthConfig;
+  databaseUrl: string | undefined;
+  store: AccessControlStore;
+  liveRoom: (roomId: string) => { locked: boolean } | undefined;
+  logger: Logger;
+}): AccessControl {
+  const { config, store, logger } = options;
+  const secret = loadInviteSecret({ secret: config.inviteSecret, file: config.inviteSecretFile, databaseUrl: options.databaseUrl });
+  logger.info({ inviteSecret: secret.source }, 'invite links signed with the secret from here');
+  const sessions = new SessionService(store, config.sessionTtlMs);
+  const invites = new InviteBook(store, secret.key);
+  const limits = new AccessLimits(config.limits);
+  const access = new RoomAccess({ store, sessions, invites, limits, liveRoom: options.liveRoom, trustProxy: config.trustProxy });
+  const http = createAuthRoutes({ store, sessions, invites, access, limits, logger });
+  return { access, http };
+}

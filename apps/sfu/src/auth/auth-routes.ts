@@ -1,0 +1,240 @@
+import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
+import {
+  createInviteRequestSchema,
+  describeZodError,
+  guestRequestSchema,
+  inviteTokenSchema,
+  signInRequestSchema,
+  signUpRequestSchema,
+  SignalRequestError,
+  AUTH_LIMITS,
+  type CurrentUser,
+  type ErrorCode,
+} from '@bandmate/shared';
+import type { AccessRepository } from '../db/types.ts';
+import { EmailTakenError } from '../db/types.ts';
+import { HttpError, readJson, type HttpAccess, type HttpResult } from '../http/http-api.ts';
+import type { Logger } from '../logger.ts';
+import { RateLimitedError, type AccessLimits } from './access-limits.ts';
+import type { InviteBook } from './invites.ts';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import type { RoomAccess } from './room-access.ts';
+import { clearedSessionCookie, type SessionService } from './sessions.ts';
+
+export type AuthRouteStore = Pick<
+  AccessRepository,
+  'createUser' | 'createGuestUser' | 'upgradeGuest' | 'findUserByEmail' | 'getRoomAccess'
+>;
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  bad_request: 400,
+  auth_required: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  invite_required: 403,
+  invite_invalid: 403,
+  invite_expired: 403,
+  invite_revoked: 403,
+  room_locked: 403,
+  not_found: 404,
+  email_taken: 409,
+  rate_limited: 429,
+};
+
+/**
+ * The HTTP half of accounts and room access:
+ *
+ *   GET  /api/auth/me                                  → { user | null }
+ *   POST /api/auth/signup  { email, password, displayName }  → 201 { user } + session cookie
+ *   POST /api/auth/signin  { email, password }          → { user } + session cookie
+ *   POST /api/auth/signout                              → { user: null }, cookie cleared
+ *   POST /api/auth/guest   { roomId, invite, displayName }   → 201 { user } + cookie (a guest account)
+ *   GET  /api/rooms/:id/invites                         → { invites }           (owner only)
+ *   POST /api/rooms/:id/invites  { role, expiresInSeconds? } → 201 invite      (owner only)
+ *   POST /api/rooms/:id/invites/:inviteId/revoke        → invite               (owner only)
+ *
+ * plus the rules of room creation and of seeing a room (HttpAccess).
+ */
+export function createAuthRoutes(deps: {
+  store: AuthRouteStore;
+  sessions: SessionService;
+  invites: InviteBook;
+  access: RoomAccess;
+  limits: AccessLimits;
+  logger: Logger;
+}): HttpAccess {
+  const { store, sessions, invites, access, limits, logger } = deps;
+
+  const signedIn = async (req: IncomingMessage, user: CurrentUser, status = 200): Promise<HttpResult> => {
+    // A new token at every sign-in; the one the browser had (if any) ends.
+    await sessions.end(req.headers.cookie);
+    const started = await sessions.start(user.id);
+    return { status, body: { user: publicUser(user) }, headers: { 'set-cookie': started.cookie } };
+  };
+
+  const requireOwner = async (req: IncomingMessage, roomId: string): Promise<CurrentUser> => {
+    const user = await access.userOfRequest(req);
+    if (!user) throw new SignalRequestError('auth_required', 'sign in to manage invite links');
+    const room = await store.getRoomAccess(roomId);
+    if (!room) throw new SignalRequestError('not_found', 'no room with this id; check the link');
+    if (room.ownerId !== user.id) throw new SignalRequestError('forbidden', "only the room's owner can manage its invite links");
+    return user;
+  };
+
+  const routes: Array<{ method: string; path: RegExp; run: (req: IncomingMessage, m: RegExpExecArray) => Promise<HttpResult> }> = [
+    {
+      method: 'GET',
+      path: /^\/api\/auth\/me$/,
+      run: async (req) => ({ status: 200, body: { user: publicUser(await access.userOfRequest(req)) } }),
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/auth\/signup$/,
+      run: async (req) => {
+        const body = await parseBody(req, signUpRequestSchema);
+        limits.check('sign-ups', [[limits.authIp, access.addressOfRequest(req)]]);
+        const passwordHash = await hashPassword(body.password);
+        const current = await access.userOfRequest(req);
+        try {
+          // A guest who signs up keeps their account, and with it the rooms they were let into.
+          const user = current?.guest
+            ? await store.upgradeGuest(current.id, { ...body, passwordHash })
+            : await store.createUser({ ...body, passwordHash });
+          return await signedIn(req, user, 201);
+        } catch (err) {
+          if (err instanceof EmailTakenError) {
+            throw new SignalRequestError('email_taken', 'an account with this email exists already; sign in instead');
+          }
+          throw err;
+        }
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/auth\/signin$/,
+      run: async (req) => {
+        const body = await parseBody(req, signInRequestSchema);
+        limits.check('sign-in attempts', [
+          [limits.signInAccount, body.email],
+          [limits.authIp, access.addressOfRequest(req)],
+        ]);
+        const found = await store.findUserByEmail(body.email);
+        const ok = found?.passwordHash ? await verifyPassword(found.passwordHash, body.password) : await verifyAgainstDummy(body.password);
+        if (!found || !ok) throw new SignalRequestError('invalid_credentials', 'the email or the password is wrong');
+        sessions.pruneExpired().catch((err) => logger.warn({ err }, 'could not prune expired sessions'));
+        return signedIn(req, found);
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/auth\/signout$/,
+      run: async (req) => {
+        await sessions.end(req.headers.cookie);
+        return { status: 200, body: { user: null }, headers: { 'set-cookie': clearedSessionCookie() } };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/auth\/guest$/,
+      run: async (req) => {
+        const body = await parseBody(req, guestRequestSchema);
+        limits.check('guest sign-ins', [[limits.authIp, access.addressOfRequest(req)]]);
+        await invites.check(body.roomId, body.invite);
+        const current = await access.userOfRequest(req);
+        if (current) return { status: 200, body: { user: publicUser(current) } };
+        return signedIn(req, await store.createGuestUser({ displayName: body.displayName }), 201);
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})\/invites$/,
+      run: async (req, m) => {
+        await requireOwner(req, m[1]!);
+        return { status: 200, body: { invites: await invites.list(m[1]!, AUTH_LIMITS.invitesListed) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})\/invites$/,
+      run: async (req, m) => {
+        const body = await parseBody(req, createInviteRequestSchema);
+        const user = await requireOwner(req, m[1]!);
+        const invite = await invites.create(m[1]!, { createdById: user.id, role: body.role, expiresInSeconds: body.expiresInSeconds });
+        return { status: 201, body: invite };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})\/invites\/([0-9a-f-]{36})\/revoke$/,
+      run: async (req, m) => {
+        await requireOwner(req, m[1]!);
+        const invite = await invites.revoke(m[1]!, m[2]!);
+        if (!invite) throw new SignalRequestError('not_found', 'no such invite in this room');
+        return { status: 200, body: invite };
+      },
+    },
+  ];
+
+  return {
+    async route(req, url) {
+      for (const r of routes) {
+        const m = r.path.exec(url.pathname);
+        if (m && req.method === r.method) return asHttp(() => r.run(req, m));
+      }
+      return null;
+    },
+
+    roomCreation(req, input) {
+      return asHttp(async () => {
+        const user = await access.userOfRequest(req);
+        if (input.visibility === 'private' && (!user || user.guest)) {
+          throw new SignalRequestError('auth_required', 'sign in (or sign up) to create a private room');
+        }
+        limits.check('rooms created', [
+          [limits.roomCreateAccount, user?.id],
+          [limits.roomCreateIp, access.addressOfRequest(req)],
+        ]);
+        return { ownerId: user?.id ?? null };
+      });
+    },
+
+    roomView(req, room, invite) {
+      return asHttp(async () => {
+        const token = invite === null ? undefined : inviteTokenSchema.safeParse(invite);
+        if (token && !token.success) {
+          throw new SignalRequestError('invite_invalid', 'this invite link is not valid for this room; ask the host for a new one');
+        }
+        return access.view(room.id, await access.userOfRequest(req), token?.data);
+      });
+    },
+  };
+}
+
+/** What a browser may know about an account (never the password hash). */
+function publicUser(user: CurrentUser | null): CurrentUser | null {
+  return user && { id: user.id, displayName: user.displayName, email: user.email, guest: user.guest };
+}
+
+async function parseBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+  // JSON only: a form or text/plain post from another page cannot pass without a CORS preflight.
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    throw new HttpError(415, 'bad_request', 'send JSON (content-type: application/json)');
+  }
+  const parsed = schema.safeParse(await readJson(req));
+  if (!parsed.success) throw new HttpError(400, 'bad_request', describeZodError(parsed.error));
+  return parsed.data;
+}
+
+/** Refusals of the access layer (SignalRequestError) as HTTP errors with their status. */
+async function asHttp<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof RateLimitedError) {
+      throw new HttpError(429, err.code, err.message, { 'retry-after': String(err.retryAfterSeconds) });
+    }
+    if (err instanceof SignalRequestError) throw new HttpError(STATUS[err.code] ?? 400, err.code, err.message);
+    throw err;
+  }
+}

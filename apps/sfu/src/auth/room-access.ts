@@ -1,0 +1,183 @@
+import type { IncomingMessage } from 'node:http';
+import { SignalRequestError, type CurrentUser, type Role } from '@bandmate/shared';
+import type { AccessRepository, RoomAccessRecord } from '../db/types.ts';
+import { clientAddress, type AccessLimits } from './access-limits.ts';
+import type { InviteBook } from './invites.ts';
+import type { SessionService } from './sessions.ts';
+
+export type { CurrentUser } from '@bandmate/shared';
+
+export type AccessStore = Pick<AccessRepository, 'getRoomAccess' | 'roomMembership'>;
+
+/** Why someone was let in. */
+export type AdmittedVia = 'owner' | 'public' | 'invite' | 'member';
+
+export interface Admission {
+  /** The signed-in or guest account; null for an anonymous join of a public room. */
+  user: CurrentUser | null;
+  isOwner: boolean;
+  via: AdmittedVia;
+  /** The invite that let them in (via 'invite'). */
+  inviteId?: string;
+}
+
+export interface JoinAttempt {
+  roomId: string;
+  role: Role;
+  invite?: string;
+  /** The Cookie header of the socket.io handshake. */
+  cookieHeader: string | undefined;
+  /** The client's address, for the per-address rate limit. */
+  address: string;
+}
+
+/** The parts of a socket.io socket this needs (its handshake). */
+export interface HandshakeSource {
+  handshake: { headers: Record<string, string | string[] | undefined>; address: string };
+}
+
+/**
+ * Who someone is and which rooms they may enter: the SFU's one place for room access rules.
+ *
+ * - A public room admits anyone (anonymous joins included).
+ * - A private room admits its owner, anyone with a valid invite link for it (signed in or a
+ *   guest: an anonymous visitor first gets a guest account through POST /api/auth/guest), and
+ *   anyone admitted before (a Participant row with their account), so a revoked or lost link
+ *   does not lock out people already let in. A listener invite admits listeners only, and so does
+ *   a past admission that was only ever as a listener.
+ * - A locked room (Room.locked, set by the host's lock control for the current room session)
+ *   admits only the owner and people who were in during this session (reconnects).
+ *
+ * Other features use `currentUser` / `userOfRequest` / `userOfSocket`, `isRoomOwner` and
+ * `isRoomMember` (owner, or admitted at least once), e.g. for members-only downloads.
+ */
+export class RoomAccess {
+  constructor(
+    private readonly deps: {
+      store: AccessStore;
+      sessions: SessionService;
+      invites: InviteBook;
+      limits: AccessLimits;
+      /** The live room, if any: a lock lasts for the live room's session only. */
+      liveRoom: (roomId: string) => { locked: boolean } | undefined;
+      trustProxy: boolean;
+    },
+  ) {}
+
+  /** The account behind a Cookie header (null: none, unknown or expired session). */
+  async currentUser(cookieHeader: string | undefined): Promise<CurrentUser | null> {
+    const signedIn = await this.deps.sessions.resolve(cookieHeader);
+    if (!signedIn) return null;
+    const { id, displayName, email, guest } = signedIn.user;
+    return { id, displayName, email, guest };
+  }
+
+  userOfRequest(req: IncomingMessage): Promise<CurrentUser | null> {
+    return this.currentUser(req.headers.cookie);
+  }
+
+  /**
+   * The account of a signalling connection, read from the cookie its handshake carried and
+   * checked against the database on every call (a sign-out elsewhere takes effect at once).
+   */
+  userOfSocket(socket: HandshakeSource): Promise<CurrentUser | null> {
+    return this.currentUser(headerValue(socket.handshake.headers.cookie));
+  }
+
+  addressOfRequest(req: IncomingMessage): string {
+    return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.deps.trustProxy);
+  }
+
+  addressOfSocket(socket: HandshakeSource): string {
+    return clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], this.deps.trustProxy);
+  }
+
+  async isRoomOwner(userId: string, roomId: string): Promise<boolean> {
+    const room = await this.deps.store.getRoomAccess(roomId);
+    return room !== null && room.ownerId !== null && room.ownerId === userId;
+  }
+
+  /** The owner, or anyone who has been admitted to the room at least once. */
+  async isRoomMember(userId: string, roomId: string): Promise<boolean> {
+    const m = await this.deps.store.roomMembership(userId, roomId);
+    return m.isOwner || m.admittedBefore;
+  }
+
+  /** Applies the join rules (and the join rate limits); throws a SignalRequestError with a clear code. */
+  async admit(attempt: JoinAttempt): Promise<Admission> {
+    const user = await this.currentUser(attempt.cookieHeader);
+    const { limits } = this.deps;
+    limits.check('joins', [
+      [limits.joinAccount, user?.id],
+      [limits.joinIp, attempt.address],
+    ]);
+    const room = await this.room(attempt.roomId);
+    const membership = user ? await this.deps.store.roomMembership(user.id, room.id) : null;
+    const isOwner = membership?.isOwner ?? false;
+
+    const live = this.deps.liveRoom(room.id);
+    const locked = live ? live.locked || room.locked : false;
+    if (locked && !isOwner && !membership?.inCurrentSession) {
+      throw new SignalRequestError('room_locked', 'the host has locked this room: nobody new can join right now');
+    }
+    if (isOwner) return { user, isOwner, via: 'owner' };
+    if (room.visibility === 'public') return { user, isOwner, via: 'public' };
+
+    // Private from here on.
+    let inviteError: SignalRequestError | undefined;
+    if (attempt.invite) {
+      try {
+        const invite = await this.deps.invites.check(room.id, attempt.invite);
+        if (!user) {
+          throw new SignalRequestError('auth_required', 'join as a guest (a display name is enough) or sign in to use this invite');
+        }
+        if (invite.role === 'listener' && attempt.role === 'musician') {
+          throw new SignalRequestError('forbidden', 'this invite link admits listeners only; join as a listener');
+        }
+        return { user, isOwner, via: 'invite', inviteId: invite.id };
+      } catch (err) {
+        if (!(err instanceof SignalRequestError) || !err.code.startsWith('invite_')) throw err;
+        inviteError = err;
+      }
+    }
+    if (membership?.admittedBefore) {
+      if (attempt.role === 'musician' && !membership.admittedAsMusician) {
+        throw new SignalRequestError('forbidden', 'you were let in as a listener; join as a listener or ask the host for a musician invite');
+      }
+      return { user, isOwner, via: 'member' };
+    }
+    throw inviteError ?? new SignalRequestError('invite_required', 'this room is private: open it with an invite link from its host');
+  }
+
+  /**
+   * Whether `user` may see a room's details (GET /api/rooms/:id): anyone for a public room; for a
+   * private one the owner, members and holders of a valid invite. Throws like `admit`.
+   */
+  async view(roomId: string, user: CurrentUser | null, invite?: string): Promise<{ isOwner: boolean; inviteRole?: Role }> {
+    const room = await this.room(roomId);
+    const membership = user ? await this.deps.store.roomMembership(user.id, room.id) : null;
+    const isOwner = membership?.isOwner ?? false;
+    let inviteRole: Role | undefined;
+    if (invite && room.visibility === 'private' && !isOwner) {
+      try {
+        inviteRole = (await this.deps.invites.check(room.id, invite)).role;
+      } catch (err) {
+        if (!membership?.admittedBefore) throw err;
+      }
+    }
+    if (room.visibility === 'private' && !isOwner && !membership?.admittedBefore && !inviteRole) {
+      throw new SignalRequestError('invite_required', 'this room is private: open it with an invite link from its host');
+    }
+    return inviteRole ? { isOwner, inviteRole } : { isOwner };
+  }
+
+  private async room(roomId: string): Promise<RoomAccessRecord> {
+    const room = await this.deps.store.getRoomAccess(roomId);
+    if (!room) throw new SignalRequestError('not_found', `room ${roomId} does not exist`);
+    return room;
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join('; ') : v;
+}

@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger.ts';
+import type { Room } from '../rooms/room.ts';
+import { RateLimiter } from '../signalling/rate-limiter.ts';
+import { synthesiseLoop, type Loop } from './loop-synth.ts';
+import { VirtualMusician } from './virtual-musician.ts';
+
+export interface DemoRoomsOptions {
+  createRoom(input: { name: string; visibility: 'public' }): Promise<{ id: string }>;
+  listenIp: string;
+  /** Demo rooms alive at once (each runs a virtual musician and an AI stream). */
+  maxRooms: number;
+  logger: Logger;
+}
+
+const MAX_TRACKED_ADDRESSES = 10_000;
+
+/**
+ * "Try it alone": a demo room is an ordinary public room that, while someone is in it, has a
+ * virtual musician playing a loop and the AI band member switched on.
+ */
+export class DemoRooms {
+  private readonly demoIds = new Set<string>();
+  private readonly playing = new Map<string, VirtualMusician>();
+  private readonly limiters = new Map<string, RateLimiter>();
+  private loopCache: Loop | undefined;
+
+  constructor(private readonly options: DemoRoomsOptions) {}
+
+  async create(address: string): Promise<{ id: string }> {
+    if (this.options.maxRooms === 0) throw new DemoError(404, 'demo_off', 'this server has no demo rooms (DEMO_MAX_ROOMS=0)');
+    if (!this.limiter(address).take()) throw new DemoError(429, 'rate_limited', 'too many demo rooms from this address; wait a minute');
+    if (this.demoIds.size >= this.options.maxRooms) {
+      throw new DemoError(503, 'demo_busy', `all ${this.options.maxRooms} demo rooms are in use; try again in a few minutes`);
+    }
+    const room = await this.options.createRoom({ name: 'Demo jam (virtual band + AI)', visibility: 'public' });
+    this.demoIds.add(room.id);
+    // A demo room nobody opens within a minute stops counting against the limit.
+    setTimeout(() => {
+      if (!this.playing.has(room.id)) this.demoIds.delete(room.id);
+    }, 60_000).unref();
+    return room;
+  }
+
+  /** Call when a room goes live; `switchAiOn` is the room's AI control. */
+  async roomOpened(room: Room, switchAiOn: () => Promise<unknown>): Promise<void> {
+    if (!this.demoIds.has(room.id) || this.playing.has(room.id)) return;
+    try {
+      this.loopCache ??= synthesiseLoop();
+      const musician = await VirtualMusician.join(room, { listenIp: this.options.listenIp, displayName: 'Demo band', loop: this.loopCache });
+      this.playing.set(room.id, musician);
+      room.once('close', () => {
+        musician.close();
+        this.playing.delete(room.id);
+        this.demoIds.delete(room.id);
+      });
+      await switchAiOn();
+    } catch (err) {
+      this.options.logger.error({ err, roomId: room.id }, 'demo room could not start its virtual band');
+    }
+  }
+
+  /** POST /api/demo → 201 { id } */
+  readonly httpRoute = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if (req.method !== 'POST' || !req.url?.startsWith('/api/demo')) return false;
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    try {
+      const room = await this.create((req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''));
+      send(201, { id: room.id });
+    } catch (err) {
+      if (err instanceof DemoError) send(err.status, { error: { code: err.code, message: err.message } });
+      else {
+        this.options.logger.error({ err }, 'demo room creation failed');
+        send(500, { error: { code: 'internal', message: 'could not create a demo room' } });
+      }
+    }
+    return true;
+  };
+
+  private limiter(address: string): RateLimiter {
+    let limiter = this.limiters.get(address);
+    if (!limiter) {
+      if (this.limiters.size >= MAX_TRACKED_ADDRESSES) this.limiters.clear();
+      limiter = new RateLimiter(3 / 60, 3);
+      this.limiters.set(address, limiter);
+    }
+    return limiter;
+  }
+}
+
+class DemoError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

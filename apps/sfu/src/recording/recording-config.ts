@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { REPO_ROOT } from '../db/url.ts';
+import type { RecordingSettings } from './recording-service.ts';
+
+/**
+ * Recording settings from the environment (part of the SFU's config: loadConfig() includes
+ * `recordings`). Defaults run on one machine.
+ */
+const envSchema = z.object({
+  /** Where recordings are written, <dir>/<recordingId>/*.wav; relative paths are from the repo root. */
+  RECORDINGS_DIR: z.string().min(1).default('data/recordings'),
+  /** A recording stops by itself after this long. WAV files hold ≤ 4 GB: 6 h of a 24-bit stereo mix. */
+  RECORDINGS_MAX_MINUTES: z.coerce.number().positive().max(360).default(180),
+  /** Recordings running or being saved at once, across all rooms. */
+  RECORDINGS_MAX_ACTIVE: z.coerce.number().int().min(1).max(64).default(4),
+  /** Streams (musicians, the AI, rejoins) per recording. */
+  RECORDINGS_MAX_STREAMS: z.coerce.number().int().min(1).max(63).default(24),
+  /** No recording starts, and running ones stop, below this much free disk space. */
+  RECORDINGS_MIN_FREE_MB: z.coerce.number().int().min(0).default(512),
+});
+
+export function loadRecordingConfig(env: Record<string, string | undefined> = process.env): RecordingSettings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid SFU configuration: ${detail}`);
+  }
+  const e = parsed.data;
+  return {
+    dir: path.resolve(REPO_ROOT, e.RECORDINGS_DIR),
+    maxDurationMs: Math.round(e.RECORDINGS_MAX_MINUTES * 60_000),
+    maxActive: e.RECORDINGS_MAX_ACTIVE,
+    maxStreams: e.RECORDINGS_MAX_STREAMS,
+    minFreeBytes: e.RECORDINGS_MIN_FREE_MB * 1024 * 1024,
+    // The recorder lives in the SFU process: its plain transport and socket stay on loopback.
+    listenIp: '127.0.0.1',
+    // Writing starts half a second into each stream: its start is judged on 50 packets (a busy
+    // moment at the start does not blur it) and packets may come that late out of order.
+    reorderDelayMs: 500,
+  };
+}

@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, rm, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  RECORDING,
+  SignalRequestError,
+  type RecordingSaved,
+  type RecordingState,
+  type RecordingStopReason,
+} from '@bandmate/shared';
+import type { NewRecordingTrack, RecordingRepository } from '../db/types.ts';
+import type { Logger } from '../logger.ts';
+import type { Peer } from '../rooms/peer.ts';
+import type { Room } from '../rooms/room.ts';
+import { mixdown } from './mixdown.ts';
+import { RoomRecorder } from './room-recorder.ts';
+import type { WavFormat } from './wav-file-writer.ts';
+
+export type RecordingStore = Pick<RecordingRepository, 'createRecording' | 'finishRecording' | 'failUnfinishedRecordings'>;
+
+export interface RecordingSettings {
+  /** Where recordings go: <dir>/<recordingId>/<file>. */
+  dir: string;
+  maxDurationMs: number;
+  /** Recordings running or being saved at once, across all rooms. */
+  maxActive: number;
+  /** Streams (files) per recording. */
+  maxStreams: number;
+  /** Below this much free disk space no recording starts, and running ones stop. */
+  minFreeBytes: number;
+  /** Loopback address of the recorder's plain transport and socket. */
+  listenIp: string;
+  /** How long packets wait to be put in order (network reordering, a busy event loop). */
+  reorderDelayMs: number;
+}
+
+/** Stems as the codec makes them (lossless after decoding); the mix in 24-bit after its gain. */
+const STEM_FORMAT: WavFormat = { sampleRate: RECORDING.sampleRate, channels: RECORDING.channels, bitsPerSample: 16 };
+const MIX_FORMAT: WavFormat = { sampleRate: RECORDING.sampleRate, channels: RECORDING.channels, bitsPerSample: 24 };
+const MIX_FILE = 'mix.wav';
+const DISK_CHECK_MS = 10_000;
+
+interface ServiceEvents {
+  state: [roomId: string, state: RecordingState];
+  saved: [roomId: string, saved: RecordingSaved];
+}
+
+interface ActiveRecording {
+  id: string;
+  room: Room;
+  dir: string;
+  recorder: RoomRecorder;
+  /** Wall-clock time of the timeline's frame 0. */
+  startedAt: Date;
+  startedBy: string;
+  timers: Array<ReturnType<typeof setTimeout>>;
+  onRoomClose: () => void;
+}
+
+/**
+ * Recording for the whole SFU: at most one recording per room, a bounded number at once,
+ * each stopped by its host, its time limit, low disk space or the room closing. Stopping answers
+ * at once; the files are finished, mixed and stored in the background, then `saved` is emitted.
+ * Failures end as a 'failed' recording and a message; the room is never affected.
+ */
+export class RecordingService extends EventEmitter<ServiceEvents> {
+  private readonly active = new Map<string, ActiveRecording>();
+  private readonly starting = new Set<string>();
+  private readonly savingByRoom = new Map<string, number>();
+  private readonly saves = new Set<Promise<void>>();
+  private readonly lastStop = new Map<string, { reason: RecordingStopReason; message?: string }>();
+
+  constructor(
+    private readonly store: RecordingStore,
+    readonly settings: RecordingSettings,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  /** Recordings a previous run left unfinished (it stopped mid-way) are marked failed. */
+  async recoverUnfinished(): Promise<number> {
+    const n = await this.store.failUnfinishedRecordings();
+    if (n > 0) this.logger.warn({ count: n }, 'recordings left unfinished by a previous run marked failed');
+    return n;
+  }
+
+  state(roomId: string): RecordingState {
+    const rec = this.active.get(roomId);
+    const last = rec ? undefined : this.lastStop.get(roomId);
+    return {
+      active: !!rec,
+      ...(rec && {
+        recordingId: rec.id,
+        startedAt: rec.startedAt.toISOString(),
+        elapsedMs: Math.max(0, Math.round(performance.now() - rec.recorder.originMs)),
+        startedBy: rec.startedBy,
+      }),
+      maxDurationMs: this.settings.maxDurationMs,
+      saving: this.savingByRoom.get(roomId) ?? 0,
+      ...(last && { stoppedReason: last.reason, ...(last.message && { message: last.message }) }),
+    };
+  }
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  async start(room: Room, host: Peer): Promise<RecordingState> {
+    if (this.active.has(room.id) || this.starting.has(room.id)) {
+      throw new SignalRequestError('already_recording', 'this room is being recorded already; stop that recording first');
+    }
+    if (this.active.size + this.starting.size + this.saves.size >= this.settings.maxActive) {
+      throw new SignalRequestError(
+        'recording_unavailable',
+        `the server is making or saving ${this.settings.maxActive} recordings already; try again in a minute`,
+      );
+    }
+    this.starting.add(room.id);
+    let recorder: RoomRecorder | undefined;
+    let dir: string | undefined;
+    let created: string | undefined;
+    try {
+      await mkdir(this.settings.dir, { recursive: true });
+      const free = await freeBytes(this.settings.dir);
+      if (free < this.settings.minFreeBytes) {
+        throw new SignalRequestError(
+          'recording_unavailable',
+          `the server has too little disk space to record (${mb(free)} MB free, ${mb(this.settings.minFreeBytes)} MB needed)`,
+        );
+      }
+      const id = randomUUID();
+      dir = path.join(this.settings.dir, id);
+      await mkdir(dir);
+      // The slow part (the database) before the first packet: a busy event loop while the first
+      // packets come in would blur where each stream starts. The exact start is stored at the end.
+      await this.store.createRecording({ id, roomId: room.id, startedById: host.id, startedAt: new Date() });
+      created = id;
+      recorder = await RoomRecorder.start({
+        room,
+        dir,
+        listenIp: this.settings.listenIp,
+        format: STEM_FORMAT,
+        maxStreams: this.settings.maxStreams,
+        maxFrames: Math.ceil((this.settings.maxDurationMs / 1000) * STEM_FORMAT.sampleRate) + STEM_FORMAT.sampleRate,
+        reorderDelayMs: this.settings.reorderDelayMs,
+        logger: this.logger.child({ roomId: room.id, recordingId: id }),
+      });
+      const startedAt = new Date(Date.now() - (performance.now() - recorder.originMs));
+      if (room.isClosed) throw new SignalRequestError('not_found', 'the room closed while the recording was starting');
+      const rec: ActiveRecording = {
+        id,
+        room,
+        dir,
+        recorder,
+        startedAt,
+        startedBy: host.displayName,
+        timers: [],
+        onRoomClose: () => void this.stop(room.id, 'room_closed').catch(() => {}),
+      };
+      rec.timers.push(setTimeout(() => void this.stop(room.id, 'max_duration').catch(() => {}), this.settings.maxDurationMs));
+      rec.timers.push(setInterval(() => void this.watchDisk(rec), DISK_CHECK_MS));
+      for (const t of rec.timers) t.unref();
+      room.once('close', rec.onRoomClose);
+      this.active.set(room.id, rec);
+      this.lastStop.delete(room.id);
+      this.logger.info({ roomId: room.id, recordingId: id, streams: recorder.streamCount }, 'recording started');
+      this.emit('state', room.id, this.state(room.id));
+      return this.state(room.id);
+    } catch (err) {
+      await recorder?.abort().catch(() => {});
+      if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
+      if (created) {
+        await this.store
+          .finishRecording(created, { status: 'failed', endedAt: new Date(), durationMs: null, tracks: [] })
+          .catch((e) => this.logger.error({ err: e }, 'could not mark a recording failed'));
+      }
+      if (err instanceof SignalRequestError) throw err;
+      this.logger.error({ err, roomId: room.id }, 'a recording could not start');
+      throw new SignalRequestError('internal', 'the recording could not start (the room carries on); try again');
+    } finally {
+      this.starting.delete(room.id);
+    }
+  }
+
+  /** Stops the room's recording now; its files are saved in the background (`saved`). */
+  async stop(roomId: string, reason: RecordingStopReason = 'host'): Promise<RecordingState> {
+    const rec = this.active.get(roomId);
+    if (!rec) {
+      const why = this.starting.has(roomId) ? 'the recording is still starting; try again in a moment' : 'this room is not being recorded';
+      throw new SignalRequestError('not_recording', why);
+    }
+    const endMs = performance.now();
+    this.active.delete(roomId);
+    for (const t of rec.timers) clearTimeout(t);
+    rec.room.off('close', rec.onRoomClose);
+    this.lastStop.set(roomId, { reason, message: stopMessage(reason, this.settings.maxDurationMs) });
+    this.savingByRoom.set(roomId, (this.savingByRoom.get(roomId) ?? 0) + 1);
+    this.logger.info({ roomId, recordingId: rec.id, reason }, 'recording stopped');
+    const save = this.save(rec, endMs).finally(() => {
+      this.saves.delete(save);
+      const left = (this.savingByRoom.get(roomId) ?? 1) - 1;
+      if (left > 0) this.savingByRoom.set(roomId, left);
+      else this.savingByRoom.delete(roomId);
+      if (rec.room.isClosed && !this.active.has(roomId)) this.lastStop.delete(roomId);
+      else this.emit('state', roomId, this.state(roomId));
+    });
+    this.saves.add(save);
+    this.emit('state', roomId, this.state(roomId));
+    return this.state(roomId);
+  }
+
+  /** Stops every recording and waits until all are saved (server shutdown). */
+  async close(): Promise<void> {
+    for (const roomId of [...this.active.keys()]) await this.stop(roomId, 'room_closed').catch(() => {});
+    await Promise.all([...this.saves]);
+  }
+
+  private async save(rec: ActiveRecording, endMs: number): Promise<void> {
+    const endedAt = new Date(rec.startedAt.getTime() + (endMs - rec.recorder.originMs));
+    const log = this.logger.child({ roomId: rec.room.id, recordingId: rec.id });
+    const fail = async (message: string, err?: unknown) => {
+      if (err) log.error({ err }, 'a recording could not be saved');
+      await rm(rec.dir, { recursive: true, force: true }).catch(() => {});
+      await this.store
+        .finishRecording(rec.id, { status: 'failed', startedAt: rec.startedAt, endedAt, durationMs: null, tracks: [] })
+        .catch((e) => log.error({ err: e }, 'could not mark a recording failed'));
+      this.emit('saved', rec.room.id, { recordingId: rec.id, status: 'failed', message });
+    };
+    try {
+      const result = await rec.recorder.stop(endMs);
+      if (result.stems.length === 0) {
+        await fail('nothing was recorded: nobody was playing');
+        return;
+      }
+      const durationMs = Math.round((result.totalFrames * 1000) / STEM_FORMAT.sampleRate);
+      const mix = await mixdown(
+        result.stems.map((s) => path.join(rec.dir, s.file)),
+        path.join(rec.dir, MIX_FILE),
+        { totalFrames: result.totalFrames, points: RECORDING.peaks, format: MIX_FORMAT },
+      );
+      const tracks: NewRecordingTrack[] = result.stems.map((s, i) => ({
+        kind: s.kind,
+        label: s.label,
+        file: s.file,
+        sampleRate: STEM_FORMAT.sampleRate,
+        channels: STEM_FORMAT.channels,
+        offsetMs: 0,
+        durationMs,
+        peaks: mix.stemPeaks[i],
+      }));
+      tracks.push({
+        kind: 'mix',
+        label: 'Mixdown',
+        file: MIX_FILE,
+        sampleRate: MIX_FORMAT.sampleRate,
+        channels: MIX_FORMAT.channels,
+        offsetMs: 0,
+        durationMs,
+        peaks: mix.mixPeaks,
+      });
+      await this.store.finishRecording(rec.id, { status: 'ready', startedAt: rec.startedAt, endedAt, durationMs, tracks });
+      log.info({ durationMs, stems: result.stems.length, mixGain: mix.gain, sumPeak: mix.sumPeak }, 'recording saved');
+      const lost = result.lost.map((l) => l.label);
+      this.emit('saved', rec.room.id, {
+        recordingId: rec.id,
+        status: 'ready',
+        ...(lost.length > 0 && { message: `saved without ${lost.join(', ')} (could not be written)`.slice(0, 300) }),
+      });
+    } catch (err) {
+      await fail('the recording could not be saved on the server', err);
+    }
+  }
+
+  private async watchDisk(rec: ActiveRecording): Promise<void> {
+    try {
+      if ((await freeBytes(this.settings.dir)) < this.settings.minFreeBytes && this.active.get(rec.room.id) === rec) {
+        await this.stop(rec.room.id, 'disk_full');
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'could not check the disk space for recordings');
+    }
+  }
+}
+
+async function freeBytes(dir: string): Promise<number> {
+  const s = await statfs(dir);
+  return s.bavail * s.bsize;
+}
+
+const mb = (bytes: number) => Math.floor(bytes / (1024 * 1024));
+
+function stopMessage(reason: RecordingStopReason, maxDurationMs: number): string | undefined {
+  switch (reason) {
+    case 'max_duration':
+      return `the recording reached its ${Math.round(maxDurationMs / 60_000)}-minute limit and stopped; start a new one to go on`;
+    case 'disk_full':
+      return 'the server is running out of disk space, so the recording stopped';
+    case 'error':
+      return 'the recording stopped after an error on the server';
+    default:
+      return undefined;
+  }
+}

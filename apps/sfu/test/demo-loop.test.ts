@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEMO_LOOP, synthesiseLoop } from '../src/demo/loop-synth.ts';
+
+const rms = (x: Float32Array, from: number, to: number, channel: number) => {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += x[2 * i + channel]! ** 2;
+  return Math.sqrt(sum / (to - from));
+};
+
+/** Magnitude of one frequency over a span of the left channel (Goertzel). */
+function magnitude(x: Float32Array, from: number, to: number, hz: number, rate: number): number {
+  const w = (2 * Math.PI * hz) / rate;
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = from; i < to; i++) {
+    const s = x[2 * i]! + 2 * Math.cos(w) * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  return Math.sqrt(s1 * s1 + s2 * s2 - 2 * Math.cos(w) * s1 * s2) / (to - from);
+}
+
+test('the demo loop: 4 bars at its tempo, −3 dBFS peak, stereo, a beat and the chord roots in the bass', () => {
+  const loop = synthesiseLoop();
+  const rate = DEMO_LOOP.sampleRate;
+  const beat = Math.round(loop.beatSeconds * rate);
+  assert.equal(loop.frames, 16 * beat);
+  let peak = 0;
+  for (const v of loop.samples) peak = Math.max(peak, Math.abs(v));
+  assert.ok(Math.abs(20 * Math.log10(peak) + 3) < 0.1, `peak ${peak}`);
+  // Panned parts: the channels differ.
+  let diff = 0;
+  for (let i = 0; i < loop.frames; i++) diff += Math.abs(loop.samples[2 * i]! - loop.samples[2 * i + 1]!);
+  assert.ok(diff / loop.frames > 0.005);
+  // The beat: the first 50 ms of each beat is louder than the 50 ms before it.
+  const ms50 = rate / 20;
+  for (let b = 1; b < 16; b++) assert.ok(rms(loop.samples, b * beat, b * beat + ms50, 0) > rms(loop.samples, b * beat - ms50, b * beat, 0), `beat ${b}`);
+  // Bar by bar, the bass plays the chord root an octave down, not the other bars' roots.
+  DEMO_LOOP.bars.forEach((bar, i) => {
+    // Per eighth note (each note starts afresh, so a whole-bar sum would mix their phases).
+    const at = (midi: number) => {
+      let sum = 0;
+      for (let e = 0; e < 8; e++) {
+        const from = i * 4 * beat + (e * beat) / 2;
+        sum += magnitude(loop.samples, from, from + beat / 2, 440 * 2 ** ((midi - 12 - 69) / 12), rate);
+      }
+      return sum;
+    };
+    for (const other of DEMO_LOOP.bars) {
+      if (other.root !== bar.root) assert.ok(at(bar.root) > 2 * at(other.root), `bar ${i + 1}: root ${bar.root} over ${other.root}`);
+    }
+  });
+  // Seeded: the same loop every time.
+  assert.deepEqual(synthesiseLoop().samples.slice(0, 4800), loop.samples.slice(0, 4800));
+});

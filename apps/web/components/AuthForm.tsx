@@ -1,0 +1,83 @@
+'use client';
+
+import { useState } from 'react';
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { AUTH_LIMITS } from '@bandmate/shared';
+import { safeNext, signIn, signUp } from '../lib/auth-api';
+import { ApiError } from '../lib/rooms-api';
+import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
+
+/** Sign in or sign up with email and password; then back where the visitor came from (?next=). */
+export function AuthForm({ mode, sfu }: { mode: 'signin' | 'signup'; sfu: SfuLocation }) {
+  const next = safeNext(useSearchParams().get('next'));
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [error, setError] = useState<{ code: string; message: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const signingUp = mode === 'signup';
+  const other = signingUp ? '/signin' : '/signup';
+
+  async function onSubmit(event: React.FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const sfuUrl = resolveSfuUrl(sfu);
+      if (signingUp) await signUp(sfuUrl, { email, password, displayName });
+      else await signIn(sfuUrl, { email, password });
+      // A full navigation, so the next page (and its signalling connection) starts with the new cookie.
+      window.location.assign(next);
+    } catch (e) {
+      setError({ code: e instanceof ApiError ? e.code : 'internal', message: (e as Error).message });
+      setBusy(false);
+    }
+  }
+
+  const input = 'rounded-md border border-stage-700 bg-stage-950 px-3 py-2 outline-none focus:border-accent';
+  return (
+    <form onSubmit={onSubmit} className="mx-auto flex max-w-sm flex-col gap-4 rounded-xl border border-stage-800 bg-stage-900 p-5">
+      <h1 className="text-xl font-semibold">{signingUp ? 'Create your account' : 'Sign in'}</h1>
+      <label className="flex flex-col gap-1 text-sm">
+        Email
+        <input aria-label="Email" type="email" autoComplete="email" required maxLength={AUTH_LIMITS.emailMax} className={input} value={email} onChange={(e) => setEmail(e.target.value)} />
+      </label>
+      {signingUp && (
+        <label className="flex flex-col gap-1 text-sm">
+          Name shown to your band
+          <input aria-label="Your name" required maxLength={40} className={input} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+        </label>
+      )}
+      <label className="flex flex-col gap-1 text-sm">
+        Password
+        <input
+          aria-label="Password"
+          type="password"
+          autoComplete={signingUp ? 'new-password' : 'current-password'}
+          required
+          minLength={signingUp ? AUTH_LIMITS.passwordMin : 1}
+          maxLength={AUTH_LIMITS.passwordMax}
+          className={input}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        {signingUp && <span className="text-xs text-gray-500">At least {AUTH_LIMITS.passwordMin} characters.</span>}
+      </label>
+      {error && (
+        <p role="alert" data-code={error.code} className="rounded-md bg-red-500/10 p-2 text-sm text-red-300">
+          {error.message}
+        </p>
+      )}
+      <button type="submit" disabled={busy} className="rounded-md bg-accent px-4 py-2 font-medium text-black disabled:opacity-50">
+        {busy ? 'One moment…' : signingUp ? 'Sign up' : 'Sign in'}
+      </button>
+      <p className="text-sm text-gray-400">
+        {signingUp ? 'Have an account? ' : 'New here? '}
+        <Link className="text-accent underline" href={next === '/' ? other : `${other}?next=${encodeURIComponent(next)}`}>
+          {signingUp ? 'Sign in' : 'Create an account'}
+        </Link>
+      </p>
+    </form>
+  );
+}

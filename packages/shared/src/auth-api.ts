@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { LIMITS, ROLES } from './constants.ts';
+
+/**
+ * Accounts, sessions, guests and invite links: the SFU's JSON API under /api/auth and
+ * /api/rooms/:id/invites (apps/sfu/src/auth/auth-routes.ts). Sessions travel in an
+ * HttpOnly cookie, never in these bodies.
+ */
+
+export const AUTH_LIMITS = {
+  emailMax: 254,
+  passwordMin: 8,
+  /** Argon2 hashes any length; the bound keeps a request from making it hash megabytes. */
+  passwordMax: 200,
+  inviteTokenMax: 300,
+  /** The longest an invite may live (one year); no expiry at all is also allowed. */
+  inviteMaxSeconds: 365 * 24 * 3600,
+  /** Invites listed for a room (newest first). */
+  invitesListed: 100,
+} as const;
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(AUTH_LIMITS.emailMax, `email is at most ${AUTH_LIMITS.emailMax} characters`)
+  .pipe(z.email('enter a valid email address'));
+
+export const passwordSchema = z
+  .string()
+  .min(AUTH_LIMITS.passwordMin, `password needs at least ${AUTH_LIMITS.passwordMin} characters`)
+  .max(AUTH_LIMITS.passwordMax, `password is at most ${AUTH_LIMITS.passwordMax} characters`);
+
+const displayName = z
+  .string()
+  .trim()
+  .min(1, 'display name is required')
+  .max(LIMITS.displayNameMax, `display name is at most ${LIMITS.displayNameMax} characters`);
+
+/**
+ * An invite link's token: base64url("<inviteId>.<expiry, unix seconds or 0>") "." base64url(HMAC-SHA256).
+ * Only its shape is checked here; the SFU checks the signature, the room, expiry and revocation.
+ */
+export const inviteTokenSchema = z
+  .string()
+  .max(AUTH_LIMITS.inviteTokenMax, 'invite token is too long')
+  .regex(/^[A-Za-z0-9_-]{4,200}\.[A-Za-z0-9_-]{43}$/, 'invite token is malformed; copy the whole link');
+
+export const roomVisibilitySchema = z.enum(['public', 'private']);
+export type RoomVisibility = z.infer<typeof roomVisibilitySchema>;
+
+export const signUpRequestSchema = z.strictObject({
+  email: emailSchema,
+  password: passwordSchema,
+  displayName,
+});
+export type SignUpRequest = z.infer<typeof signUpRequestSchema>;
+
+export const signInRequestSchema = z.strictObject({
+  email: emailSchema,
+  // No minimum here: a wrong password of any length is just wrong.
+  password: z.string().min(1, 'password is required').max(AUTH_LIMITS.passwordMax),
+});
+export type SignInRequest = z.infer<typeof signInRequestSchema>;
+
+/** Someone holding an invite link joins with a display name only. */
+export const guestRequestSchema = z.strictObject({
+  roomId: z.string().regex(/^[A-Za-z0-9_-]{4,32}$/, 'room id is malformed'),
+  invite: inviteTokenSchema,
+  displayName,
+});
+export type GuestRequest = z.infer<typeof guestRequestSchema>;
+
+export const currentUserSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  /** null for guests. */
+  email: z.string().nullable(),
+  guest: z.boolean(),
+});
+export type CurrentUser = z.infer<typeof currentUserSchema>;
+
+/** GET /api/auth/me and the answer of sign-up, sign-in and guest. */
+export const meResponseSchema = z.object({ user: currentUserSchema.nullable() });
+export type MeResponse = z.infer<typeof meResponseSchema>;
+
+export const createInviteRequestSchema = z.strictObject({
+  role: z.enum(ROLES).default('musician'),
+  /** Omitted or null: the link never expires (it can still be revoked). */
+  expiresInSeconds: z.number().int().min(1).max(AUTH_LIMITS.inviteMaxSeconds).nullable().optional(),
+});
+export type CreateInviteRequest = z.input<typeof createInviteRequestSchema>;
+
+export const inviteSummarySchema = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  role: z.enum(ROLES),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  /** 'active' | 'expired' | 'revoked', as of the answer. */
+  status: z.enum(['active', 'expired', 'revoked']),
+  token: z.string(),
+  /** Path of the link, to put after the web app's origin: /room/<id>?invite=<token>. */
+  path: z.string(),
+});
+export type InviteSummary = z.infer<typeof inviteSummarySchema>;
+
+export const inviteListSchema = z.object({ invites: z.array(inviteSummarySchema) });
