@@ -167,8 +167,8 @@ test('two browsers click on the server’s beat grid, in agreement, with a count
   await ana.page.getByRole('button', { name: 'Start metronome' }).click();
   await expect(ben.page.getByTestId('metronome-status')).toHaveAttribute('data-running', 'true');
 
-  // Lead 0.8 s + count-in bar 1.2 s + three bars 3.6 s.
-  await ana.page.waitForTimeout(6000);
+  // Lead 1 s + count-in bar 1.2 s + three bars 3.6 s.
+  await ana.page.waitForTimeout(6200);
   let [a, b] = await Promise.all([report(ana.page), report(ben.page)]);
   const tempo = a.tempo;
   expect(tempo).toEqual(b.tempo);
@@ -204,7 +204,8 @@ test('two browsers click on the server’s beat grid, in agreement, with a count
   await ana.page.getByLabel('BPM').fill('120');
   await ana.page.getByRole('button', { name: 'Set tempo' }).click();
   await expect(ben.page.getByTestId('tempo')).toHaveText('♩ = 120 · 3/4');
-  await ana.page.waitForTimeout(4000);
+  // The switch comes on a bar line at least 1 s ahead, then at least four beats.
+  await ana.page.waitForTimeout(5000);
   [a, b] = await Promise.all([report(ana.page), report(ben.page)]);
   const changed = a.tempo;
   expect(changed).toEqual(b.tempo);

@@ -36,13 +36,13 @@ test('over real UDP and Opus, the AI track follows the mix k − t_f later, one 
   // A musician: 0.4 s of silence, then a 440 Hz tone, in 10 ms Opus packets.
   const enc = new OpusFrameEncoder();
   const mic = createSocket('udp4');
-  let toneSentAt = 0;
+  const sentLag: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < 100; i++) {
     const frame = Float32Array.from({ length: 480 }, (_, j) => (i >= 40 ? 0.5 * Math.sin((2 * Math.PI * 440 * (i * 480 + j)) / 48000) : 0));
     const wait = t0 + i * 10 - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (i === 40) toneSentAt = performance.now();
+    sentLag.push(performance.now() - (t0 + i * 10));
     mic.send(serializeRtp({ payloadType: 111, sequenceNumber: i, timestamp: 1000 + i * 480, ssrc: 4242, marker: false, payload: enc.encodeMono(frame) }), acc.port, '127.0.0.1');
   }
   await new Promise((r) => setTimeout(r, 400));
@@ -59,12 +59,18 @@ test('over real UDP and Opus, the AI track follows the mix k − t_f later, one 
   // Onset: the first AI packet carrying the tone (the codec's own ramp takes a packet or two).
   const onset = received.find((r) => r.level > 0.1);
   assert.ok(onset, 'the tone came back through the AI');
-  const offsetMs = onset.at - toneSentAt;
-  // k − t_f, plus Opus's algorithmic delay twice (musician → worker, worker → SFU: 6.5 ms each).
-  const expectedMs = (k - tf) * 1000 + 13;
-  // Wall-clock timers on a shared 2-core machine add a few ms either way: allow 2.5 packets.
-  assert.ok(Math.abs(offsetMs - expectedMs) <= 25, `AI offset ${offsetMs.toFixed(1)} ms, expected ${expectedMs} ± 25 ms`);
-  assert.equal(acc.metrics.lateFrames, 0);
+  // Both sides on their media clocks, each placed by its least delay (what a jitter buffer
+  // does), so a busy machine's late timers on either side do not count: the tone's packet
+  // was due at t0 + 400 ms + the sender's least lag; the AI's packet by its RTP timestamp.
+  const toneAt = t0 + 400 + Math.min(...sentLag);
+  const media = (r: (typeof received)[number]) => (((r.ts - received[0]!.ts) >>> 0) / 48000) * 1000;
+  const aiBase = Math.min(...received.map((r) => r.at - media(r)));
+  const offsetMs = aiBase + media(onset) - toneAt;
+  // k − t_f, plus Opus's algorithmic delay twice (musician → worker, worker → SFU: 6.5 ms each),
+  // plus 0–10 ms for the worker's 10 ms room clock: within one packet of the middle.
+  const expectedMs = (k - tf) * 1000 + 13 + 5;
+  console.log(`AI offset ${offsetMs.toFixed(1)} ms (expected ${expectedMs} ms), late ${acc.metrics.lateFrames}`);
+  assert.ok(Math.abs(offsetMs - expectedMs) <= 10, `AI offset ${offsetMs.toFixed(1)} ms, expected ${expectedMs} ± 10 ms`);
+  assert.ok(acc.metrics.lateFrames <= acc.metrics.ticks * 0.1, `late frames: ${acc.metrics.lateFrames} of ${acc.metrics.ticks}`);
   assert.ok(acc.metrics.packetsIn >= 95);
-  console.log(`AI offset ${offsetMs.toFixed(1)} ms (expected ${expectedMs} ms)`);
 });

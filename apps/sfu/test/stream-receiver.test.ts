@@ -17,6 +17,7 @@ let fileNo = 0;
 
 const FRAME = 480;
 const REORDER_MS = 200;
+const SETTLE_MS = 500;
 
 /** `count` 10 ms Opus packets; frames in [toneFrom, toneTo) carry a 440 Hz tone, the rest silence. */
 function makePackets(count: number, opts: { firstTs?: number; tone: Array<[number, number]>; tsJumpAt?: number }): RtpPacket[] {
@@ -37,7 +38,7 @@ function makePackets(count: number, opts: { firstTs?: number; tone: Array<[numbe
 async function record(packets: RtpPacket[], arrival: (k: number) => number, order?: number[], totalMs = 4000) {
   const file = path.join(dir, `${++fileNo}.wav`);
   const track = await TimelineTrack.create(file, { sampleRate: 48000, channels: 2, bitsPerSample: 16 }, 60 * 48000);
-  const rx = new StreamReceiver(track, { originMs: 0, sampleRate: 48000, reorderDelayMs: REORDER_MS });
+  const rx = new StreamReceiver(track, { originMs: 0, sampleRate: 48000, reorderDelayMs: REORDER_MS, settleMs: SETTLE_MS });
   const sequence = order ?? packets.map((_, k) => k);
   const events = sequence.map((k) => ({ k, at: arrival(k) })).sort((a, b) => a.at - b.at);
   for (const { k, at } of events) rx.push(packets[k]!, at);
@@ -138,9 +139,17 @@ test('a stall of the event loop (the backlog read at once) loses nothing and mov
 });
 
 test('a stall right at the start (the first packets all late) does not delay the stream', async () => {
-  // The first 40 packets are seen at 600 ms together; the start is taken from the on-time ones after.
-  const { left } = await record(packets, (k) => (k < 40 ? 600 + k * 0.01 : k * 10));
+  // The first 40 packets are seen at 399 ms together; the start is taken from the on-time ones after.
+  const { left } = await record(packets, (k) => (k < 40 ? 399 + k * 0.01 : k * 10));
   assertSameAsClean(left);
+});
+
+test('a sender that stalls for seconds is not taken for one whose clock stood still', async () => {
+  // Packets 100–399 come 3 s late, at their normal pace (an SFU lagging behind for 3 s).
+  const long = makePackets(400, { tone: [...TONES, [350, 370]] });
+  const { left, stats } = await record(long, (k) => (k >= 100 ? 3000 + k * 10 : k * 10), undefined, 8000);
+  assert.equal(stats.resyncs, 0);
+  assert.deepEqual(onsets(left), [...TONES, [350, 370]].map(([a]) => a * FRAME + codecDelay));
 });
 
 function assertSameAsClean(left: Float32Array) {

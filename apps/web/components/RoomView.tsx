@@ -13,6 +13,8 @@ import { InvitePanel } from './InvitePanel';
 import { RoomAccessError } from './RoomAccessError';
 import { MixerStrip } from './MixerStrip';
 import { ParticipantsPanel } from './ParticipantsPanel';
+import { RecordingBadge } from './RecordingBadge';
+import { RecordingsPanel } from './RecordingsPanel';
 import { useLevels } from './useLevels';
 
 const IDLE: SessionState = { phase: 'idle', peers: [] };
@@ -87,7 +89,10 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
     <div className="flex flex-col gap-5" data-testid="room" data-phase={state.phase}>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
-          <h1 className="text-2xl font-semibold">{state.roomName}</h1>
+          <h1 className="flex flex-wrap items-center gap-3 text-2xl font-semibold">
+            {state.roomName}
+            {session.recording && <RecordingBadge recording={session.recording} />}
+          </h1>
           <p className="text-sm text-gray-400">
             {state.phase === 'reconnecting'
               ? 'Connection lost — reconnecting…'
@@ -128,6 +133,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
         <MixerStrip id="master" name="What I hear" levels={levels.master} />
       </section>
 
+      {session.recording && <RecordingsPanel recording={session.recording} isHost={!!state.isHost} />}
       {session.chat && <ChatPanel chat={session.chat} selfId={state.self?.id} />}
     </div>
   );

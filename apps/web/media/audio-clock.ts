@@ -47,3 +47,25 @@ export function readAudioAnchor(context: ContextClock, nowMs: number = performan
   const disagreement = Math.abs(performanceTimeAt(anchor, fallback.contextTime) - fallback.performanceTime);
   return disagreement < 500 ? anchor : fallback;
 }
+
+/**
+ * Steadies the output timestamps: each anchor's mapping (performance time − context time) is
+ * replaced by the median of the last `size`. Under load Chromium's getOutputTimestamp() now
+ * and then returns a pair a few ms (up to tens of ms) off, for one or two reads; scheduling a
+ * click through such a read would put it off by as much. A lasting shift of the audio clock (an
+ * output underrun) still gets through, after half the window.
+ */
+export class AnchorSmoother {
+  private readonly mappings: number[] = [];
+
+  constructor(private readonly size = 9) {}
+
+  smooth(anchor: AudioAnchor): AudioAnchor {
+    this.mappings.push(anchor.performanceTime - anchor.contextTime * 1000);
+    if (this.mappings.length > this.size) this.mappings.shift();
+    const sorted = [...this.mappings].sort((a, b) => a - b);
+    const middle = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+    return { ...anchor, performanceTime: anchor.contextTime * 1000 + median };
+  }
+}

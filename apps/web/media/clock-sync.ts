@@ -78,7 +78,13 @@ export interface SlewPolicy {
   stepMs: number;
 }
 
-export const DEFAULT_SLEW: SlewPolicy = { rateMsPerS: 1, stepMs: 10 };
+/**
+ * 1 ms/s moves a click by 0.4 ms per beat at 150 BPM, far below what anyone hears. Beyond 3 ms
+ * the page is audibly off the others, so it jumps: that happens when the first good exchanges
+ * come in after a busy join (the browser tests saw first estimates 3–4 ms off on a loaded
+ * machine), rarely later.
+ */
+export const DEFAULT_SLEW: SlewPolicy = { rateMsPerS: 1, stepMs: 3 };
 
 export function slewOffset(applied: number | null, target: number, elapsedMs: number, policy: SlewPolicy = DEFAULT_SLEW): number {
   if (applied === null || Math.abs(target - applied) > policy.stepMs) return target;

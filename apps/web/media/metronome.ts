@@ -1,5 +1,5 @@
 import type { Beat, TempoState } from '@bandmate/shared';
-import { contextTimeAt, performanceTimeAt, readAudioAnchor, type AudioAnchor } from './audio-clock.ts';
+import { AnchorSmoother, contextTimeAt, performanceTimeAt, readAudioAnchor, type AudioAnchor } from './audio-clock.ts';
 import { BeatScheduler } from './beat-scheduler.ts';
 
 /** The two clicks: a higher, louder one on the downbeat. */
@@ -85,6 +85,7 @@ export class Metronome {
    */
   readonly audioClockSlips: Array<{ at: number; slipMs: number }> = [];
   private lastMappingMs?: number;
+  private readonly anchors = new AnchorSmoother();
   private settings = { volume: 1, muted: false };
 
   constructor(
@@ -135,7 +136,7 @@ export class Metronome {
       this.longestStallMs = Math.max(this.longestStallMs, now - this.lastTick);
     }
     this.lastTick = now;
-    const anchor = readAudioAnchor(this.context);
+    const anchor = this.anchors.smooth(readAudioAnchor(this.context));
     const mappingMs = anchor.performanceTime - anchor.contextTime * 1000;
     if (this.lastMappingMs !== undefined && Math.abs(mappingMs - this.lastMappingMs) > REPLACE_MS) {
       this.audioClockSlips.push({ at: now, slipMs: mappingMs - this.lastMappingMs });

@@ -9,6 +9,7 @@ import { receiveStats, type ReceiveStats } from './receive-stats.ts';
 import { SignalClient } from './signal-client.ts';
 import { ChatSession } from './chat-session.ts';
 import { MetronomeSession } from './metronome-session.ts';
+import { RecordingSession } from './recording-session.ts';
 
 export type SessionPhase = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'error' | 'removed';
 
@@ -75,8 +76,10 @@ export class RoomSession {
   /** The room's metronome (clock sync, local click) and chat, while joined. */
   metronome?: MetronomeSession;
   chat?: ChatSession;
+  /** The room's recording (state for everyone, the host's controls, the recordings list), while joined. */
+  recording?: RecordingSession;
 
-  constructor(sfuUrl: string) {
+  constructor(private readonly sfuUrl: string) {
     this.signal = new SignalClient(sfuUrl);
     this.signal.socket.on('disconnect', () => {
       if (this.current.phase !== 'joined') return;
@@ -130,6 +133,7 @@ export class RoomSession {
       this.metronome = new MetronomeSession(this.signal, this.graph.context, joined.tempo);
       this.chat = new ChatSession(this.signal);
       void this.chat.loadHistory();
+      this.recording = new RecordingSession(this.signal, this.sfuUrl, options.roomId, joined.recording);
       this.recvTransport = await this.createTransport('recv');
       tapReceivers(this.recvTransport);
       const announced = [...joined.producers, ...this.pendingProducers];
@@ -405,6 +409,8 @@ export class RoomSession {
     this.metronome = undefined;
     this.chat?.close();
     this.chat = undefined;
+    this.recording?.close();
+    this.recording = undefined;
     void this.graph?.close().catch(() => {});
     this.graph = undefined;
   }

@@ -10,15 +10,17 @@ import { serverNow } from './server-clock.ts';
 
 /**
  * From the host's start to the first count-in click. The tempo notification has to reach
- * every browser (one signalling hop) and be handled by a page that may be busy, so a grid
- * announced too shortly ahead would lose its first clicks on a slow link or a loaded machine.
+ * every browser (one signalling hop) and be handled by a page that may be busy: the browser
+ * tests saw pages stall for up to 700 ms on a loaded machine, and a grid announced less far
+ * ahead than that loses its first clicks there.
  */
-export const START_LEAD_MS = 800;
+export const START_LEAD_MS = 1000;
 /**
- * A change to a running grid takes effect at the first bar line at least this far ahead; the
- * old grid plays on until then (browsers keep the clicks they placed before it).
+ * A change to a running grid takes effect at the first bar line at least this far ahead, for
+ * the same reason; the old grid plays on until then (browsers keep the clicks they placed
+ * before it and cancel those after it).
  */
-export const CHANGE_LEAD_MS = 500;
+export const CHANGE_LEAD_MS = 1000;
 
 export type TempoChangeCause = 'tempo' | 'transport' | 'restore';
 

@@ -35,8 +35,9 @@ export function loadRecordingConfig(env: Record<string, string | undefined> = pr
     minFreeBytes: e.RECORDINGS_MIN_FREE_MB * 1024 * 1024,
     // The recorder lives in the SFU process: its plain transport and socket stay on loopback.
     listenIp: '127.0.0.1',
-    // Writing starts half a second into each stream: its start is judged on 50 packets (a busy
-    // moment at the start does not blur it) and packets may come that late out of order.
+    // Packets may come half a second out of order; each stream's start is judged on its first
+    // second of packets, so a busy moment just as it began does not blur it. ~150 packets held.
     reorderDelayMs: 500,
+    settleMs: 1000,
   };
 }

@@ -32,8 +32,10 @@ export interface RecordingSettings {
   minFreeBytes: number;
   /** Loopback address of the recorder's plain transport and socket. */
   listenIp: string;
-  /** How long packets wait to be put in order (network reordering, a busy event loop). */
+  /** How far a stream must have moved past a frame before it is written (late packets slot in). */
   reorderDelayMs: number;
+  /** How long after a stream's first packet writing begins (its start is judged on what came by then). */
+  settleMs: number;
 }
 
 /** Stems as the codec makes them (lossless after decoding); the mix in 24-bit after its gain. */
@@ -146,6 +148,7 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         maxStreams: this.settings.maxStreams,
         maxFrames: Math.ceil((this.settings.maxDurationMs / 1000) * STEM_FORMAT.sampleRate) + STEM_FORMAT.sampleRate,
         reorderDelayMs: this.settings.reorderDelayMs,
+        settleMs: this.settings.settleMs,
         logger: this.logger.child({ roomId: room.id, recordingId: id }),
       });
       const startedAt = new Date(Date.now() - (performance.now() - recorder.originMs));

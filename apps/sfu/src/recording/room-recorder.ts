@@ -22,6 +22,7 @@ export interface RoomRecorderOptions {
   /** The timeline's length limit, in frames. */
   maxFrames: number;
   reorderDelayMs: number;
+  settleMs: number;
   logger: Logger;
 }
 
@@ -203,6 +204,7 @@ export class RoomRecorder {
           originMs: this.originMs,
           sampleRate: this.options.format.sampleRate,
           reorderDelayMs: this.options.reorderDelayMs,
+          settleMs: this.options.settleMs,
         }),
       };
       if (this.stopped) {

@@ -5,9 +5,12 @@ import type { TimelineTrack } from './timeline-track.ts';
 
 /** Timestamps that move this far against the arrival clock are a discontinuity, not jitter. */
 const JUMP_MS = 1000;
-/** Packets this late for this long mean the sender's clock stood still (re-anchor), not a stall. */
-const STUCK_LATE_MS = 1000;
-const STUCK_FOR_MS = 1000;
+/**
+ * Packets this late for this long mean the sender's clock stood still (re-anchor). Generous: an
+ * overloaded SFU that lags for seconds looks the same, and must not be taken for it.
+ */
+const STUCK_LATE_MS = 5000;
+const STUCK_FOR_MS = 5000;
 /** Once writing has begun, the start moves earlier only for an improvement at least this big. */
 const SETTLED_STEP_MS = 3;
 
@@ -17,6 +20,11 @@ export interface StreamReceiverOptions {
   sampleRate: number;
   /** A frame is written once the stream is this far past it: time for late packets to slot in. */
   reorderDelayMs: number;
+  /**
+   * Nothing is written until this long (local clock) after a run's first packet, so its start is
+   * judged on packets that came after any backlog (a busy moment just as the stream began).
+   */
+  settleMs: number;
 }
 
 export interface StreamStats {
@@ -36,6 +44,7 @@ interface Segment {
   firstTimestamp: number;
   /** Timeline ms of the first timestamp: the least delay seen, min(arrival − media time). */
   startMs: number;
+  firstArrivalMs: number;
   maxMediaMs: number;
   pulled: number;
   /** Empty slots since the last packet: counted as missing once audio follows them. */
@@ -82,7 +91,8 @@ export class StreamReceiver {
       // > 0: later than the least-delayed packet so far; < 0: a better (earlier) start.
       const lateness = slotMs - seg.startMs;
       seg.lateSinceMs = lateness > STUCK_LATE_MS ? (seg.lateSinceMs ?? arrivalMs) : undefined;
-      const jumped = lateness < -JUMP_MS || mediaMs < seg.maxMediaMs - JUMP_MS;
+      // Before anything is written, any earlier start is simply better; after, a big one is a jump.
+      const jumped = (lateness < -JUMP_MS && seg.pulled > 0) || mediaMs < seg.maxMediaMs - JUMP_MS;
       const stuck = seg.lateSinceMs !== undefined && arrivalMs - seg.lateSinceMs >= STUCK_FOR_MS;
       if (jumped || stuck) {
         this.flush();
@@ -98,7 +108,7 @@ export class StreamReceiver {
     const lateBefore = seg.jitter.stats.late;
     seg.jitter.push({ sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload }, mediaMs);
     this.stats.late += seg.jitter.stats.late - lateBefore;
-    this.drain(seg);
+    if (arrivalMs - seg.firstArrivalMs >= this.options.settleMs) this.drain(seg);
   }
 
   /** Writes everything still buffered (stop, a closed producer, a re-anchor). */
@@ -131,6 +141,7 @@ export class StreamReceiver {
       jitter: new JitterBuffer(FRAME_SAMPLES, this.options.sampleRate, this.options.reorderDelayMs),
       firstTimestamp,
       startMs: arrivalMs - this.options.originMs,
+      firstArrivalMs: arrivalMs,
       maxMediaMs: 0,
       pulled: 0,
       empty: 0,
