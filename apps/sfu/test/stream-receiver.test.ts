@@ -146,10 +146,11 @@ test('a stall right at the start (the first packets all late) does not delay the
 
 test('a sender that stalls for seconds is not taken for one whose clock stood still', async () => {
   // Packets 100–399 come 3 s late, at their normal pace (an SFU lagging behind for 3 s).
-  const long = makePackets(400, { tone: [...TONES, [350, 370]] });
+  const tones: Array<[number, number]> = [...TONES, [350, 370]];
+  const long = makePackets(400, { tone: tones });
   const { left, stats } = await record(long, (k) => (k >= 100 ? 3000 + k * 10 : k * 10), undefined, 8000);
   assert.equal(stats.resyncs, 0);
-  assert.deepEqual(onsets(left), [...TONES, [350, 370]].map(([a]) => a * FRAME + codecDelay));
+  assert.deepEqual(onsets(left), tones.map(([a]) => a * FRAME + codecDelay));
 });
 
 function assertSameAsClean(left: Float32Array) {

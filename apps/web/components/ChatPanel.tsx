@@ -22,7 +22,8 @@ export function ChatPanel({ chat, selfId }: { chat: ChatSession; selfId?: string
     if (await chat.send(draft)) setDraft('');
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey) void send(e);
+    // Not while an input method is composing: its Enter picks a candidate.
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) void send(e);
   };
   const over = draft.length > CHAT_LIMITS.bodyMax;
 

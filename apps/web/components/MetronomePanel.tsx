@@ -58,7 +58,7 @@ export function MetronomePanel({ session, isHost }: { session: MetronomeSession;
             />
           ))}
         </ol>
-        <span className="ml-auto text-xs text-gray-400" data-testid="clock-offset" title="This page's clock minus the server's, from the quickest of the recent pings">
+        <span className="ml-auto text-xs text-gray-400" data-testid="clock-offset" title="The server's clock minus this page's, from the quickest of the recent pings; ± is half that ping's round trip">
           {clock ? `Clock offset ${signed(clock.offsetMs)} ± ${clock.uncertaintyMs.toFixed(1)} ms` : 'Syncing clock…'}
         </span>
       </div>

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import type { RecordingSummary } from '@bandmate/shared';
+import { joinOnSignalling, signallingAs } from '../support/accounts.ts';
+import { ARTIFACTS, expect, test, TONES } from '../support/fixtures.ts';
+import {
+  burstOnsetsMs,
+  captureMicrophone,
+  dominantHz,
+  parseWav,
+  readMicOnsets,
+  startMicOnsetTap,
+  toneLevel,
+} from '../support/recording-audio.ts';
+import { createRoomViaApi, joinRoom, SFU_URL } from '../support/room.ts';
+import { writeBurstWav } from '../support/wav.ts';
+
+/**
+ * Recording in real Chromium: Ana (host) and Ben play tone bursts from WAV microphones, Ana
+ * records and stops; the stems are downloaded through the API and measured. Each burst in a stem
+ * is compared with the same burst timed at that musician's microphone on the wall clock (the
+ * recording's start is given on the same clock), so the check is where each musician's sound
+ * lands on the recording's timeline, and whether the two stems stay aligned with each other.
+ */
+
+const ANA_HZ = TONES.ana.left;
+const BEN_HZ = TONES.ben.left;
+/** From microphone to the SFU: capture buffering, Opus (6.5 ms), the network, the recorder. */
+const MAX_PIPELINE_MS = 250;
+/**
+ * How far the two stems may disagree about the time between Ana's and Ben's bursts, against the
+ * same time measured at their microphones (each browser's own capture path, and the mic taps).
+ */
+const ALIGNMENT_MS = 40;
+/** How much the offset of one musician's bursts may vary within the recording (no drift, no jumps). */
+const STEADY_MS = 15;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+test('the host records a duet: each stem has its musician at the right times, the mixdown has both; strangers get nothing', async ({ launch }) => {
+  test.setTimeout(180_000);
+  const roomId = await createRoomViaApi('Recorded duet');
+  // 150 ms bursts once a second, Ben half a second after Ana in his own file (the browsers start
+  // their files whenever they start, so where the bursts fall is measured, not assumed).
+  const ana = await launch({ wav: writeBurstWav(path.join(ARTIFACTS, 'rec-ana.wav'), { hz: ANA_HZ, burstMs: 150, periodMs: 1000, phaseMs: 0 }) });
+  const ben = await launch({ wav: writeBurstWav(path.join(ARTIFACTS, 'rec-ben.wav'), { hz: BEN_HZ, burstMs: 150, periodMs: 1000, phaseMs: 500 }) });
+  for (const p of [ana, ben]) await captureMicrophone(p.page);
+  await joinRoom(ana.page, roomId, 'Ana');
+  await joinRoom(ben.page, roomId, 'Ben');
+  for (const p of [ana, ben]) await startMicOnsetTap(p.page);
+
+  // Only the host has the button; anyone else is refused by the server itself.
+  await expect(ana.page.getByRole('button', { name: 'Record', exact: true })).toBeVisible();
+  await expect(ben.page.getByRole('button', { name: 'Record', exact: true })).toHaveCount(0);
+  await ben.page.evaluate(() => window.__bandmate!.recording!.start());
+  await expect(ben.page.getByTestId('recordings').getByRole('alert')).toContainText('only the host');
+  const intruder = await signallingAs();
+  try {
+    expect((await joinOnSignalling(intruder, roomId, { role: 'listener' })).ok).toBe(true);
+    const refused = (await intruder.timeout(5000).emitWithAck('startRecording', {})) as { ok: boolean; error?: { code: string } };
+    expect(refused.error?.code).toBe('not_host');
+  } finally {
+    intruder.close();
+  }
+
+  // Ana records: everyone sees it, with the time running.
+  await ana.page.getByRole('button', { name: 'Record', exact: true }).click();
+  for (const p of [ana.page, ben.page]) await expect(p.getByTestId('recording-badge')).toBeVisible();
+  await expect(ben.page.getByTestId('recording-notice')).toContainText('Ana started recording');
+  await expect(ana.page.getByTestId('recording-elapsed')).toHaveText(/^0:0[3-9]$/, { timeout: 15_000 });
+  await ana.page.waitForTimeout(4000);
+  await ana.page.getByRole('button', { name: 'Stop recording', exact: true }).click();
+  for (const p of [ana.page, ben.page]) await expect(p.getByTestId('recording-badge')).toHaveCount(0);
+
+  // Listed for both, with previews, players and download links per stem and the mixdown.
+  for (const p of [ana.page, ben.page]) {
+    const item = p.getByTestId('recording').first();
+    await expect(item).toHaveAttribute('data-status', 'ready', { timeout: 30_000 });
+    await expect(item.getByTestId('recording-track')).toHaveCount(3);
+    await expect(item.locator('[data-testid=recording-track][data-kind=mix]')).toHaveAttribute('data-label', 'Mixdown');
+    await expect(item.getByTestId('waveform')).toHaveCount(3);
+    await expect(item.getByTestId('waveform').first()).toHaveAttribute('data-points', '500');
+    await expect(item.getByRole('link', { name: 'Download' })).toHaveCount(3);
+  }
+  // The browser plays a track from the SFU (ranges and all): its duration is the recording's.
+  const played = await ana.page.evaluate(async () => {
+    const audio = document.querySelector<HTMLAudioElement>('[data-kind=mix] audio')!;
+    await new Promise<void>((resolve, reject) => {
+      audio.addEventListener('loadedmetadata', () => resolve(), { once: true });
+      audio.addEventListener('error', () => reject(new Error(`audio error ${audio.error?.code}`)), { once: true });
+      audio.preload = 'metadata';
+      audio.load();
+    });
+    return audio.duration;
+  });
+
+  const recording = await ana.page.evaluate(() => {
+    const r = window.__bandmate!.recording!;
+    const rec = r.state.recordings[0]!;
+    return { rec, urls: Object.fromEntries(rec.tracks.map((t) => [t.label, r.trackUrl(t)])) };
+  }) as { rec: RecordingSummary; urls: Record<string, string> };
+  const { rec, urls } = recording;
+  expect(rec.tracks.map((t) => t.label)).toEqual(expect.arrayContaining(['Ana', 'Ben', 'Mixdown']));
+  expect(Math.abs(played * 1000 - rec.durationMs!)).toBeLessThan(50);
+
+  // Downloads: audio/wav attachments.
+  const wavs: Record<string, ReturnType<typeof parseWav>> = {};
+  for (const [label, url] of Object.entries(urls)) {
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('audio/wav');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="bandmate-.*\.wav"/);
+    wavs[label] = parseWav(Buffer.from(await res.arrayBuffer()));
+    expect(wavs[label]!.sampleRate).toBe(48000);
+    expect(Math.abs((wavs[label]!.channels[0]!.length / 48) - rec.durationMs!)).toBeLessThanOrEqual(1);
+  }
+
+  // Each stem: its musician's tone, and not the other's, at every burst.
+  const startedAt = Date.parse(rec.startedAt);
+  const measured: Record<'Ana' | 'Ben', { stem: number[]; offsets: number[] }> = { Ana: { stem: [], offsets: [] }, Ben: { stem: [], offsets: [] } };
+  for (const [who, page, hz, otherHz] of [['Ana', ana.page, ANA_HZ, BEN_HZ], ['Ben', ben.page, BEN_HZ, ANA_HZ]] as const) {
+    const left = wavs[who]!.channels[0]!;
+    // Bursts cut by the start or the end of the recording are not compared.
+    const stem = burstOnsetsMs(left, 48000).filter((t) => t > 200 && t < rec.durationMs! - 300);
+    expect(stem.length, `${who}'s bursts in the stem`).toBeGreaterThanOrEqual(4);
+    for (const t of stem) {
+      expect(Math.abs(dominantHz(left, 48000, t + 20, 100) - hz), `${who}'s burst at ${t.toFixed(0)} ms is ${hz} Hz`).toBeLessThanOrEqual(3);
+      expect(toneLevel(left, 48000, t + 20, 100, hz)).toBeGreaterThan(0.2);
+      expect(toneLevel(left, 48000, t + 20, 100, otherHz)).toBeLessThan(0.01);
+    }
+    // The same bursts at the microphone, on the recording's timeline.
+    const mic = (await readMicOnsets(page)).map((wall) => wall - startedAt);
+    const offsets = stem.map((t) => {
+      const nearest = mic.reduce((best, m) => (Math.abs(t - m) < Math.abs(t - best) ? m : best), Number.POSITIVE_INFINITY);
+      return t - nearest;
+    });
+    console.log(`${who}: stem bursts at ${stem.map((t) => t.toFixed(0)).join(', ')} ms; minus the microphone's: ${offsets.map((o) => o.toFixed(1)).join(', ')} ms`);
+    measured[who] = { stem, offsets };
+    // Where the sound lands: after its microphone by the way to the SFU, never before, never far.
+    expect(median(offsets), `${who}: stem vs microphone`).toBeGreaterThan(-20);
+    expect(median(offsets), `${who}: stem vs microphone`).toBeLessThan(MAX_PIPELINE_MS);
+    // Steady all through: no drift, no jumps.
+    expect(Math.max(...offsets) - Math.min(...offsets), `${who}: spread of the offsets`).toBeLessThan(STEADY_MS);
+  }
+  // The two stems keep the musicians' timing relative to each other.
+  const skew = median(measured.Ana.offsets) - median(measured.Ben.offsets);
+  console.log(`stems vs microphones: Ana ${median(measured.Ana.offsets).toFixed(1)} ms, Ben ${median(measured.Ben.offsets).toFixed(1)} ms, skew ${skew.toFixed(1)} ms`);
+  expect(Math.abs(skew), 'alignment of the two stems').toBeLessThan(ALIGNMENT_MS);
+
+  // The mixdown has both musicians, where their stems have them, and does not clip.
+  const mix = wavs.Mixdown!.channels[0]!;
+  for (const t of measured.Ana.stem) expect(toneLevel(mix, 48000, t + 20, 100, ANA_HZ), `Ana in the mix at ${t.toFixed(0)}`).toBeGreaterThan(0.15);
+  for (const t of measured.Ben.stem) expect(toneLevel(mix, 48000, t + 20, 100, BEN_HZ), `Ben in the mix at ${t.toFixed(0)}`).toBeGreaterThan(0.15);
+  expect(mix.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeLessThan(0.9);
+
+  // Strangers: no list and no file, without a pass, or with a pass for another room.
+  const bare = (url: string) => url.replace(/\?.*$/, '');
+  expect((await fetch(`${SFU_URL}/api/rooms/${roomId}/recordings`)).status).toBe(403);
+  const stranger = await launch();
+  const res = await stranger.page.request.get(bare(urls.Ana!));
+  expect(res.status()).toBe(403);
+  expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+  const elsewhere = await createRoomViaApi('Another room');
+  const other = await signallingAs();
+  try {
+    expect((await joinOnSignalling(other, elsewhere, { role: 'listener' })).ok).toBe(true);
+    const pass = (await other.timeout(5000).emitWithAck('recordingsAccess', {})) as { ok: boolean; data: { token: string } };
+    expect(pass.ok).toBe(true);
+    expect((await stranger.page.request.get(`${bare(urls.Mixdown!)}?access=${pass.data.token}`)).status()).toBe(403);
+    expect((await fetch(`${SFU_URL}/api/rooms/${roomId}/recordings?access=${pass.data.token}`)).status).toBe(403);
+  } finally {
+    other.close();
+  }
+});
