@@ -10,6 +10,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bandmate_ml.config import load_config, resolve  # noqa: E402
 from bandmate_ml.export.package import package_model  # noqa: E402
+from bandmate_ml.timing import tf_from_config  # noqa: E402
 from bandmate_ml.training.autoencoder import load_autoencoder  # noqa: E402
 from bandmate_ml.training.generator import load_generator  # noqa: E402
 
@@ -28,6 +29,10 @@ def main():
     run_dir = resolve(args.run_dir)
     ae = load_autoencoder(run_dir / "autoencoder.pt")
     gen, ck = load_generator(run_dir / f"generator_{args.mode}.pt")
+    tf_s, _, delay = tf_from_config(cfg)
+    if ck.get("mix_delay_frames") != delay:
+        sys.exit(f"generator_{args.mode}.pt was trained with mix delay {ck.get('mix_delay_frames')} frames; the config's "
+                 f"t_f = {tf_s} s means {delay}: retrain, or export with the config it was trained with")
     ae_ck = torch.load(run_dir / "autoencoder.pt", map_location="cpu", weights_only=False)
     card = {
         "training": args.mode,
@@ -35,9 +40,12 @@ def main():
         "autoencoderMinutes": round(ae_ck["trained_s"] / 60, 1),
         "generatorSteps": int(ck["step"]),
         "generatorMinutes": round(ck["trained_s"] / 60, 1),
-        "tfFrames": int(ck["tf_frames"]),
+        "trainedTfSeconds": tf_s,
+        "mixDelayFrames": delay,  # output frame i is conditioned on mix frames <= i - mixDelayFrames (k = 1)
         "data": "procedural songs rendered with FluidSynth + FluidR3_GM (see MODEL_CARD.md)",
     }
+    if ck.get("init_from"):
+        card["initialisedFrom"] = ck["init_from"]
     if args.card:
         card.update(json.loads(Path(args.card).read_text()))
     out = Path(args.out) if args.out else run_dir / f"export_{args.mode}"

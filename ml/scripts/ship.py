@@ -33,6 +33,11 @@ def main():
         }
     if (run_dir / "benchmark.json").exists():
         m["card"]["cpuCostPerFrameMs"] = json.loads((run_dir / "benchmark.json").read_text())
+    if (run_dir / "parity.json").exists():
+        p = json.loads((run_dir / "parity.json").read_text())
+        m["card"]["parity"] = {"seconds": p["seconds"], "tf": p["tf"], "k": p["k"],
+                               "maxAbsDiff": {f"{pair} {what}": c["max_abs"] for pair, v in p["pairs"].items() for what, c in v.items()},
+                               "tolerance": p["tolerance_abs"]}
     m["card"]["alternativeGraphs"] = {"generator": "generator.int8.onnx (dynamic int8, reduce_range)"}
     validate_manifest(m)
     dest.mkdir(parents=True, exist_ok=True)

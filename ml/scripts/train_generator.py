@@ -17,7 +17,8 @@ def main():
     ap.add_argument("--config", default="configs/default.yaml")
     ap.add_argument("--mode", choices=["adversarial", "supervised"], required=True)
     ap.add_argument("--run-dir", default="runs/default")
-    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--resume", action="store_true", help="continue this run's checkpoint (same t_f) if it exists")
+    ap.add_argument("--init-from", help="start from this generator checkpoint's weights (fresh optimiser, step 0)")
     ap.add_argument("--max-minutes", type=float)
     ap.add_argument("--max-steps", type=int)
     ap.add_argument("--threads", type=int, default=1)
@@ -29,7 +30,8 @@ def main():
     if not paths:
         sys.exit(f"no latents under {run_dir}/latents/train: run scripts/encode_latents.py first")
     tracks = load_latent_tracks(paths)
-    train_generator(cfg, tracks, run_dir, args.mode, args.resume, args.max_minutes, args.max_steps)
+    train_generator(cfg, tracks, run_dir, args.mode, args.resume, args.max_minutes, args.max_steps,
+                    init_from=resolve(args.init_from) if args.init_from else None)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ SHIPPED = ML_ROOT.parent / "models" / "default"
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, tiny_ae, tiny_gen):
     out = tmp_path_factory.mktemp("model")
-    cfg = {"name": "test", "version": "0", "sample_rate": SR, "samples_per_frame": SPF, "generator": {"tf_s": -0.1}}
+    cfg = {"name": "test", "version": "0", "sample_rate": SR, "samples_per_frame": SPF, "generator": {"tf_s": -0.12}}
     package_model(out, cfg, tiny_ae, tiny_gen, frames=1, card={"test": True}, int8=True)
     return out
 

@@ -65,7 +65,7 @@ def test_pairs_reject_silence(slakh_fixture, tiny_ae):
         for sub in lat["mix_subsets"][t]:
             chosen = [i for i in sub if i >= 0]
             assert chosen and t not in chosen
-    sampler = LatentPairSampler([lat], seq_frames=20, tf_frames=-2, seed=0)
+    sampler = LatentPairSampler([lat], seq_frames=20, delay_frames=4, seed=0)
     for _ in range(50):
         mix, tgt, inst = sampler.sample()
         assert mix.shape == (20, 8) and tgt.shape == (20, 8)
@@ -83,13 +83,13 @@ def test_silent_targets_and_mixes_are_never_paired():
         # stem 2's only mix is silent, so stem 2 can never be a target either
         "mix_db": np.stack([np.full((1, n), -20.0), np.full((1, n), -20.0), np.full((1, n), -90.0)]).astype(np.float32),
     }
-    sampler = LatentPairSampler([lat], seq_frames=30, tf_frames=-2, seed=1)
+    sampler = LatentPairSampler([lat], seq_frames=30, delay_frames=4, seed=1)
     insts = {sampler.sample()[2] for _ in range(100)}
     assert insts == {1}
     assert sampler.rejected > 0
 
 
-def test_mix_is_shifted_by_tf():
+def test_mix_is_delayed_by_d():
     n, d = 60, 1
     lat = {
         "targets": np.arange(n, dtype=np.float32).reshape(1, n, 1).repeat(2, 0),
@@ -98,6 +98,6 @@ def test_mix_is_shifted_by_tf():
         "mixes": np.arange(n, dtype=np.float32).reshape(1, 1, n, 1).repeat(2, 0),
         "mix_db": np.zeros((2, 1, n), np.float32),
     }
-    for tf in (-5, -2, 0, 3):
-        mix, tgt, _ = LatentPairSampler([lat], seq_frames=20, tf_frames=tf, seed=2).sample()
-        assert np.all(mix[:, 0] - tgt[:, 0] == tf)  # output frame t is paired with mix frame t+tf
+    for d in (6, 4, 1, 0, -3):
+        mix, tgt, _ = LatentPairSampler([lat], seq_frames=20, delay_frames=d, seed=2).sample()
+        assert np.all(tgt[:, 0] - mix[:, 0] == d)  # output frame i is paired with mix frame i - D

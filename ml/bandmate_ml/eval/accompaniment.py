@@ -1,10 +1,14 @@
 """Streams held-out songs through exported model folders and scores the accompaniment.
 
 Protocol per held-out song: the target stem is chosen round-robin over the song's stems, the mix
-is the sum of all other stems. The mix is encoded frame by frame (encoder ONNX), the generator is
-fed mix latent t+tf for output frame t (t_f < 0: late, as live; t_f > 0: future mix, an offline
-upper bound that no live system can have), and its output is decoded frame by frame (decoder ONNX).
-Metrics skip the first `warmup_s` seconds (attention context filling up).
+is the sum of all other stems. Each song is streamed exactly as the Node engine streams it
+(apps/inference/src/engine/accompaniment-stream.ts): the mix *audio* is delayed by
+(k·frame − t_f)·sample_rate samples (bandmate_ml.timing.mix_delay_samples; silence before the
+start), then encoder → generator → decoder step by step with the engine's seeded noise. For t_f a
+multiple of the frame this is the engine's own delay of D = k − t_f frames; other t_f (−0.1 s, +0.1 s)
+are exact too, because the shift is in samples, before encoding. t_f > 0 feeds future mix audio: an
+offline upper bound that no live system can have. Metrics skip the first `warmup_s` seconds
+(attention context filling up).
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import js_round
 from ..data.slakh import list_tracks, load_track
+from ..export.engine_noise import engine_noise
 from ..export.ort_runner import StreamingModel
+from ..timing import mix_delay_samples
 from .metrics import beat_f_measure, beats, chroma_agreement, mel_l1
 
 
@@ -34,35 +39,36 @@ def _select(tracks_dir: Path, n_songs: int, sr: int, seconds: float):
     return songs
 
 
-def stream_song(model: StreamingModel, mix: np.ndarray, instrument: int, tf: int, k: int, seed: int) -> tuple[np.ndarray, float]:
-    """Returns the generated stem audio and the compute seconds spent (encoder + generator + decoder).
-    `k` frames per call: the graphs must have been exported with staticFrames = k."""
-    spf = model.manifest["samplesPerFrame"]
+def delay_audio(audio: np.ndarray, delay_samples: int) -> np.ndarray:
+    """The mix as the engine hears it: `delay_samples` of silence first (negative: the future, offline
+    only), same length."""
+    n = len(audio)
+    if delay_samples >= 0:
+        return np.concatenate([np.zeros(delay_samples, audio.dtype), audio])[:n]
+    return np.concatenate([audio[-delay_samples:], np.zeros(-delay_samples, audio.dtype)])[:n]
+
+
+def stream_song(model: StreamingModel, mix: np.ndarray, instrument: int, tf_s: float, k: int, seed: int,
+                noise: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The engine's computation for one song at t_f (seconds) with k frames per call (the graphs must have
+    been exported with staticFrames = k). Returns the generated stem audio and the compute seconds
+    spent (encoder + generator + decoder). `noise` defaults to the engine's noise for `seed`."""
+    m = model.manifest
+    spf, sr = m["samplesPerFrame"], m["sampleRate"]
     n_frames = len(mix) // spf
     n_frames -= n_frames % k
+    heard = delay_audio(mix[:n_frames * spf], mix_delay_samples(tf_s, sr, spf, k)).astype(np.float32)
+    if noise is None:
+        noise = engine_noise(seed, n_frames, m["noiseSize"])
     model.reset()
-    rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()
-    z_mix = np.concatenate([model.encoder.step(mix[None, i * spf:(i + k) * spf]) for i in range(0, n_frames, k)], axis=1)
-    t_enc = time.perf_counter() - t0
-    # before the mix exists (t+tf < 0) the engine has only silence to encode
-    model.encoder.reset()
-    z_sil = model.encoder.step(np.zeros((1, k * spf), np.float32))[:, :1]
-    Z = model.manifest["noiseSize"]
-    idx = np.arange(n_frames) + tf
-    past = z_sil.repeat(n_frames, axis=1)
-    valid = (idx >= 0) & (idx < n_frames)
-    gen_in = past.copy()
-    gen_in[0, valid] = z_mix[0, idx[valid]]
-    noise = rng.standard_normal((1, n_frames, Z)).astype(np.float32)
     inst = np.array([instrument], np.int64)
     out = []
-    t1 = time.perf_counter()
+    t0 = time.perf_counter()
     for i in range(0, n_frames, k):
-        acc = model.generator.step(gen_in[:, i:i + k], noise[:, i:i + k], inst)
+        z = model.encoder.step(heard[None, i * spf:(i + k) * spf])
+        acc = model.generator.step(z, noise[:, i:i + k], inst)
         out.append(model.decoder.step(acc))
-    t_gen = time.perf_counter() - t1
-    return np.concatenate(out, axis=1)[0], t_enc + t_gen
+    return np.concatenate(out, axis=1)[0], time.perf_counter() - t0
 
 
 def score(stem: np.ndarray, mix: np.ndarray, true_stem: np.ndarray, sr: int, warmup_s: float, harmonic: bool) -> dict:
@@ -80,16 +86,34 @@ def _mean(rows: list[dict]) -> dict:
     return {k: float(np.nanmean([r[k] for r in rows])) if not all(np.isnan(r[k]) for r in rows) else float("nan") for k in keys}
 
 
+def _run(model: StreamingModel, songs: list[dict], tf_s: float, k: int, sr: int, warmup_s: float,
+         noises: dict) -> tuple[dict, float]:
+    res, compute, dur = [], 0.0, 0.0
+    for i, s in enumerate(songs):
+        n_frames = len(s["mix"]) // model.manifest["samplesPerFrame"]
+        key = (i, n_frames, model.manifest["noiseSize"])
+        if key not in noises:
+            noises[key] = engine_noise(i, n_frames, model.manifest["noiseSize"])
+        gen, secs = stream_song(model, s["mix"], s["instrument_index"], tf_s, k, seed=i, noise=noises[key])
+        compute += secs
+        dur += len(gen) / sr
+        res.append(score(gen, s["mix"], s["target"], sr, warmup_s, s["instrument"] != "drums"))
+    return _mean(res), compute / dur
+
+
 def evaluate(models: dict[str, Path], tracks_dir: Path, sr: int, n_songs: int, seconds: float, tf_list: list[float],
-             warmup_s: float = 4.0, log=print, k_models: dict[str, Path] | None = None) -> dict:
+             warmup_s: float = 4.0, log=print, k_models: dict[str, tuple[Path, float]] | None = None,
+             references: bool = True) -> dict:
+    """`models`: name -> model folder, each streamed at every t_f of `tf_list` (k = 1).
+    `k_models`: name -> (folder exported with staticFrames = k, the engine t_f to run it at)."""
     songs = _select(tracks_dir, n_songs, sr, seconds + warmup_s)
     first = StreamingModel(next(iter(models.values())))
-    frame_rate = sr / first.manifest["samplesPerFrame"]
     spf = first.manifest["samplesPerFrame"]
+    noises: dict = {}
     rows = []
     # references: true stem (ceiling), AE reconstruction of the true stem (codec ceiling), random pairing (floor)
     ref = {"true stem (ceiling)": [], "true stem through the autoencoder": [], "random pairing (floor)": []}
-    for i, s in enumerate(songs):
+    for i, s in enumerate(songs if references else []):
         harmonic = s["instrument"] != "drums"
         ref["true stem (ceiling)"].append(score(s["target"], s["mix"], s["target"], sr, warmup_s, harmonic))
         other = songs[(i + 1) % len(songs)]
@@ -99,44 +123,40 @@ def evaluate(models: dict[str, Path], tracks_dir: Path, sr: int, n_songs: int, s
         tgt = s["target"][: len(s["target"]) // spf * spf]
         rec = np.concatenate([first.decoder.step(first.encoder.step(tgt[None, j:j + spf])) for j in range(0, len(tgt), spf)], axis=1)[0]
         ref["true stem through the autoencoder"].append(score(rec, s["mix"], s["target"], sr, warmup_s, harmonic))
-    for name, r in ref.items():
+    for name, r in ref.items() if references else ():
         rows.append({"system": name, "t_f": "", "k": "", **_mean(r), "rtf": float("nan")})
     for mname, mdir in models.items():
         model = StreamingModel(mdir)
         for tf_s in tf_list:
-            tf = js_round(tf_s * frame_rate)
-            res, compute, dur = [], 0.0, 0.0
-            for i, s in enumerate(songs):
-                gen, secs = stream_song(model, s["mix"], s["instrument_index"], tf, 1, seed=i)
-                compute += secs
-                dur += len(gen) / sr
-                res.append(score(gen, s["mix"], s["target"], sr, warmup_s, s["instrument"] != "drums"))
-            row = {"system": mname, "t_f": tf_s, "k": 1, **_mean(res), "rtf": compute / dur}
+            metrics, rtf = _run(model, songs, tf_s, 1, sr, warmup_s, noises)
+            row = {"system": mname, "t_f": tf_s, "k": 1, **metrics, "rtf": rtf}
             rows.append(row)
             log(row)
-    for mname, mdir in (k_models or {}).items():  # chunked steps: same outputs, different cost and latency
+    for mname, (mdir, tf_s) in (k_models or {}).items():  # chunked steps: same per-frame delay, other cost and latency
         model = StreamingModel(mdir)
         k = model.frames["generator"]
-        tf = js_round(-0.1 * frame_rate)
-        res, compute, dur = [], 0.0, 0.0
-        for i, s in enumerate(songs):
-            gen, secs = stream_song(model, s["mix"], s["instrument_index"], tf, k, seed=i)
-            compute += secs
-            dur += len(gen) / sr
-            res.append(score(gen, s["mix"], s["target"], sr, warmup_s, s["instrument"] != "drums"))
-        row = {"system": mname, "t_f": -0.1, "k": k, **_mean(res), "rtf": compute / dur}
+        metrics, rtf = _run(model, songs, tf_s, k, sr, warmup_s, noises)
+        row = {"system": mname, "t_f": tf_s, "k": k, **metrics, "rtf": rtf}
         rows.append(row)
         log(row)
     return {"rows": rows, "songs": [s["name"] for s in songs], "targets": [s["instrument"] for s in songs]}
 
 
-def markdown_table(rows: list[dict]) -> str:
+def markdown_table(rows: list[dict], trained_tf: float | None = None) -> str:
     def f(v, p=3):
-        return "–" if v == "" or (isinstance(v, float) and np.isnan(v)) else (f"{v:+.1f}" if isinstance(v, float) and p == 1 else f"{v:.{p}f}" if isinstance(v, float) else str(v))
+        return "–" if v == "" or (isinstance(v, float) and np.isnan(v)) else (f"{v:+.2f}".replace("+0.00", "0.00") if isinstance(v, float) and p == 1 else f"{v:.{p}f}" if isinstance(v, float) else str(v))
+
+    def tf_cell(r):
+        if r["t_f"] == "":
+            return "–"
+        cell = f(float(r["t_f"]), 1)
+        if r["k"] == 1 and trained_tf is not None and abs(r["t_f"] - trained_tf) < 1e-9:
+            return f"**{cell} (trained, live)**"
+        return cell + (" (offline bound only)" if r["t_f"] > 0 else "")
 
     lines = ["| system | t_f (s) | k | beat F (70 ms) ↑ | chroma correlation with mix ↑ | log-mel L1 to true stem ↓ | RTF (1 thread) ↓ |",
              "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['system']} | {f(r['t_f'], 1)} | {r['k'] if r['k'] != '' else '–'} | {f(r['beat_f'])} | {f(r['chroma'])} | "
+        lines.append(f"| {r['system']} | {tf_cell(r)} | {r['k'] if r['k'] != '' else '–'} | {f(r['beat_f'])} | {f(r['chroma'])} | "
                      f"{f(r['mel_l1'])} | {f(r['rtf'], 4)} |")
     return "\n".join(lines)

@@ -7,6 +7,7 @@ state shapes with the batch axis first) so Python CI catches a bad manifest befo
 
 from __future__ import annotations
 
+import math
 import re
 
 MODEL_FORMAT = "bandmate-model"
@@ -60,6 +61,13 @@ def validate_manifest(m: dict) -> None:
     if not (isinstance(tf, dict) and set(tf) == {"min", "max"} and all(isinstance(tf[k], (int, float)) and tf[k] <= 0 for k in tf)
             and tf["min"] <= tf["max"]):
         errs.append("trainedTf: {min, max} both <= 0 and min <= max")
+    elif _int(m.get("sampleRate"), 1) and _int(m.get("samplesPerFrame"), 1):
+        # the engine accepts t_f, k when (tfFrames − kFrames + 1)·frame ∈ [min, max]: a whole number of frames
+        # must lie in the range, or no setting can run the model (bandmate_ml.timing)
+        frame = m["samplesPerFrame"] / m["sampleRate"]
+        if math.floor(tf["max"] / frame + 1e-6) < math.ceil(tf["min"] / frame - 1e-6):
+            errs.append(f"trainedTf [{tf['min']}, {tf['max']}] holds no multiple of the {frame * 1000:.3f} ms frame: "
+                        "the engine would refuse every t_f")
     if not _int(m.get("maxAttentionFrames"), 1):
         errs.append("maxAttentionFrames: positive int")
     graphs = m.get("graphs")
@@ -95,7 +103,7 @@ def validate_manifest(m: dict) -> None:
 
 
 def build_manifest(*, name: str, version: str, description: str, sample_rate: int, samples_per_frame: int, latent_size: int,
-                   noise_size: int, instruments: list[str], tf_s: float, max_attention_frames: int, graphs: dict,
+                   noise_size: int, instruments: list[str], trained_tf: dict, max_attention_frames: int, graphs: dict,
                    card: dict) -> dict:
     m = {
         "format": MODEL_FORMAT,
@@ -108,7 +116,7 @@ def build_manifest(*, name: str, version: str, description: str, sample_rate: in
         "latentSize": latent_size,
         "noiseSize": noise_size,
         "instruments": instruments,
-        "trainedTf": {"min": tf_s, "max": tf_s},
+        "trainedTf": {"min": trained_tf["min"], "max": trained_tf["max"]},
         "maxAttentionFrames": max_attention_frames,
         "graphs": graphs,
         "card": card,

@@ -8,12 +8,17 @@ from pathlib import Path
 from ..instruments import INSTRUMENTS
 from ..models.autoencoder import AutoEncoder
 from ..models.generator import AccompanimentGenerator
+from ..timing import tf_from_config, trained_tf
 from .manifest import build_manifest
 from .onnx_export import export_decoder, export_encoder, export_generator, quantize_int8
 
 
 def package_model(out_dir: Path, cfg: dict, ae: AutoEncoder, gen: AccompanimentGenerator, frames: int = 1,
                   card: dict | None = None, int8: bool = True, description: str = "") -> dict:
+    """trainedTf = the config's generator t_f (engine convention for one-frame chunks, min = max; see
+    bandmate_ml.timing): the caller checks that the generator was trained with that t_f."""
+    tf_s, frame_s, _ = tf_from_config(cfg)
+    tf_range = trained_tf(tf_s, frame_s)
     out_dir.mkdir(parents=True, exist_ok=True)
     spf = cfg["samples_per_frame"]
     enc_state = export_encoder(ae.encoder, out_dir / "encoder.onnx", frames, spf)
@@ -24,7 +29,7 @@ def package_model(out_dir: Path, cfg: dict, ae: AutoEncoder, gen: AccompanimentG
     manifest = build_manifest(
         name=cfg["name"], version=cfg["version"], description=description,
         sample_rate=cfg["sample_rate"], samples_per_frame=spf, latent_size=ae.latent_size, noise_size=gen.noise_size,
-        instruments=list(INSTRUMENTS), tf_s=float(cfg["generator"]["tf_s"]), max_attention_frames=gen.window,
+        instruments=list(INSTRUMENTS), trained_tf=tf_range, max_attention_frames=gen.window,
         graphs={
             "encoder": {"file": "encoder.onnx", "state": enc_state, "staticFrames": frames},
             "generator": {"file": "generator.onnx", "state": gen_state, "staticFrames": frames},

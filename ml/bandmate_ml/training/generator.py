@@ -3,8 +3,14 @@
 `adversarial`: hinge GAN with the sequence discriminator + feature matching + a small L1
 regression term for stability (LiveBand's recipe, with our own weights: see the model card).
 `supervised`: the same network and data trained with L1 regression only (the baseline).
-Both see exactly the inputs streaming will see: mix latents shifted by tf, Gaussian noise,
-instrument. There is no teacher forcing: the generator never reads target latents.
+Both see exactly the inputs streaming will see: mix latents delayed by D = k − t_f frames (the
+engine's convention, bandmate_ml.timing), Gaussian noise, instrument. There is no teacher forcing:
+the generator never reads target latents.
+
+`init_from`: start from another generator checkpoint's weights (generator, and discriminator when
+both are adversarial), e.g. one trained for another t_f, with fresh optimisers, step 0 and the
+warm-up; the checkpoint records where it started from. `resume` continues this run's own checkpoint
+and refuses one trained for a different t_f.
 """
 
 from __future__ import annotations
@@ -16,12 +22,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..config import js_round
 from ..data.pairs import LatentPairSampler
 from ..instruments import INSTRUMENTS
 from ..losses.adversarial import discriminator_hinge, feature_matching, generator_hinge
 from ..models.discriminator import SequenceDiscriminator
 from ..models.generator import AccompanimentGenerator
+from ..timing import tf_from_config
 from .checkpoint import TrainLog, load_checkpoint, save_checkpoint
 
 
@@ -31,11 +37,11 @@ def latent_stats(tracks: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, resume: bool,
-                    max_minutes: float | None = None, max_steps: int | None = None, seed: int = 0) -> Path:
+                    max_minutes: float | None = None, max_steps: int | None = None, seed: int = 0,
+                    init_from: Path | None = None) -> Path:
     assert mode in ("adversarial", "supervised")
     g_cfg = cfg["generator"]
-    frame_rate = cfg["sample_rate"] / cfg["samples_per_frame"]
-    tf = js_round(g_cfg["tf_s"] * frame_rate)
+    tf_s, _, delay = tf_from_config(cfg)
     latent_size = tracks[0]["targets"].shape[-1]
     torch.manual_seed(seed)
     gen = AccompanimentGenerator.from_config(g_cfg, latent_size, len(INSTRUMENTS))
@@ -49,19 +55,31 @@ def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, res
         disc = SequenceDiscriminator(latent_size, len(INSTRUMENTS), adv["disc_channels"])
         opt_d = torch.optim.AdamW(disc.parameters(), lr=adv["disc_lr"], betas=(0.5, 0.9))
     ckpt_path = run_dir / f"generator_{mode}.pt"
-    step, trained_s = 0, 0.0
+    step, trained_s, init_info = 0, 0.0, None
     if resume and ckpt_path.exists():
         ck = load_checkpoint(ckpt_path)
+        if ck.get("mix_delay_frames") != delay:
+            raise SystemExit(f"{ckpt_path} was trained with mix delay {ck.get('mix_delay_frames')} frames, this config wants "
+                             f"{delay} (t_f = {tf_s} s): move it away, or start from it with --init-from")
         gen.load_state_dict(ck["model"])
         opt_g.load_state_dict(ck["opt"])
         if disc is not None:
             disc.load_state_dict(ck["disc"])
             opt_d.load_state_dict(ck["opt_d"])
-        step, trained_s = ck["step"], ck["trained_s"]
+        step, trained_s, init_info = ck["step"], ck["trained_s"], ck.get("init_from")
         print(f"resumed {mode} at step {step}", flush=True)
-    sampler = LatentPairSampler(tracks, g_cfg["seq_frames"], tf, cfg["data"]["silence_db"], seed=seed + step)
-    print(f"{mode}: {sum(p.numel() for p in gen.parameters()) / 1e6:.2f} M params, tf={tf} frames, "
-          f"{len(sampler.tracks)} tracks", flush=True)
+    elif init_from is not None:
+        ck = load_checkpoint(Path(init_from))
+        gen.load_state_dict(ck["model"])
+        if disc is not None and "disc" in ck:
+            disc.load_state_dict(ck["disc"])
+        init_info = {"path": Path(init_from).name, "mode": ck.get("mode"), "steps": int(ck["step"]),
+                     "minutes": round(ck["trained_s"] / 60, 1), "mix_delay_frames": ck.get("mix_delay_frames", -ck.get("tf_frames", 0)),  # old: mix frame i+tf_frames
+                     "disc": disc is not None and "disc" in ck}
+        print(f"{mode}: initialised from {init_from} ({init_info})", flush=True)
+    sampler = LatentPairSampler(tracks, g_cfg["seq_frames"], delay, cfg["data"]["silence_db"], seed=seed + step)
+    print(f"{mode}: {sum(p.numel() for p in gen.parameters()) / 1e6:.2f} M params, t_f={tf_s} s -> mix delay D={delay} frames "
+          f"(output frame i hears mix frames <= i-{delay}), {len(sampler.tracks)} tracks", flush=True)
     log = TrainLog(run_dir / f"generator_{mode}_log.jsonl")
     max_minutes = max_minutes if max_minutes is not None else g_cfg["max_minutes"]
     max_steps = max_steps if max_steps is not None else g_cfg["max_steps"]
@@ -70,7 +88,8 @@ def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, res
     def save():
         extra = {"disc": disc.state_dict(), "opt_d": opt_d.state_dict()} if disc is not None else {}
         save_checkpoint(ckpt_path, model=gen.state_dict(), opt=opt_g.state_dict(), step=step, trained_s=trained_s,
-                        config=g_cfg, latent_size=latent_size, tf_frames=tf, mode=mode, **extra)
+                        config=g_cfg, latent_size=latent_size, tf_s=tf_s, mix_delay_frames=delay, mode=mode,
+                        init_from=init_info, **extra)
 
     gen.train()
     while step < max_steps and trained_s < max_minutes * 60:

@@ -27,7 +27,7 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
       input: { type: 'string' },
       output: { type: 'string' },
       instrument: { type: 'string' },
-      tf: { type: 'string', default: '-0.1' },
+      tf: { type: 'string' },
       k: { type: 'string' },
       seed: { type: 'string', default: '0' },
       model: { type: 'string', default: DEFAULT_MODEL_DIR },
@@ -46,9 +46,12 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
   const engine = await AccompanimentEngine.load(values.model, { onNotice: (m) => log(`${m}\n`) });
   try {
     const m = engine.manifest;
+    const frame = m.samplesPerFrame / m.sampleRate;
+    const k = values.k === undefined ? frame : num('k', values.k);
     const settings = {
-      tf: num('tf', values.tf),
-      k: values.k === undefined ? m.samplesPerFrame / m.sampleRate : num('k', values.k),
+      // Default: the t_f the model was trained for (for chunks of k: t_f − k + frame = trained).
+      tf: values.tf === undefined ? Math.min(0, m.trainedTf.max + k - frame) : num('tf', values.tf),
+      k,
       instrument: values.instrument ?? m.instruments[0]!,
       seed: num('seed', values.seed),
     };
