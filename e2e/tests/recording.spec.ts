@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RecordingSummary } from '@bandmate/shared';
 import { joinOnSignalling, signallingAs } from '../support/accounts.ts';
@@ -66,8 +67,13 @@ test('the host records a duet: each stem has its musician at the right times, th
   await ana.page.getByRole('button', { name: 'Record', exact: true }).click();
   for (const p of [ana.page, ben.page]) await expect(p.getByTestId('recording-badge')).toBeVisible();
   await expect(ben.page.getByTestId('recording-notice')).toContainText('Ana started recording');
-  await expect(ana.page.getByTestId('recording-elapsed')).toHaveText(/^0:0[3-9]$/, { timeout: 15_000 });
-  await ana.page.waitForTimeout(4000);
+  const elapsed = async () => {
+    const [m, sec] = (await ana.page.getByTestId('recording-elapsed').textContent())!.split(':').map(Number);
+    return m! * 60 + sec!;
+  };
+  const before = await elapsed();
+  await ana.page.waitForTimeout(6000);
+  expect(await elapsed(), 'the elapsed time runs').toBeGreaterThanOrEqual(before + 4);
   await ana.page.getByRole('button', { name: 'Stop recording', exact: true }).click();
   for (const p of [ana.page, ben.page]) await expect(p.getByTestId('recording-badge')).toHaveCount(0);
 
@@ -109,7 +115,9 @@ test('the host records a duet: each stem has its musician at the right times, th
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('audio/wav');
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="bandmate-.*\.wav"/);
-    wavs[label] = parseWav(Buffer.from(await res.arrayBuffer()));
+    const body = Buffer.from(await res.arrayBuffer());
+    writeFileSync(path.join(ARTIFACTS, `recorded-${label.replace(/\W+/g, '_')}.wav`), body); // for a look after a failure
+    wavs[label] = parseWav(body);
     expect(wavs[label]!.sampleRate).toBe(48000);
     expect(Math.abs((wavs[label]!.channels[0]!.length / 48) - rec.durationMs!)).toBeLessThanOrEqual(1);
   }
@@ -119,8 +127,13 @@ test('the host records a duet: each stem has its musician at the right times, th
   const measured: Record<'Ana' | 'Ben', { stem: number[]; offsets: number[] }> = { Ana: { stem: [], offsets: [] }, Ben: { stem: [], offsets: [] } };
   for (const [who, page, hz, otherHz] of [['Ana', ana.page, ANA_HZ, BEN_HZ], ['Ben', ben.page, BEN_HZ, ANA_HZ]] as const) {
     const left = wavs[who]!.channels[0]!;
-    // Bursts cut by the start or the end of the recording are not compared.
-    const stem = burstOnsetsMs(left, 48000).filter((t) => t > 200 && t < rec.durationMs! - 300);
+    // Bursts cut by the start or the end of the recording are not compared; neither are fragments
+    // (a loss on a loaded machine splits a burst: the recorder leaves silence, rightly), but they
+    // must stay rare.
+    const onsets = burstOnsetsMs(left, 48000).filter((t) => t > 200 && t < rec.durationMs! - 300);
+    const stem = onsets.filter((t) => toneLevel(left, 48000, t + 10, 60, hz) > 0.2);
+    console.log(`${who}: ${stem.length} whole bursts, ${onsets.length - stem.length} fragments`);
+    expect(onsets.length - stem.length, `${who}: fragments of bursts (losses)`).toBeLessThanOrEqual(1);
     expect(stem.length, `${who}'s bursts in the stem`).toBeGreaterThanOrEqual(4);
     for (const t of stem) {
       expect(Math.abs(dominantHz(left, 48000, t + 20, 100) - hz), `${who}'s burst at ${t.toFixed(0)} ms is ${hz} Hz`).toBeLessThanOrEqual(3);
@@ -135,8 +148,9 @@ test('the host records a duet: each stem has its musician at the right times, th
     });
     console.log(`${who}: stem bursts at ${stem.map((t) => t.toFixed(0)).join(', ')} ms; minus the microphone's: ${offsets.map((o) => o.toFixed(1)).join(', ')} ms`);
     measured[who] = { stem, offsets };
-    // Where the sound lands: after its microphone by the way to the SFU, never before, never far.
-    expect(median(offsets), `${who}: stem vs microphone`).toBeGreaterThan(-20);
+    // Where the sound lands: near its microphone's time (the tap has its own latency, so the
+    // stem may even look a little early), never far off.
+    expect(median(offsets), `${who}: stem vs microphone`).toBeGreaterThan(-50);
     expect(median(offsets), `${who}: stem vs microphone`).toBeLessThan(MAX_PIPELINE_MS);
     // Steady all through: no drift, no jumps.
     expect(Math.max(...offsets) - Math.min(...offsets), `${who}: spread of the offsets`).toBeLessThan(STEADY_MS);

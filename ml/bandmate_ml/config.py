@@ -28,9 +28,3 @@ def resolve(path: str | Path) -> Path:
     p = Path(path)
     return p if p.is_absolute() else ML_ROOT / p
 
-
-def js_round(x: float) -> int:
-    """Math.round as JavaScript does it (halves toward +inf): the engine computes tf this way."""
-    import math
-
-    return int(math.floor(x + 0.5))

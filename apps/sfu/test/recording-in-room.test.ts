@@ -208,9 +208,9 @@ test('the host records the room: one file per stream on one timeline, a mixdown,
   const aiPlayer = new BurstPlayer(aiIn.port, 2222, 660, 2 ** 32 - 100 * 480, undefined, 399);
   aiPlayer.start();
   await sleep(1000);
-  // A busy SFU: the event loop stalls for half a second (players and recorder alike); the packets
-  // are then read all at once. Nothing may move on the timeline.
-  const stallEnd = performance.now() + 500;
+  // A busy SFU: the event loop stalls for 300 ms (players and recorder alike); the packets are
+  // then read all at once. Nothing may move on the timeline, nothing may be lost.
+  const stallEnd = performance.now() + 300;
   while (performance.now() < stallEnd);
   // The AI plays its packets 0–399 (4 s), then leaves before the end: its file is padded with silence.
   while (aiPlayer.sent < 400) await sleep(50);
@@ -352,3 +352,39 @@ async function waitFor(check: () => boolean, timeoutMs: number) {
   }
   throw new Error('condition not met in time');
 }
+
+test('limits: recordings running at once, the time limit, the disk space; each refusal says why', async () => {
+  const limited = await startHarness({ RECORDINGS_DIR: path.join(dir, 'limited'), RECORDINGS_MIN_FREE_MB: '0', RECORDINGS_MAX_ACTIVE: '1', RECORDINGS_MAX_MINUTES: '0.05' });
+  const full = await startHarness({ RECORDINGS_DIR: path.join(dir, 'full'), RECORDINGS_MIN_FREE_MB: String(1024 * 1024 * 1024) });
+  try {
+    const a = await connect(limited.sfu);
+    const b = await connect(limited.sfu);
+    const c = await connect(full.sfu);
+    cleanups.push(() => a.close(), () => b.close(), () => c.close());
+    const roomA = (await createRoom(limited.sfu, 'A')).id;
+    await joinRoom(a, roomA, 'Ann');
+    await joinRoom(b, (await createRoom(limited.sfu, 'B')).id, 'Bob');
+    await joinRoom(c, (await createRoom(full.sfu, 'C')).id, 'Cy');
+
+    const first = await askOk<RecordingState>(a, 'startRecording', {});
+    assert.equal(first.maxDurationMs, 3000);
+    const busy = await ask(b, 'startRecording', {});
+    assert.equal(!busy.ok && busy.error.code, 'recording_unavailable');
+    assert.match(!busy.ok ? busy.error.message : '', /1 recordings already/);
+
+    // The time limit stops it by itself, and everyone is told why.
+    const stopped = await nextEvent<RecordingState>(a, 'recordingState', 10_000);
+    assert.deepEqual([stopped.active, stopped.stoppedReason], [false, 'max_duration']);
+    assert.match(stopped.message ?? '', /limit/);
+    const saved = await nextEvent<RecordingSaved>(a, 'recordingSaved', 10_000);
+    assert.equal(saved.recordingId, first.recordingId);
+    assert.ok(limited.sfu.recordings.state(roomA).saving === 0);
+
+    const noDisk = await ask(c, 'startRecording', {});
+    assert.equal(!noDisk.ok && noDisk.error.code, 'recording_unavailable');
+    assert.match(!noDisk.ok ? noDisk.error.message : '', /disk space/);
+  } finally {
+    await limited.close();
+    await full.close();
+  }
+});

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import type { RtpPacket } from '@bandmate/media/rtp';
 import { decodeWav } from '@bandmate/media/wav';
-import { StreamReceiver } from '../src/recording/stream-receiver.ts';
+import { StreamReceiver, stretch } from '../src/recording/stream-receiver.ts';
 import { TimelineTrack } from '../src/recording/timeline-track.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-stream-'));
@@ -19,15 +19,19 @@ const FRAME = 480;
 const REORDER_MS = 200;
 const SETTLE_MS = 500;
 
-/** `count` 10 ms Opus packets; frames in [toneFrom, toneTo) carry a 440 Hz tone, the rest silence. */
-function makePackets(count: number, opts: { firstTs?: number; tone: Array<[number, number]>; tsJumpAt?: number }): RtpPacket[] {
+/**
+ * `count` 10 ms Opus packets; frames in the `tone` ranges carry a 440 Hz tone at 0.5, the rest
+ * silence (or the tone at `bed` amplitude: never silent).
+ */
+function makePackets(count: number, opts: { firstTs?: number; tone: Array<[number, number]>; tsJumpAt?: number; bed?: number }): RtpPacket[] {
   const enc = new OpusFrameEncoder();
   const out: RtpPacket[] = [];
   let ts = opts.firstTs ?? 123_456;
   for (let k = 0; k < count; k++) {
     if (k === opts.tsJumpAt) ts += 10 * 48000 + 77; // a sender that restarted its clock
     const on = opts.tone.some(([a, b]) => k >= a && k < b);
-    const frame = Float32Array.from({ length: FRAME }, (_, j) => (on ? 0.5 * Math.sin((2 * Math.PI * 440 * (k * FRAME + j)) / 48000) : 0));
+    const amp = on ? 0.5 : (opts.bed ?? 0);
+    const frame = Float32Array.from({ length: FRAME }, (_, j) => amp * Math.sin((2 * Math.PI * 440 * (k * FRAME + j)) / 48000));
     out.push({ payloadType: 111, sequenceNumber: (1000 + k) & 0xffff, timestamp: ts >>> 0, ssrc: 1, marker: false, payload: enc.encodeMono(frame) });
     ts += FRAME;
   }
@@ -48,16 +52,16 @@ async function record(packets: RtpPacket[], arrival: (k: number) => number, orde
   return { left, stats: rx.stats };
 }
 
-/** Sample indices where a tone starts: the first sample above 0.1 after 20 ms below 0.02. */
-function onsets(x: Float32Array): number[] {
+/** Sample indices where a tone starts: the first sample above `on` after 20 ms below `off`. */
+function onsets(x: Float32Array, on = 0.1, off = 0.02): number[] {
   const found: number[] = [];
   let quiet = 0;
   let armed = true;
   for (let i = 0; i < x.length; i++) {
     const v = Math.abs(x[i]!);
-    quiet = v < 0.02 ? quiet + 1 : 0;
+    quiet = v < off ? quiet + 1 : 0;
     if (quiet >= 960) armed = true;
-    if (armed && v > 0.1) {
+    if (armed && v > on) {
       found.push(i);
       armed = false;
     }
@@ -144,12 +148,12 @@ test('a stall right at the start (the first packets all late) does not delay the
   assertSameAsClean(left);
 });
 
-test('a sender that stalls for seconds is not taken for one whose clock stood still', async () => {
-  // Packets 100–399 come 3 s late, at their normal pace (an SFU lagging behind for 3 s).
+test('a stall of seconds is not taken for a sender whose clock stood still, nor for drift', async () => {
+  // Nothing is read from 1 s to 4 s; then the backlog comes at once and the stream goes on.
   const tones: Array<[number, number]> = [...TONES, [350, 370]];
   const long = makePackets(400, { tone: tones });
-  const { left, stats } = await record(long, (k) => (k >= 100 ? 3000 + k * 10 : k * 10), undefined, 8000);
-  assert.equal(stats.resyncs, 0);
+  const { left, stats } = await record(long, (k) => (k >= 100 && k < 400 ? Math.max(4000 + (k - 100) * 0.01, k * 10) : k * 10), undefined, 8000);
+  assert.deepEqual([stats.resyncs, stats.late, stats.driftSamples], [0, 0, 0]);
   assert.deepEqual(onsets(left), tones.map(([a]) => a * FRAME + codecDelay));
 });
 
@@ -159,3 +163,53 @@ function assertSameAsClean(left: Float32Array) {
   for (let i = 0; i < left.length; i++) diff = Math.max(diff, Math.abs(left[i]! - clean[i]!));
   assert.ok(diff < 1e-4, `the file matches the clean run (max diff ${diff})`);
 }
+
+for (const [name, periodMs] of [
+  ['slow', 10.02],
+  ['fast', 9.98],
+] as const) {
+  test(`a sender whose clock runs ${name} (${Math.round(Math.abs(periodMs - 10) * 1e5)} ppm) is kept on the room's clock`, async () => {
+    // 30 s of packets, a tone burst every second; packet k arrives at k × periodMs.
+    const bursts: Array<[number, number]> = Array.from({ length: 29 }, (_, i) => [100 * (i + 1), 100 * (i + 1) + 20]);
+    const drifting = makePackets(3000, { tone: bursts });
+    const { left, stats } = await record(drifting, (k) => k * periodMs, undefined, 32_000);
+    const found = onsets(left);
+    assert.equal(found.length, bursts.length);
+    // Where each burst was played on the room's clock (its arrival), and where it landed.
+    const errorsMs = found.map((i, n) => (i - codecDelay) / 48 - bursts[n]![0] * periodMs);
+    const worst = Math.max(...errorsMs.map(Math.abs));
+    console.log(`# ${name} sender: worst ${worst.toFixed(2)} ms off over 30 s; ${stats.driftSamples} samples of correction`);
+    assert.ok(worst <= 6, `bursts within 6 ms of the room clock (worst ${worst.toFixed(2)} ms; uncorrected it would be ${Math.abs(periodMs - 10) * 2900} ms)`);
+    assert.ok(Math.sign(stats.driftSamples) === (periodMs > 10 ? 1 : -1));
+    // The correction is spread thin: no frame stretched by more than 1%, nothing lost.
+    assert.equal(stats.missing, 0);
+  });
+}
+
+test('a slow sender playing without a pause is followed by stretching, without changing the pitch audibly', async () => {
+  // A 440 Hz bed at 0.15 all along (no silent frame to hide a correction in), louder every second.
+  const bursts: Array<[number, number]> = Array.from({ length: 19 }, (_, i) => [100 * (i + 1), 100 * (i + 1) + 20]);
+  const playing = makePackets(2000, { tone: bursts, bed: 0.15 });
+  const { left, stats } = await record(playing, (k) => k * 10.02, undefined, 22_000);
+  const found = onsets(left, 0.35, 0.2);
+  assert.equal(found.length, bursts.length);
+  const worst = Math.max(...found.map((i, n) => Math.abs((i - codecDelay) / 48 - bursts[n]![0] * 10.02)));
+  console.log(`# slow sender, no silence: worst ${worst.toFixed(2)} ms off over 20 s; ${stats.driftSamples} samples stretched in`);
+  assert.ok(worst <= 6, `worst ${worst.toFixed(2)} ms`);
+  // The pitch stays within 0.5% (a 2-sample stretch of a 480-sample frame is 0.4%).
+  const zeroCrossings = (from: number, to: number) => {
+    let n = 0;
+    for (let i = from + 1; i < to; i++) if (left[i - 1]! < 0 !== left[i]! < 0) n++;
+    return n / 2 / ((to - from) / 48000);
+  };
+  for (let s = 2; s < 20; s += 3) {
+    const hz = zeroCrossings(s * 48000 + 24000, s * 48000 + 24000 + 14400);
+    assert.ok(Math.abs(hz - 440) < 2.2, `pitch ${hz.toFixed(1)} Hz at ${s}.5 s`);
+  }
+});
+
+test('stretch keeps the ends and interpolates between them', () => {
+  const pcm = Int16Array.from([0, 0, 100, -100, 200, -200, 300, -300]);
+  assert.deepEqual([...stretch(pcm, 7)], [0, 0, 50, -50, 100, -100, 150, -150, 200, -200, 250, -250, 300, -300]);
+  assert.deepEqual([...stretch(pcm, 4)], [...pcm]);
+});

@@ -10,6 +10,9 @@ import { StreamReceiver } from './stream-receiver.ts';
 import { TimelineTrack } from './timeline-track.ts';
 import type { WavFormat } from './wav-file-writer.ts';
 
+/** Room for ~8 s of ten streams' packets while the event loop is busy. */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface RoomRecorderOptions {
   room: Room;
   /** The recording's own folder (exists, empty). */
@@ -96,6 +99,18 @@ export class RoomRecorder {
     } catch (err) {
       socket.close();
       throw err;
+    }
+    // A busy moment of this process lets the packets of every stream pile up in this one socket:
+    // the default buffer (~90 small datagrams on Linux) would overflow within a second with two
+    // streams. The kernel caps the request at net.core.rmem_max.
+    try {
+      socket.setRecvBufferSize(RECV_BUFFER_BYTES);
+    } catch {
+      /* kept at the system default */
+    }
+    const got = socket.getRecvBufferSize();
+    if (got < RECV_BUFFER_BYTES) {
+      options.logger.warn({ bytes: got, wanted: RECV_BUFFER_BYTES }, 'recorder socket buffer is small (raise net.core.rmem_max): a long stall can lose packets');
     }
     const recorder = new RoomRecorder(options, transport, socket);
     socket.on('message', (msg, rinfo) => recorder.receive(msg, rinfo));

@@ -1,18 +1,18 @@
 import { JitterBuffer } from '@bandmate/media/jitter-buffer';
 import { FRAME_SAMPLES, OpusFrameDecoder } from '@bandmate/media/opus-codec';
 import type { RtpPacket } from '@bandmate/media/rtp';
+import { StreamAnchor } from './stream-anchor.ts';
 import type { TimelineTrack } from './timeline-track.ts';
 
-/** Timestamps that move this far against the arrival clock are a discontinuity, not jitter. */
-const JUMP_MS = 1000;
 /**
- * Packets this late for this long mean the sender's clock stood still (re-anchor). Generous: an
- * overloaded SFU that lags for seconds looks the same, and must not be taken for it.
+ * A drift correction is spread over sounding frames, each stretched or squeezed by at most 2
+ * samples (0.4%: a pitch wobble of 7 cents for 10 ms, enough to follow clocks 4000 ppm apart);
+ * in a silent frame (below −60 dBFS) or a gap it is taken whole, where nobody can hear it.
  */
-const STUCK_LATE_MS = 5000;
-const STUCK_FOR_MS = 5000;
-/** Once writing has begun, the start moves earlier only for an improvement at least this big. */
-const SETTLED_STEP_MS = 3;
+const MAX_NUDGE_PER_FRAME = 2;
+const SILENT_PEAK = 32;
+/** Stereo, as the decoder gives it. */
+const CHANNELS = 2;
 
 export interface StreamReceiverOptions {
   /** Local clock (ms, the clock arrivals are measured on) of the timeline's frame 0. */
@@ -35,21 +35,24 @@ export interface StreamStats {
   late: number;
   resyncs: number;
   decodeErrors: number;
+  /** Samples inserted (+) or taken out (−) to follow the sender's clock drift against ours. */
+  driftSamples: number;
 }
 
-/** A run of consistent timestamps: where its first timestamp goes, and its packets in order. */
+/** A run of consistent timestamps and its place on the timeline. */
 interface Segment {
   /** Ordered on the stream's own clock: a packet's "arrival" is its media time (frame k is taken k-th). */
   jitter: JitterBuffer;
+  anchor: StreamAnchor;
   firstTimestamp: number;
-  /** Timeline ms of the first timestamp: the least delay seen, min(arrival − media time). */
-  startMs: number;
   firstArrivalMs: number;
   maxMediaMs: number;
   pulled: number;
   /** Empty slots since the last packet: counted as missing once audio follows them. */
   empty: number;
-  lateSinceMs: number | undefined;
+  /** Timeline frame of frame 0 when writing began, and the drift corrections applied since. */
+  baseFrames: number | undefined;
+  shiftFrames: number;
 }
 
 /**
@@ -57,21 +60,21 @@ interface Segment {
  * buffer, decoded, and written where their RTP timestamp puts them.
  *
  * The timestamp says where a packet goes relative to the stream's first packet; the arrival
- * clock says where the stream sits on the room's timeline. Packets can only be delayed (by the
- * network, or by this process being busy), never early, so the stream's start is the smallest
- * arrival − media time seen so far: one late burst never moves it. From there on only
- * timestamps count: a lost packet or a paused producer leaves silence of exactly its length, and
- * 32-bit wrap-around is handled by signed differences.
+ * clock says where the stream sits on the room's timeline (StreamAnchor: the least-delayed
+ * packet, never the first one that happened to come). Within a run only timestamps count: a
+ * lost packet or a paused producer leaves silence of exactly its length, and 32-bit wrap-around
+ * is handled by signed differences. A sender whose clock runs fast or slow against ours is nudged
+ * back (2 samples per 10 ms frame, or all at once in silence or a gap), so every stream stays
+ * within a few ms of the room's clock for hours.
  *
  * Frames are released by the stream's own progress, not by the local clock: a slot is declared
- * empty only once a packet `reorderDelayMs` further on has arrived. So a stall of the event loop, after
- * which the socket's backlog is read all at once, loses nothing. When timestamps and arrivals
- * stop agreeing for good (a sender that restarted its clock), the stream is re-anchored.
+ * empty only once a packet `reorderDelayMs` further on has arrived. So a stall of the event loop,
+ * after which the socket's backlog is read all at once, loses nothing.
  */
 export class StreamReceiver {
   private segment: Segment | undefined;
   private readonly decoder: OpusFrameDecoder;
-  readonly stats: StreamStats = { packets: 0, missing: 0, late: 0, resyncs: 0, decodeErrors: 0 };
+  readonly stats: StreamStats = { packets: 0, missing: 0, late: 0, resyncs: 0, decodeErrors: 0, driftSamples: 0 };
 
   constructor(
     readonly track: TimelineTrack,
@@ -88,18 +91,10 @@ export class StreamReceiver {
     if (seg) {
       const mediaMs = this.mediaMsOf(seg, packet.timestamp);
       const slotMs = arrivalMs - this.options.originMs - mediaMs;
-      // > 0: later than the least-delayed packet so far; < 0: a better (earlier) start.
-      const lateness = slotMs - seg.startMs;
-      seg.lateSinceMs = lateness > STUCK_LATE_MS ? (seg.lateSinceMs ?? arrivalMs) : undefined;
-      // Before anything is written, any earlier start is simply better; after, a big one is a jump.
-      const jumped = (lateness < -JUMP_MS && seg.pulled > 0) || mediaMs < seg.maxMediaMs - JUMP_MS;
-      const stuck = seg.lateSinceMs !== undefined && arrivalMs - seg.lateSinceMs >= STUCK_FOR_MS;
-      if (jumped || stuck) {
+      if (seg.anchor.observe(slotMs, arrivalMs, seg.maxMediaMs - mediaMs)) {
         this.flush();
         this.stats.resyncs++;
         seg = undefined;
-      } else if (lateness < (seg.pulled > 0 ? -SETTLED_STEP_MS : 0)) {
-        seg.startMs = slotMs;
       }
     }
     seg ??= this.startSegment(packet.timestamp, arrivalMs);
@@ -108,7 +103,10 @@ export class StreamReceiver {
     const lateBefore = seg.jitter.stats.late;
     seg.jitter.push({ sequenceNumber: packet.sequenceNumber, timestamp: packet.timestamp, payload: packet.payload }, mediaMs);
     this.stats.late += seg.jitter.stats.late - lateBefore;
-    if (arrivalMs - seg.firstArrivalMs >= this.options.settleMs) this.drain(seg);
+    if (arrivalMs - seg.firstArrivalMs >= this.options.settleMs) {
+      seg.anchor.beginWriting(arrivalMs);
+      this.drain(seg);
+    }
   }
 
   /** Writes everything still buffered (stop, a closed producer, a re-anchor). */
@@ -139,13 +137,14 @@ export class StreamReceiver {
   private startSegment(firstTimestamp: number, arrivalMs: number): Segment {
     const seg: Segment = {
       jitter: new JitterBuffer(FRAME_SAMPLES, this.options.sampleRate, this.options.reorderDelayMs),
+      anchor: new StreamAnchor(arrivalMs - this.options.originMs),
       firstTimestamp,
-      startMs: arrivalMs - this.options.originMs,
       firstArrivalMs: arrivalMs,
       maxMediaMs: 0,
       pulled: 0,
       empty: 0,
-      lateSinceMs: undefined,
+      baseFrames: undefined,
+      shiftFrames: 0,
     };
     this.segment = seg;
     return seg;
@@ -158,8 +157,13 @@ export class StreamReceiver {
 
   private place(seg: Segment, payload: Uint8Array | null): void {
     const k = seg.pulled++;
+    const target = Math.round((seg.anchor.startMs * this.options.sampleRate) / 1000);
+    seg.baseFrames ??= target;
+    const pending = target - seg.baseFrames - seg.shiftFrames;
     if (payload === null) {
-      // Nothing to write: the track fills the gap with silence when the next audio comes.
+      // Nothing to write: the track fills the gap with silence when the next audio comes, and a
+      // drift correction due now is taken whole, inside the gap, where nobody hears it.
+      this.nudge(seg, pending);
       seg.empty++;
       return;
     }
@@ -172,7 +176,42 @@ export class StreamReceiver {
       this.stats.decodeErrors++;
       return;
     }
-    const startFrames = Math.round((seg.startMs * this.options.sampleRate) / 1000);
-    this.track.writeAt(startFrames + k * FRAME_SAMPLES, pcm);
+    const position = seg.baseFrames + k * FRAME_SAMPLES + seg.shiftFrames;
+    const frames = pcm.length / CHANNELS;
+    const limit = isSilent(pcm) ? frames - 1 : MAX_NUDGE_PER_FRAME;
+    const nudge = Math.max(-limit, Math.min(limit, pending));
+    if (nudge !== 0) {
+      pcm = stretch(pcm, frames + nudge);
+      this.nudge(seg, nudge);
+    }
+    this.track.writeAt(position, pcm);
   }
+
+  private nudge(seg: Segment, frames: number): void {
+    seg.shiftFrames += frames;
+    this.stats.driftSamples += frames;
+  }
+}
+
+function isSilent(pcm: Int16Array): boolean {
+  for (let i = 0; i < pcm.length; i++) if (pcm[i]! > SILENT_PEAK || pcm[i]! < -SILENT_PEAK) return false;
+  return true;
+}
+
+/** Interleaved stereo resampled to `frames` frames by linear interpolation (ends kept). */
+export function stretch(pcm: Int16Array, frames: number): Int16Array {
+  const inFrames = pcm.length / CHANNELS;
+  const out = new Int16Array(frames * CHANNELS);
+  const step = frames > 1 ? (inFrames - 1) / (frames - 1) : 0;
+  for (let j = 0; j < frames; j++) {
+    const x = j * step;
+    const i = Math.floor(x);
+    const f = x - i;
+    const next = Math.min(i + 1, inFrames - 1);
+    for (let c = 0; c < CHANNELS; c++) {
+      const a = pcm[i * CHANNELS + c]!;
+      out[j * CHANNELS + c] = Math.round(a + (pcm[next * CHANNELS + c]! - a) * f);
+    }
+  }
+  return out;
 }
