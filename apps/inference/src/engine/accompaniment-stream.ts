@@ -59,12 +59,17 @@ export class AccompanimentStream {
     const outputs: Float32Array[] = [];
     let offset = 0;
     while (this.pending.length - offset >= this.stepSamples) {
-      const audio = this.pending.buffer.slice(offset, offset + this.stepSamples);
-      offset += this.stepSamples;
-      const noise = this.noise.fill(new Float32Array(this.settings.kFrames * this.manifest.noiseSize));
-      const generated = await this.batcher.submit({ streamId: this.streamId, audio, noise, instrument: this.settings.instrumentIndex });
+      // A graph exported with static shapes takes `staticFrames` per call: a chunk of k is then
+      // several calls in a row (the same computation, the state carried between them).
+      const callFrames = this.manifest.graphs.generator.staticFrames ?? this.settings.kFrames;
+      const callSamples = callFrames * this.manifest.samplesPerFrame;
+      for (let end = offset + this.stepSamples; offset < end; offset += callSamples) {
+        const audio = this.pending.buffer.slice(offset, offset + callSamples);
+        const noise = this.noise.fill(new Float32Array(callFrames * this.manifest.noiseSize));
+        const generated = await this.batcher.submit({ streamId: this.streamId, audio, noise, instrument: this.settings.instrumentIndex });
+        outputs.push(this.toRoom.process(generated));
+      }
       this.stepsDone++;
-      outputs.push(this.toRoom.process(generated));
     }
     this.pending.drop(offset);
     return concatSamples(outputs);
