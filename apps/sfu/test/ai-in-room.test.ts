@@ -102,7 +102,7 @@ test('the host switches the AI on: it hears the musician and plays into the room
   await out.connect({ ip: '127.0.0.1', port: ear.address().port });
   await out.consume({ producerId: producer.producerId, rtpCapabilities: room.rtpCapabilities });
   // The identity model plays the mix back: tanh(0.5) ≈ 0.46 peak. Generous time for a loaded machine.
-  await waitFor(() => levels.filter((l) => l > 0.3).length > 20, 15000);
+  await waitFor(() => levels.filter((l) => l > 0.3).length > 20, 30000);
 
   // The worker dies: the room carries on, the AI reports the outage, then comes back by itself.
   agent.close();

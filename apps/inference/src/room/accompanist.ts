@@ -62,6 +62,8 @@ export class Accompanist {
   private tick = 0;
   private startMs = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private closed = false;
   private sequence = randomInt(0, 0xffff);
   private readonly timestampBase = randomInt(0, 2 ** 31);
   private failure: Error | undefined;
@@ -130,7 +132,9 @@ export class Accompanist {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.socket.close();
   }
 
@@ -147,11 +151,16 @@ export class Accompanist {
     route.jitter.push(packet, performance.now());
   }
 
-  /** Runs every tick that is due; a late timer catches up instead of drifting. */
+  /**
+   * Runs every tick that is due; a late timer catches up instead of drifting. Catching up goes
+   * one tick per event-loop turn (setImmediate runs after pending I/O), so packets that arrived
+   * during a stall are received before the ticks that need them instead of being concealed.
+   */
   private pump(): void {
-    const now = performance.now();
-    while (this.tickTime(this.tick) <= now) this.processTick();
-    this.timer = setTimeout(() => this.pump(), Math.max(1, this.tickTime(this.tick) - performance.now()));
+    if (this.closed) return;
+    if (this.tickTime(this.tick) <= performance.now()) this.processTick();
+    if (this.tickTime(this.tick) <= performance.now()) this.immediate = setImmediate(() => this.pump());
+    else this.timer = setTimeout(() => this.pump(), Math.max(1, this.tickTime(this.tick) - performance.now()));
   }
 
   private processTick(): void {
