@@ -120,7 +120,10 @@ registerProcessor('mic-onsets', MicOnsets);
 
 /**
  * Times the bursts of the page's microphone (the track it publishes) on the wall clock: each
- * onset's AudioContext frame, mapped through the context's current time when the report comes in.
+ * onset's AudioContext frame, mapped through getOutputTimestamp() (a context time and the
+ * performance time it goes with, read together by the audio thread, so a busy main thread does
+ * not blur it). That pair says when a frame is heard; the context's output latency is taken off
+ * to get when it was processed.
  */
 export async function startMicOnsetTap(page: Page): Promise<void> {
   await page.evaluate(async (code) => {
@@ -132,8 +135,13 @@ export async function startMicOnsetTap(page: Page): Promise<void> {
     const node = new AudioWorkletNode(ctx, 'mic-onsets', { numberOfOutputs: 0 });
     w.__micOnsets = [];
     node.port.onmessage = (e: MessageEvent<number>) => {
-      const ageMs = (ctx.currentTime - e.data / ctx.sampleRate) * 1000;
-      w.__micOnsets.push(performance.timeOrigin + performance.now() - ageMs);
+      const { contextTime, performanceTime } = ctx.getOutputTimestamp();
+      const latencyMs = ((ctx.outputLatency || 0) + (ctx.baseLatency || 0)) * 1000;
+      const at =
+        performanceTime && contextTime
+          ? performanceTime - latencyMs + (e.data / ctx.sampleRate - contextTime) * 1000
+          : performance.now() - (ctx.currentTime - e.data / ctx.sampleRate) * 1000;
+      w.__micOnsets.push(performance.timeOrigin + at);
     };
     ctx.createMediaStreamSource(stream).connect(node);
   }, MIC_ONSETS_WORKLET);

@@ -25,15 +25,27 @@ import { writeBurstWav } from '../support/wav.ts';
 
 const ANA_HZ = TONES.ana.left;
 const BEN_HZ = TONES.ben.left;
-/** From microphone to the SFU: capture buffering, Opus (6.5 ms), the network, the recorder. */
-const MAX_PIPELINE_MS = 250;
 /**
- * How far the two stems may disagree about the time between Ana's and Ben's bursts, against the
- * same time measured at their microphones (each browser's own capture path, and the mic taps).
+ * The reference is each musician's microphone, timed in their page by a WebAudio tap on the wall
+ * clock; the recording's start is on the same clock. That tap is good to a millisecond from one
+ * burst to the next, but on a loaded machine its mapping to the wall clock can jump by ~20 ms
+ * (an audio-thread glitch) and differs between browser instances by ~15 ms. The bounds below
+ * allow for the reference; the stems themselves are checked tighter where they can be on their
+ * own (STEM_JITTER_MS), and apps/sfu/test/recording-in-room.test.ts holds the recorder to ±20 ms
+ * (typically ±1 ms) against exactly known send times.
  */
+/** Where a musician's bursts land on the timeline against their microphone (median). Measured: −29…+3 ms. */
+const LANDING_MS = { min: -60, max: 100 };
+/** How far the two stems may disagree about the time between Ana's and Ben's bursts. Measured: 4–16 ms. */
 const ALIGNMENT_MS = 40;
-/** How much the offset of one musician's bursts may vary within the recording (no drift, no jumps). */
-const STEADY_MS = 15;
+/** Drift of a stem against its microphone, per second (uncorrected, Chromium's fake capture clock drifts ~2 ms/s). */
+const DRIFT_MS_PER_S = 1;
+/**
+ * Every period between bursts in a stem matches the others: no jumps, no gaps, no stretch glitch.
+ * A stream's place is judged on its first 2 s; if this process was busy all that time, a later
+ * packet can still show it ~10 ms early, and the stream is moved by that much once.
+ */
+const STEM_JITTER_MS = 12;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -74,6 +86,7 @@ test('the host records a duet: each stem has its musician at the right times, th
   const before = await elapsed();
   await ana.page.waitForTimeout(6000);
   expect(await elapsed(), 'the elapsed time runs').toBeGreaterThanOrEqual(before + 4);
+  await ben.page.screenshot({ path: path.join(ARTIFACTS, 'recording-live.png') });
   await ana.page.getByRole('button', { name: 'Stop recording', exact: true }).click();
   for (const p of [ana.page, ben.page]) await expect(p.getByTestId('recording-badge')).toHaveCount(0);
 
@@ -87,6 +100,7 @@ test('the host records a duet: each stem has its musician at the right times, th
     await expect(item.getByTestId('waveform').first()).toHaveAttribute('data-points', '500');
     await expect(item.getByRole('link', { name: 'Download' })).toHaveCount(3);
   }
+  await ana.page.getByTestId('recordings').screenshot({ path: path.join(ARTIFACTS, 'recordings-panel.png') });
   // The browser plays a track from the SFU (ranges and all): its duration is the recording's.
   const played = await ana.page.evaluate(async () => {
     const audio = document.querySelector<HTMLAudioElement>('[data-kind=mix] audio')!;
@@ -148,12 +162,20 @@ test('the host records a duet: each stem has its musician at the right times, th
     });
     console.log(`${who}: stem bursts at ${stem.map((t) => t.toFixed(0)).join(', ')} ms; minus the microphone's: ${offsets.map((o) => o.toFixed(1)).join(', ')} ms`);
     measured[who] = { stem, offsets };
-    // Where the sound lands: near its microphone's time (the tap has its own latency, so the
-    // stem may even look a little early), never far off.
-    expect(median(offsets), `${who}: stem vs microphone`).toBeGreaterThan(-50);
-    expect(median(offsets), `${who}: stem vs microphone`).toBeLessThan(MAX_PIPELINE_MS);
-    // Steady all through: no drift, no jumps.
-    expect(Math.max(...offsets) - Math.min(...offsets), `${who}: spread of the offsets`).toBeLessThan(STEADY_MS);
+    // Where the sound lands on the timeline: at its microphone's time, give or take the way there.
+    expect(median(offsets), `${who}: stem vs microphone`).toBeGreaterThan(LANDING_MS.min);
+    expect(median(offsets), `${who}: stem vs microphone`).toBeLessThan(LANDING_MS.max);
+    // No drift against the microphone (the median step between bursts: one glitch of the tap does not count).
+    const steps = offsets.slice(1).map((o, i) => o - offsets[i]!);
+    const perBurst = stem.slice(1).map((t, i) => t - stem[i]!);
+    const drift = median(steps) / (median(perBurst) / 1000);
+    expect(Math.abs(drift), `${who}: drift against the microphone, ms/s`).toBeLessThan(DRIFT_MS_PER_S);
+    // No jumps in the stem itself: the bursts repeat as regularly as the file they come from.
+    const period = median(perBurst);
+    for (const gap of perBurst) {
+      const periods = Math.max(1, Math.round(gap / period)); // a fragment left out spans two
+      expect(Math.abs(gap / periods - period), `${who}: burst period ${gap.toFixed(1)} ms vs ${period.toFixed(1)}`).toBeLessThan(STEM_JITTER_MS);
+    }
   }
   // The two stems keep the musicians' timing relative to each other.
   const skew = median(measured.Ana.offsets) - median(measured.Ben.offsets);

@@ -35,9 +35,10 @@ export function loadRecordingConfig(env: Record<string, string | undefined> = pr
     minFreeBytes: e.RECORDINGS_MIN_FREE_MB * 1024 * 1024,
     // The recorder lives in the SFU process: its plain transport and socket stay on loopback.
     listenIp: '127.0.0.1',
-    // Packets may come half a second out of order; each stream's start is judged on its first
-    // second of packets, so a busy moment just as it began does not blur it. ~150 packets held.
+    // Packets may come half a second out of order; each stream's start is judged on its first two
+    // seconds of packets, so a busy moment just as it began (as when a recording starts) does not
+    // blur it. ~250 packets (~50 kB) held per stream.
     reorderDelayMs: 500,
-    settleMs: 1000,
+    settleMs: 2000,
   };
 }

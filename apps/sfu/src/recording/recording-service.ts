@@ -106,10 +106,6 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     };
   }
 
-  get runningCount(): number {
-    return this.active.size;
-  }
-
   async start(room: Room, host: Peer): Promise<RecordingState> {
     if (this.active.has(room.id) || this.starting.has(room.id)) {
       throw new SignalRequestError('already_recording', 'this room is being recorded already; stop that recording first');

@@ -136,7 +136,13 @@ export class StreamReceiver {
 
   private startSegment(firstTimestamp: number, arrivalMs: number): Segment {
     const seg: Segment = {
-      jitter: new JitterBuffer(FRAME_SAMPLES, this.options.sampleRate, this.options.reorderDelayMs),
+      // Room for everything held back: the settling time plus the reorder window, and a margin.
+      jitter: new JitterBuffer(
+        FRAME_SAMPLES,
+        this.options.sampleRate,
+        this.options.reorderDelayMs,
+        Math.ceil(((this.options.settleMs + this.options.reorderDelayMs) * 1.5) / 10) + 20,
+      ),
       anchor: new StreamAnchor(arrivalMs - this.options.originMs),
       firstTimestamp,
       firstArrivalMs: arrivalMs,
