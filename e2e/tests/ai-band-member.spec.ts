@@ -131,7 +131,8 @@ test('the host switches the AI on: everyone receives its track, which plays the 
   await peerId(ben.page, 'AI · mirror');
   await peerId(ana.page, 'AI · mirror');
 
-  await ben.page.waitForTimeout(7000);
+  // Long enough for a dozen echoes per musician even when a loaded machine drops some.
+  await ben.page.waitForTimeout(12_000);
   // A musician's bursts reach the AI in the room's mix; the identity model plays them k − t_f
   // later, through one more Opus encode (its 6.5 ms look-ahead), and the worker sends content
   // for room time t at t. Its room clock ticks every 10 ms, so a stream's frames enter the mix
