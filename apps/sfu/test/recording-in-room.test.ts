@@ -388,3 +388,29 @@ test('limits: recordings running at once, the time limit, the disk space; each r
     await full.close();
   }
 });
+
+test("a signed-in member (the room's owner) lists the recordings with their cookie alone; another account cannot", async () => {
+  const signUp = async (name: string) => {
+    const res = await fetch(`${h.sfu.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `${name}-${Date.now()}@example.com`, password: 'a good long password', displayName: name }),
+    });
+    assert.equal(res.status, 201, await res.text());
+    return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  };
+  const owner = await signUp('Olga');
+  const stranger = await signUp('Sid');
+  const created = await fetch(`${h.sfu.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: owner },
+    body: JSON.stringify({ name: 'Lesson', visibility: 'private' }),
+  });
+  assert.equal(created.status, 201);
+  const { id } = (await created.json()) as { id: string };
+  const list = (cookie: string) => fetch(`${h.sfu.url}/api/rooms/${id}/recordings`, { headers: { cookie } });
+  const mine = await list(owner);
+  assert.equal(mine.status, 200);
+  assert.deepEqual(recordingListSchema.parse(await mine.json()).recordings, []);
+  assert.equal((await list(stranger)).status, 403);
+});
