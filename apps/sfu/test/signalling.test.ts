@@ -79,6 +79,22 @@ describe('rooms and presence', () => {
     assert.equal(reply.ok, false);
     assert.equal(!reply.ok && reply.error.code, 'not_found');
   });
+
+  test('asking for the router capabilities opens no room: only a join does', async () => {
+    const room = await createRoom(h.sfu, 'Not yet');
+    const a = await client();
+    const { routerRtpCapabilities } = await askOk<{ routerRtpCapabilities: { codecs: Array<{ mimeType: string }> } }>(
+      a,
+      'getRouterRtpCapabilities',
+      { roomId: room.id },
+    );
+    assert.ok(routerRtpCapabilities.codecs.some((c) => c.mimeType.toLowerCase() === 'audio/opus'));
+    assert.equal(h.sfu.registry.get(room.id), undefined);
+    await joinRoom(a, room.id, 'Ana');
+    // The live room's router offers what the client was told before joining.
+    assert.deepEqual(h.sfu.registry.get(room.id)!.rtpCapabilities, routerRtpCapabilities);
+    await askOk(a, 'leave', {});
+  });
 });
 
 describe('media signalling against a real mediasoup worker', () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { SignalRequestError } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
+import { mediaCodecs } from '../media/codecs.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import { Room, type RtcListenConfig } from './room.ts';
 
@@ -24,6 +25,10 @@ interface RegistryEvents {
 export class RoomRegistry extends EventEmitter<RegistryEvents> {
   private readonly rooms = new Map<string, Room>();
   private readonly opening = new Map<string, Promise<Room>>();
+  /** Close writes still in flight: a room reopened at once waits for its last session to be closed. */
+  private readonly closing = new Map<string, Promise<unknown>>();
+  /** The same for every router (one codec list); read once from a router. */
+  private capabilities: types.RtpCapabilities | undefined;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -54,6 +59,22 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     return pending;
   }
 
+  /**
+   * The router RTP capabilities a client needs before joining. They are the same for every
+   * room, so asking opens nothing: no router is created for a room nobody joins.
+   */
+  async rtpCapabilities(id: string): Promise<types.RtpCapabilities> {
+    const live = this.get(id);
+    if (live) return live.rtpCapabilities;
+    if (!(await this.store.getRoom(id))) throw new SignalRequestError('not_found', `room ${id} does not exist`);
+    if (!this.capabilities) {
+      const router = await this.pool.pick().createRouter({ mediaCodecs });
+      this.capabilities = router.rtpCapabilities;
+      router.close();
+    }
+    return this.capabilities;
+  }
+
   /** Rooms whose router lived on a dead worker are gone; close their records' sessions. */
   closeRoomsOnWorker(worker: types.Worker): void {
     for (const room of this.rooms.values()) {
@@ -72,6 +93,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   }
 
   private async create(id: string): Promise<Room> {
+    await this.closing.get(id);
     const record = await this.store.getRoom(id);
     if (!record) throw new SignalRequestError('not_found', `room ${id} does not exist`);
     // A lock lasts for one room session: a new session starts unlocked, even if the last one
@@ -93,7 +115,13 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
       if (room.locked) {
         this.store.setRoomLocked(id, false).catch((err) => this.options.logger.error({ err, roomId: id }, 'could not unlock a closed room'));
       }
-      this.store.closeRoom(id).catch((err) => this.options.logger.error({ err, roomId: id }, 'could not record room close'));
+      const closed = this.store
+        .closeRoom(id)
+        .catch((err) => this.options.logger.error({ err, roomId: id }, 'could not record room close'))
+        .finally(() => {
+          if (this.closing.get(id) === closed) this.closing.delete(id);
+        });
+      this.closing.set(id, closed);
     });
     this.emit('roomOpened', room);
     return room;

@@ -55,8 +55,7 @@ export class Connection {
 
   readonly handlers: RequestHandlers = {
     getRouterRtpCapabilities: async ({ roomId }) => {
-      const room = await this.registry.open(roomId);
-      return { routerRtpCapabilities: room.rtpCapabilities as unknown as Record<string, unknown> };
+      return { routerRtpCapabilities: (await this.registry.rtpCapabilities(roomId)) as unknown as Record<string, unknown> };
     },
 
     join: async ({ roomId, displayName, role, rtpCapabilities, invite }) => {
