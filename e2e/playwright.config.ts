@@ -7,7 +7,11 @@ import { chromiumArgs, CHROMIUM_PATH } from './support/browsers.ts';
  */
 export default defineConfig({
   testDir: '.',
-  testMatch: process.env.E2E_BENCH ? ['bench/**/*.bench.ts'] : ['tests/**/*.spec.ts'],
+  testMatch: process.env.E2E_BENCH
+    ? ['bench/**/*.bench.ts']
+    : process.env.E2E_SCREENSHOTS
+      ? ['screenshots/**/*.shot.ts']
+      : ['tests/**/*.spec.ts'],
   // One 2-core machine runs several browsers with audio and WebRTC per test.
   workers: 1,
   fullyParallel: false,

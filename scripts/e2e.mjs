@@ -1,5 +1,6 @@
-// `npm run test:e2e` / `npm run bench:latency`: the platform and real Chromium browsers in a
-// network namespace that has only loopback, once per database (SQLite, then PostgreSQL).
+// `npm run test:e2e` / `npm run bench:latency` / `npm run screenshots`: the platform and real
+// Chromium browsers in a network namespace that has only loopback, once per database (SQLite, then
+// PostgreSQL; the benchmark and the screenshots on SQLite only).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,9 @@ const self = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(self), '..');
 const args = process.argv.slice(2);
 const bench = args.includes('--bench');
-const passThrough = args.filter((a) => a !== '--bench');
+// The README's screenshots (docs/screenshots/), taken with the shipped AI model.
+const screenshots = args.includes('--screenshots');
+const passThrough = args.filter((a) => a !== '--bench' && a !== '--screenshots');
 
 if (!process.env.BANDMATE_IN_NETNS && process.env.E2E_NETNS !== 'off') {
   // Re-run this script inside a fresh network namespace with only `lo` up, so every
@@ -34,7 +37,7 @@ if (!process.env.BANDMATE_IN_NETNS && process.env.E2E_NETNS !== 'off') {
   process.exit(ns.status ?? 1);
 }
 
-const databases = (process.env.E2E_DATABASES ?? (bench ? 'sqlite' : 'sqlite,postgresql')).split(',').map((s) => s.trim());
+const databases = (process.env.E2E_DATABASES ?? (bench || screenshots ? 'sqlite' : 'sqlite,postgresql')).split(',').map((s) => s.trim());
 const webPort = 3000;
 const sfuPort = 4000;
 buildWeb(root);
@@ -53,7 +56,7 @@ console.log(`\ne2e: ${totals.passed} passed, ${totals.failed} failed, ${totals.f
 process.exit(exitCode);
 
 async function runSuite(database) {
-  console.log(`\n[e2e] ── ${bench ? 'latency benchmark' : 'browser tests'} on ${database} ──`);
+  console.log(`\n[e2e] ── ${bench ? 'latency benchmark' : screenshots ? 'screenshots' : 'browser tests'} on ${database} ──`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bandmate-e2e-'));
   let pg;
   let url;
@@ -78,17 +81,19 @@ async function runSuite(database) {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env });
-  // The AI runs the identity fixture model: its output is the room's mix, k − t_f later.
+  // The AI runs the identity fixture model: its output is the room's mix, k − t_f later. For the
+  // screenshots it runs the shipped model (models/default) at its trained t_f, as `npm start` does.
   const fixtures = path.join(tmp, 'models');
-  spawnSync(process.execPath, ['--import', 'tsx', 'apps/inference/test/fixtures/build-fixture-models.ts', fixtures], { cwd: root });
+  if (!screenshots) spawnSync(process.execPath, ['--import', 'tsx', 'apps/inference/test/fixtures/build-fixture-models.ts', fixtures], { cwd: root });
+  const model = screenshots
+    ? {}
+    : { BANDMATE_MODEL_DIR: path.join(fixtures, 'identity'), BANDMATE_TF: process.env.E2E_AI_TF ?? '-0.1', BANDMATE_K: '0.01' };
   const inference = startProcess('inference', process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
     cwd: root,
     env: {
       ...env,
       SFU_AGENT_URL: `http://127.0.0.1:${sfuPort}`,
-      BANDMATE_MODEL_DIR: path.join(fixtures, 'identity'),
-      BANDMATE_TF: process.env.E2E_AI_TF ?? '-0.1',
-      BANDMATE_K: '0.01',
+      ...model,
       INFERENCE_JITTER_MS: '40',
     },
   });
@@ -116,6 +121,7 @@ async function runSuite(database) {
           E2E_AI_TF: process.env.E2E_AI_TF ?? '-0.1',
           E2E_AI_K: '0.01',
           ...(bench ? { E2E_BENCH: '1' } : {}),
+          ...(screenshots ? { E2E_SCREENSHOTS: '1' } : {}),
         },
       },
     );
