@@ -5,6 +5,11 @@ rejected unless at least half of its frames are above `silence_db` in both the t
 mix. The mix window is delayed by D = `delay_frames` (bandmate_ml.timing.mix_delay_frames, the
 engine's convention): output frame i is paired with mix frame i − D, so after the causal generator
 output frame i is conditioned on mix frames ≤ i − D, exactly as the engine feeds it live.
+
+With `context=True` a pair also carries the mix at the target's own time (frames [start, start+L)):
+for the discriminator only, which judges the accompaniment against the music it must fit. A critic
+shown the delayed mix sees an echo of its input as aligned as the real part, so it cannot punish a
+generator that merely echoes what it heard D frames ago (what our first adversarial runs learned).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ class LatentPairSampler:
             raise IndexError(f"window at {start} with delay {self.delay} is outside the track")
         return tr["mixes"][s, m, a:a + self.L], tr["targets"][s, start:start + self.L], int(tr["instruments"][s])
 
-    def sample(self) -> tuple[np.ndarray, np.ndarray, int]:
+    def sample(self, context: bool = False) -> tuple:
         L, off = self.L, -self.delay  # the mix window starts D frames before the target window
         for _ in range(50):
             tr = self.tracks[self.rng.integers(len(self.tracks))]
@@ -43,10 +48,13 @@ class LatentPairSampler:
             tgt_active = (tr["target_db"][s, start:start + L] > self.silence_db).mean()
             mix_active = (tr["mix_db"][s, m, start + off:start + off + L] > self.silence_db).mean()
             if tgt_active >= self.min_active and mix_active >= self.min_active:
-                return self.window(tr, s, m, start)
+                pair = self.window(tr, s, m, start)
+                return (*pair, tr["mixes"][s, m, start:start + L]) if context else pair
             self.rejected += 1
         raise RuntimeError("could not find a non-silent window in 50 tries: check the data and silence_db")
 
-    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows = [self.sample() for _ in range(size)]
-        return (np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]), np.array([r[2] for r in rows], np.int64))
+    def batch(self, size: int, context: bool = False) -> tuple:
+        """(mix delayed by D, target, instrument[, mix at the target's time]) for `size` pairs."""
+        rows = [self.sample(context) for _ in range(size)]
+        out = (np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]), np.array([r[2] for r in rows], np.int64))
+        return (*out, np.stack([r[3] for r in rows])) if context else out

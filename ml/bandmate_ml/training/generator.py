@@ -78,6 +78,7 @@ def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, res
                      "disc": disc is not None and "disc" in ck}
         print(f"{mode}: initialised from {init_from} ({init_info})", flush=True)
     sampler = LatentPairSampler(tracks, g_cfg["seq_frames"], delay, cfg["data"]["silence_db"], seed=seed + step)
+    disc_sees_present = mode == "adversarial" and g_cfg["adversarial"].get("disc_mix", "heard") == "present"
     print(f"{mode}: {sum(p.numel() for p in gen.parameters()) / 1e6:.2f} M params, t_f={tf_s} s -> mix delay D={delay} frames "
           f"(output frame i hears mix frames <= i-{delay}), {len(sampler.tracks)} tracks", flush=True)
     log = TrainLog(run_dir / f"generator_{mode}_log.jsonl")
@@ -95,7 +96,8 @@ def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, res
     while step < max_steps and trained_s < max_minutes * 60:
         for group in opt_g.param_groups:  # linear warm-up over the first 100 steps
             group["lr"] = g_cfg["lr"] * min(1.0, (step + 1) / 100)
-        mix, tgt, inst = (torch.from_numpy(a) for a in sampler.batch(g_cfg["batch_size"]))
+        batch = [torch.from_numpy(a) for a in sampler.batch(g_cfg["batch_size"], context=disc_sees_present)]
+        mix, tgt, inst = batch[:3]
         mix_n, tgt_n = gen.normalize(mix), gen.normalize(tgt)
         noise = torch.randn(mix.shape[0], mix.shape[1], gen.noise_size)
         fake, _ = gen.forward_normalized(mix_n, noise, inst, gen.initial_state(mix.shape[0]))
@@ -104,15 +106,17 @@ def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, res
         if mode == "supervised":
             loss_g = reg
         else:
-            d_real, _ = disc(mix_n, tgt_n, inst)
-            d_fake, _ = disc(mix_n, fake.detach(), inst)
+            # The critic's view of the mix: at the target's time (config), or as the generator heard it.
+            seen = gen.normalize(batch[3]) if disc_sees_present else mix_n
+            d_real, _ = disc(seen, tgt_n, inst)
+            d_fake, _ = disc(seen, fake.detach(), inst)
             loss_d = discriminator_hinge(d_real, d_fake)
             opt_d.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_d.step()
-            d_fake, f_fake = disc(mix_n, fake, inst)
+            d_fake, f_fake = disc(seen, fake, inst)
             with torch.no_grad():
-                _, f_real = disc(mix_n, tgt_n, inst)
+                _, f_real = disc(seen, tgt_n, inst)
             g_adv, fm = generator_hinge(d_fake), feature_matching(f_real, f_fake)
             loss_g = adv["w_adv"] * g_adv + adv["w_fm"] * fm + adv["w_reg"] * reg
             row.update(loss_d=float(loss_d.detach()), g_adv=float(g_adv.detach()), fm=float(fm.detach()))
