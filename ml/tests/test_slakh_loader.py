@@ -89,15 +89,20 @@ def test_silent_targets_and_mixes_are_never_paired():
     assert sampler.rejected > 0
 
 
-def test_mix_is_delayed_by_d():
-    n, d = 60, 1
-    lat = {
+def ramp_latents(n: int) -> dict:
+    """Two stems whose latent at frame t is t (targets and mixes alike), never silent."""
+    return {
         "targets": np.arange(n, dtype=np.float32).reshape(1, n, 1).repeat(2, 0),
         "target_db": np.zeros((2, n), np.float32),
         "instruments": np.array([0, 1]),
         "mixes": np.arange(n, dtype=np.float32).reshape(1, 1, n, 1).repeat(2, 0),
         "mix_db": np.zeros((2, 1, n), np.float32),
     }
+
+
+def test_mix_is_delayed_by_d():
+    n, d = 60, 1
+    lat = ramp_latents(n)
     for d in (6, 4, 1, 0, -3):
         mix, tgt, _ = LatentPairSampler([lat], seq_frames=20, delay_frames=d, seed=2).sample()
         assert np.all(tgt[:, 0] - mix[:, 0] == d)  # output frame i is paired with mix frame i - D
@@ -105,13 +110,7 @@ def test_mix_is_delayed_by_d():
 
 def test_context_is_the_mix_at_the_targets_time():
     n = 60
-    lat = {
-        "targets": np.arange(n, dtype=np.float32).reshape(1, n, 1).repeat(2, 0),
-        "target_db": np.zeros((2, n), np.float32),
-        "instruments": np.array([0, 1]),
-        "mixes": np.arange(n, dtype=np.float32).reshape(1, 1, n, 1).repeat(2, 0),
-        "mix_db": np.zeros((2, 1, n), np.float32),
-    }
+    lat = ramp_latents(n)
     for d in (4, 0, -3):
         mix, tgt, _, present = LatentPairSampler([lat], seq_frames=20, delay_frames=d, seed=3).batch(5, context=True)
         assert np.all(tgt - mix == d) and np.all(present == tgt)  # heard D frames late; present: same frames
