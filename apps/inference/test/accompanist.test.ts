@@ -74,3 +74,57 @@ test('over real UDP and Opus, the AI track follows the mix k − t_f later, one 
   assert.ok(acc.metrics.lateFrames <= acc.metrics.ticks * 0.1, `late frames: ${acc.metrics.lateFrames} of ${acc.metrics.ticks}`);
   assert.ok(acc.metrics.packetsIn >= 95);
 });
+
+test('an engine slower than real time: ticks are dropped so output still goes out, never early', async () => {
+  // An identity "engine" with D = 11 frames of 10 ms whose every push takes 25 ms, one after the
+  // other: 2.5 times slower than real time. Without dropping ticks its queue would grow for good
+  // and every output frame would miss its send time.
+  const D = 11;
+  let tail: Promise<unknown> = Promise.resolve();
+  let pushes = 0;
+  const slow = {
+    settings: { delayFrames: D, frameSeconds: 0.01 },
+    push(mix: Float32Array): Promise<Float32Array> {
+      const out = pushes++ === 0 ? new Float32Array((D + 1) * 480).fill(0, 0, D * 480) : new Float32Array(480);
+      out.set(mix, out.length - 480);
+      const done = tail.then(() => new Promise<Float32Array>((r) => setTimeout(() => r(out), 25)));
+      tail = done;
+      return done;
+    },
+  };
+  const sfu = createSocket('udp4');
+  await new Promise<void>((r) => sfu.bind(0, '127.0.0.1', r));
+  const acc = await Accompanist.open({ jitterTargetMs: 40 });
+  acc.setRoutes([{ ssrc: 99, payloadType: 111 }]);
+  const decoder = new OpusFrameDecoder();
+  const levels: Array<{ at: number; level: number }> = [];
+  sfu.on('message', (msg) => levels.push({ at: performance.now(), level: Math.max(...decoder.decode(parseRtp(msg)!.payload).map(Math.abs)) }));
+  acc.start({ stream: slow as never, sendTo: { ip: '127.0.0.1', port: sfu.address().port }, ssrc: 5, payloadType: 100 });
+
+  // Silence, then from 0.5 s on a steady tone.
+  const enc = new OpusFrameEncoder();
+  const mic = createSocket('udp4');
+  const t0 = performance.now();
+  for (let i = 0; i < 250; i++) {
+    const frame = Float32Array.from({ length: 480 }, (_, j) => (i >= 50 ? 0.5 * Math.sin((2 * Math.PI * 440 * (i * 480 + j)) / 48000) : 0));
+    const wait = t0 + i * 10 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    mic.send(serializeRtp({ payloadType: 111, sequenceNumber: i, timestamp: i * 480, ssrc: 99, marker: false, payload: enc.encodeMono(frame) }), acc.port, '127.0.0.1');
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const { skippedTicks, lateFrames } = acc.metrics;
+  acc.close();
+  sfu.close();
+  mic.close();
+
+  const toneAt = t0 + 500;
+  const firstTone = levels.find((l) => l.level > 0.1);
+  assert.ok(skippedTicks > 50, `ticks dropped: ${skippedTicks}`);
+  assert.ok(firstTone, 'some of the tone got through');
+  // Never early: a dropped tick shortens the engine's timeline, not the room's.
+  assert.ok(firstTone.at - toneAt >= D * 10 - 10, `first tone ${(firstTone.at - toneAt).toFixed(1)} ms after the musician's`);
+  const afterOnset = levels.filter((l) => l.at > firstTone.at);
+  const sounding = afterOnset.filter((l) => l.level > 0.1).length / afterOnset.length;
+  console.log(`slow engine: ${skippedTicks} ticks dropped, ${lateFrames} late frames, tone in ${(sounding * 100).toFixed(0)} % of packets after its onset`);
+  assert.ok(sounding > 0.25, `tone in ${(sounding * 100).toFixed(0)} % of packets`);
+});

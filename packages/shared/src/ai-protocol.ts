@@ -23,6 +23,8 @@ export const aiMetricsSchema = z.object({
   concealedFrames: z.number().int().min(0).optional(),
   /** Output frames computed and waiting for their send time. */
   queueDepth: z.number().int().min(0).optional(),
+  /** Room ticks whose mix was not given to the engine because it was behind real time. */
+  skippedTicks: z.number().int().min(0).optional(),
   packetsIn: z.number().int().min(0).optional(),
   packetsOut: z.number().int().min(0).optional(),
 });

@@ -21,6 +21,8 @@ export interface AccompanistMetrics {
   concealedFrames: number;
   /** Computed output frames waiting for their send time. */
   queueDepth: number;
+  /** Ticks whose mix was dropped because the engine was behind real time (see processTick). */
+  skippedTicks: number;
   packetsIn: number;
   packetsOut: number;
 }
@@ -69,7 +71,14 @@ export class Accompanist {
   private failure: Error | undefined;
   private output: AccompanistOutput | undefined;
   volume = 1;
-  readonly metrics: AccompanistMetrics = { ticks: 0, lateFrames: 0, concealedFrames: 0, queueDepth: 0, packetsIn: 0, packetsOut: 0 };
+  readonly metrics: AccompanistMetrics = { ticks: 0, lateFrames: 0, concealedFrames: 0, queueDepth: 0, skippedTicks: 0, packetsIn: 0, packetsOut: 0 };
+  /** Pushes given to the engine and not answered yet, and how many ticks were not given to it. */
+  private inFlight = 0;
+  private skipped = 0;
+  /** How long after its tick a push's output may come back and still be sent on time. */
+  private budgetMs = Number.POSITIVE_INFINITY;
+  /** The engine's time per push (moving average of latency over the pushes queued ahead). */
+  private serviceMs = 0;
 
   private constructor(options: AccompanistOptions, socket: Socket) {
     this.socket = socket;
@@ -123,6 +132,9 @@ export class Accompanist {
     this.output = output;
     this.volume = output.volume ?? 1;
     this.startMs = performance.now();
+    // A push's newest output is due D − J after its tick: a queue longer than that can only make late frames.
+    const { delayFrames, frameSeconds } = output.stream.settings;
+    this.budgetMs = Math.max(2 * FRAME_MS, delayFrames * frameSeconds * 1000 - this.jitterFrames * FRAME_MS);
     this.pump();
   }
 
@@ -168,16 +180,31 @@ export class Accompanist {
     const concealedBefore = this.mixer.stats.concealed;
     const mix = this.mixer.mix([...this.routes.values()].map((r) => r.source));
     this.metrics.concealedFrames += this.mixer.stats.concealed - concealedBefore;
-    this.output!.stream
-      .push(mix)
-      .then((out) => {
-        for (let i = 0; i + FRAME_SAMPLES <= out.length; i += FRAME_SAMPLES) {
-          this.ready.set(this.producedFrames++, out.subarray(i, i + FRAME_SAMPLES));
-        }
-      })
-      .catch((err: Error) => {
-        this.failure = err;
-      });
+    if (this.inFlight > 0 && (this.inFlight + 1) * this.serviceMs > this.budgetMs) {
+      // The engine is behind real time (a busy CPU): what it would make from this tick would
+      // be late anyway, so the tick's mix is dropped and the engine catches up instead of
+      // staying behind for good. Later output keeps its place on the room clock: the engine's
+      // own timeline is now one tick shorter, and every push's output is placed by the skips
+      // made before it.
+      this.skipped++;
+      this.metrics.skippedTicks++;
+    } else {
+      const skippedBefore = this.skipped;
+      const queued = this.inFlight++;
+      const pushedAt = performance.now();
+      this.output!.stream
+        .push(mix)
+        .then((out) => {
+          this.serviceMs += ((performance.now() - pushedAt) / (queued + 1) - this.serviceMs) * 0.2;
+          for (let i = 0; i + FRAME_SAMPLES <= out.length; i += FRAME_SAMPLES) {
+            this.ready.set(skippedBefore + this.producedFrames++, out.subarray(i, i + FRAME_SAMPLES));
+          }
+        })
+        .catch((err: Error) => {
+          this.failure = err;
+        })
+        .finally(() => this.inFlight--);
+    }
     this.send(n + this.jitterFrames);
     this.tick++;
     this.metrics.ticks++;

@@ -119,7 +119,7 @@ export class AgentClient {
   private report(roomId: string): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    const { lateFrames, concealedFrames, queueDepth, packetsIn, packetsOut } = room.accompanist.metrics;
+    const { lateFrames, concealedFrames, queueDepth, skippedTicks, packetsIn, packetsOut } = room.accompanist.metrics;
     const compute = this.engine.batcher.recentComputeMs();
     const metrics: AiMetrics = {
       ...room.timing,
@@ -127,6 +127,7 @@ export class AgentClient {
       lateFrames,
       concealedFrames,
       queueDepth,
+      skippedTicks,
       packetsIn,
       packetsOut,
     };
