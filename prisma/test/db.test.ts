@@ -4,12 +4,10 @@
 //     node scripts/test/postgres.mjs -- node --import tsx --test prisma/test/*.test.ts
 // Each database is migrated the way install/start do it: `node scripts/install/database.mjs --migrate-only`.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import {
   DatabaseNotReadyError,
   isRoomId,
@@ -20,19 +18,9 @@ import {
   resolveDatabaseUrl,
   type BandmateDatabase,
 } from '../../apps/sfu/src/db/index.ts';
+import { migrate, PG_SKIP, PG_URL, REPO_ROOT } from './databases.ts';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INSTALL_SCRIPT = path.join(REPO_ROOT, 'scripts', 'install', 'database.mjs');
-const PG_URL = process.env.TEST_DATABASE_URL_PG;
-
-function migrate(url: string): void {
-  const res = spawnSync(process.execPath, [INSTALL_SCRIPT, '--migrate-only'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: 'utf8',
-  });
-  assert.equal(res.status, 0, `database.mjs --migrate-only failed:\n${res.stdout}\n${res.stderr}`);
-}
 
 let peerSeq = 0;
 const peer = () => `peer-${process.pid}-${++peerSeq}`;
@@ -245,12 +233,7 @@ describe('SQLite (temp file)', () => {
 
 describe(
   'PostgreSQL (TEST_DATABASE_URL_PG)',
-  {
-    skip: PG_URL
-      ? false
-      : 'TEST_DATABASE_URL_PG is not set: PostgreSQL case skipped. Run it with a throwaway server: ' +
-        'node scripts/test/postgres.mjs -- node --import tsx --test prisma/test/*.test.ts',
-  },
+  { skip: PG_SKIP },
   () => {
     backendSuite('postgresql', () => PG_URL!);
   },

@@ -1,28 +1,12 @@
 // Repository tests of recordings and their tracks (apps/sfu/src/db/recordings.ts) against real
 // databases: SQLite in a temp dir (always) and PostgreSQL at TEST_DATABASE_URL_PG (skipped when
 // unset; `npm run test:unit` starts a throwaway server, or:
-//   node scripts/test/postgres.mjs -- node --import tsx --test prisma/test/recordings-db.test.ts).
+//   node scripts/test/postgres.mjs -- node --import tsx --test prisma/test/recordings-db().test.ts).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { openDatabase, RecordingNotFoundError, type BandmateDatabase, type NewRecordingTrack } from '../../apps/sfu/src/db/index.ts';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PG_URL = process.env.TEST_DATABASE_URL_PG;
-
-function migrate(url: string): void {
-  const res = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'install', 'database.mjs'), '--migrate-only'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: url },
-    encoding: 'utf8',
-  });
-  assert.equal(res.status, 0, `database.mjs --migrate-only failed:\n${res.stdout}\n${res.stderr}`);
-}
+import { it } from 'node:test';
+import { RecordingNotFoundError, type BandmateDatabase, type NewRecordingTrack } from '../../apps/sfu/src/db/index.ts';
+import { onEachDatabase, type DatabaseName } from './databases.ts';
 
 const stem = (label: string, file: string, kind: NewRecordingTrack['kind'] = 'participant'): NewRecordingTrack => ({
   kind,
@@ -34,29 +18,20 @@ const stem = (label: string, file: string, kind: NewRecordingTrack['kind'] = 'pa
   peaks: [0, 0.25, 0.5, 1],
 });
 
-function recordingSuite(name: string, getUrl: () => string) {
-  let db: BandmateDatabase;
-  before(async () => {
-    migrate(getUrl());
-    db = await openDatabase(getUrl());
-  });
-  after(async () => {
-    await db?.close();
-  });
-
+function recordingSuite(name: DatabaseName, db: () => BandmateDatabase) {
   it(`${name}: a recording is created, finished with its tracks, listed newest first with the host's name`, async () => {
-    const room = await db.createRoom({ name: 'Recorded jam' });
+    const room = await db().createRoom({ name: 'Recorded jam' });
     const peerId = `peer-${randomUUID()}`;
-    await db.recordJoin({ roomId: room.id, displayName: 'Hana', role: 'musician', peerId });
+    await db().recordJoin({ roomId: room.id, displayName: 'Hana', role: 'musician', peerId });
     const id = randomUUID();
     const startedAt = new Date(Date.now() - 5000);
-    const created = await db.createRecording({ id, roomId: room.id, startedById: peerId, startedAt });
+    const created = await db().createRecording({ id, roomId: room.id, startedById: peerId, startedAt });
     assert.deepEqual([created.id, created.status, created.endedAt, created.tracks], [id, 'recording', null, []]);
     assert.equal(created.startedAt.getTime(), startedAt.getTime());
 
     const endedAt = new Date();
     const exactStart = new Date(startedAt.getTime() + 37);
-    const done = await db.finishRecording(id, {
+    const done = await db().finishRecording(id, {
       status: 'ready',
       startedAt: exactStart,
       endedAt,
@@ -72,55 +47,43 @@ function recordingSuite(name: string, getUrl: () => string) {
     assert.deepEqual(done.tracks[0]!.peaks, [0, 0.25, 0.5, 1]);
     assert.equal(done.tracks[0]!.offsetMs, 0);
 
-    const older = await db.createRecording({ roomId: room.id, startedById: null, startedAt: new Date(Date.now() - 60_000) });
-    const list = await db.listRecordings(room.id);
+    const older = await db().createRecording({ roomId: room.id, startedById: null, startedAt: new Date(Date.now() - 60_000) });
+    const list = await db().listRecordings(room.id);
     assert.deepEqual(list.map((r) => r.id), [id, older.id]);
     assert.equal(list[0]!.startedBy, 'Hana');
     assert.equal(list[1]!.startedBy, null);
-    assert.deepEqual(await db.listRecordings(room.id, { limit: 1 }).then((l) => l.map((r) => r.id)), [id]);
-    assert.deepEqual(await db.listRecordings('noSuchRoom'), []);
+    assert.deepEqual(await db().listRecordings(room.id, { limit: 1 }).then((l) => l.map((r) => r.id)), [id]);
+    assert.deepEqual(await db().listRecordings('noSuchRoom'), []);
 
     const track = done.tracks[1]!;
-    const found = await db.getRecordingTrack(id, track.id);
+    const found = await db().getRecordingTrack(id, track.id);
     assert.deepEqual([found?.track.file, found?.roomId, found?.status], ['02-participant.wav', room.id, 'ready']);
-    assert.equal(await db.getRecordingTrack(older.id, track.id), null, 'a track is only found under its own recording');
-    assert.equal((await db.getRecording(id))?.tracks.length, 4);
+    assert.equal(await db().getRecordingTrack(older.id, track.id), null, 'a track is only found under its own recording');
+    assert.equal((await db().getRecording(id))?.tracks.length, 4);
   });
 
   it(`${name}: bad tracks are refused; unknown recordings throw; unfinished ones are failed after a restart`, async () => {
-    const room = await db.createRoom({ name: 'Crash' });
-    const rec = await db.createRecording({ roomId: room.id });
+    const room = await db().createRoom({ name: 'Crash' });
+    const rec = await db().createRecording({ roomId: room.id });
     for (const bad of [stem('x', '../etc/passwd'), stem('x', 'a.mp3'), { ...stem('x', 'ok.wav'), peaks: [2] }, { ...stem('x', 'ok.wav'), kind: 'video' as 'mix' }]) {
-      await assert.rejects(db.finishRecording(rec.id, { status: 'ready', endedAt: new Date(), durationMs: 1, tracks: [bad] }), TypeError);
+      await assert.rejects(db().finishRecording(rec.id, { status: 'ready', endedAt: new Date(), durationMs: 1, tracks: [bad] }), TypeError);
     }
-    assert.equal((await db.getRecording(rec.id))?.status, 'recording', 'a refused finish changes nothing');
-    await assert.rejects(db.finishRecording(randomUUID(), { status: 'failed', endedAt: new Date(), durationMs: null, tracks: [] }), RecordingNotFoundError);
+    assert.equal((await db().getRecording(rec.id))?.status, 'recording', 'a refused finish changes nothing');
+    await assert.rejects(db().finishRecording(randomUUID(), { status: 'failed', endedAt: new Date(), durationMs: null, tracks: [] }), RecordingNotFoundError);
 
-    assert.ok((await db.failUnfinishedRecordings()) >= 1);
-    const failed = await db.getRecording(rec.id);
+    assert.ok((await db().failUnfinishedRecordings()) >= 1);
+    const failed = await db().getRecording(rec.id);
     assert.equal(failed?.status, 'failed');
     assert.ok(failed?.endedAt instanceof Date);
   });
 
   it(`${name}: recordings go with their room`, async () => {
-    const room = await db.createRoom({ name: 'Deleted' });
-    const rec = await db.createRecording({ roomId: room.id });
-    await db.finishRecording(rec.id, { status: 'ready', endedAt: new Date(), durationMs: 10, tracks: [stem('A', '01-participant.wav')] });
-    await assert.rejects(db.createRecording({ roomId: 'noSuchRoom' }));
-    assert.equal((await db.listRecordings(room.id)).length, 1);
+    const room = await db().createRoom({ name: 'Deleted' });
+    const rec = await db().createRecording({ roomId: room.id });
+    await db().finishRecording(rec.id, { status: 'ready', endedAt: new Date(), durationMs: 10, tracks: [stem('A', '01-participant.wav')] });
+    await assert.rejects(db().createRecording({ roomId: 'noSuchRoom' }));
+    assert.equal((await db().listRecordings(room.id)).length, 1);
   });
 }
 
-describe('recordings on SQLite (temp file)', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-rec-db-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  recordingSuite('sqlite', () => `file:${path.join(dir, 'test.db')}`);
-});
-
-describe(
-  'recordings on PostgreSQL (TEST_DATABASE_URL_PG)',
-  { skip: PG_URL ? false : 'TEST_DATABASE_URL_PG is not set: PostgreSQL case skipped' },
-  () => {
-    recordingSuite('postgresql', () => PG_URL!);
-  },
-);
+onEachDatabase('recordings', recordingSuite);
