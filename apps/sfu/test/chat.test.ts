@@ -2,23 +2,16 @@
 // the per-connection rate limit, and the session's history for newcomers.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Socket } from 'socket.io-client';
 import { CHAT_LIMITS, type ChatMessage } from '@bandmate/shared';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
-const sockets: Socket[] = [];
-async function client() {
-  const s = await connect(h.sfu);
-  sockets.push(s);
-  return s;
-}
+const client = () => h.client();
 
 before(async () => {
   h = await startHarness();
 });
 after(async () => {
-  for (const s of sockets) s.close();
   await h.close();
 });
 

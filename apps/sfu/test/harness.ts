@@ -14,6 +14,8 @@ export interface Harness {
   sfu: RunningSfu;
   /** The database the SFU runs on, for tests that check what it stored. */
   databaseUrl: string;
+  /** A signalling client of this SFU; closed with the harness. */
+  client(): Promise<Socket>;
   close(): Promise<void>;
 }
 
@@ -35,10 +37,17 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...env,
   });
   const sfu = await startSfu(config, db, createLogger('silent'));
+  const clients: Socket[] = [];
   return {
     sfu,
     databaseUrl: url,
+    async client() {
+      const socket = await connect(sfu);
+      clients.push(socket);
+      return socket;
+    },
     async close() {
+      for (const socket of clients) socket.close();
       await sfu.close();
       await db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -7,14 +7,13 @@ import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
 import { Peer } from '../src/rooms/peer.ts';
 import type { Room } from '../src/rooms/room.ts';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness } from './harness.ts';
 
 type PeerInfo = { id: string; displayName: string; role: string; hostMuted?: boolean };
 type Joined = Awaited<ReturnType<typeof joinRoom>> & { isHost: boolean; hostId: string | null; locked: boolean };
 
 let h: Harness;
 let db: BandmateDatabase;
-const sockets: Socket[] = [];
 const cleanups: Array<() => void> = [];
 
 before(async () => {
@@ -23,16 +22,11 @@ before(async () => {
 });
 after(async () => {
   for (const c of cleanups.reverse()) c();
-  for (const s of sockets) s.close();
   await db.close();
   await h.close();
 });
 
-async function client(): Promise<Socket> {
-  const s = await connect(h.sfu);
-  sockets.push(s);
-  return s;
-}
+const client = () => h.client();
 
 async function join(socket: Socket, roomId: string, name: string, role = 'musician'): Promise<Joined> {
   return (await joinRoom(socket, roomId, name, role)) as Joined;

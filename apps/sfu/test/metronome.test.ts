@@ -2,26 +2,19 @@
 // else (straight on the signalling API), validation, the broadcast grid and the stored tempo.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Socket } from 'socket.io-client';
 import type { TempoState } from '@bandmate/shared';
 import { openDatabase } from '../src/db/index.ts';
 import { START_LEAD_MS } from '../src/metronome/room-metronome.ts';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
-const sockets: Socket[] = [];
-async function client() {
-  const s = await connect(h.sfu);
-  sockets.push(s);
-  return s;
-}
+const client = () => h.client();
 const localNow = () => performance.timeOrigin + performance.now();
 
 before(async () => {
   h = await startHarness();
 });
 after(async () => {
-  for (const s of sockets) s.close();
   await h.close();
 });
 

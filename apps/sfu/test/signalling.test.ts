@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Socket } from 'socket.io-client';
 import { LIMITS } from '@bandmate/shared';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
-const sockets: Socket[] = [];
-async function client() {
-  const s = await connect(h.sfu);
-  sockets.push(s);
-  return s;
-}
+const client = () => h.client();
 
 before(async () => {
   h = await startHarness({ SFU_MAX_PEERS_PER_ROOM: '3' });
 });
 after(async () => {
-  for (const s of sockets) s.close();
   await h.close();
 });
 
