@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { parseEnv } from './env.ts';
 import { loadAuthConfig } from './auth/auth-config.ts';
 import { loadRecordingConfig } from './recording/recording-config.ts';
 
@@ -36,12 +37,7 @@ const envSchema = z.object({
 export type SfuConfig = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid SFU configuration: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   if (e.SFU_RTC_MIN_PORT > e.SFU_RTC_MAX_PORT) {
     throw new Error('Invalid SFU configuration: SFU_RTC_MIN_PORT is above SFU_RTC_MAX_PORT');
   }

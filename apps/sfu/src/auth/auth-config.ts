@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnv } from '../env.ts';
 
 /**
  * Settings of accounts, sessions, invites and access rate limits, read from the environment
@@ -41,12 +42,7 @@ export type AuthConfig = ReturnType<typeof loadAuthConfig>;
 export type RateLimit = { burst: number; perMinute: number };
 
 export function loadAuthConfig(env: Record<string, string | undefined> = process.env) {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid SFU configuration: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return {
     inviteSecret: e.INVITE_SECRET,
     inviteSecretFile: e.INVITE_SECRET_FILE,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseEnv } from '../env.ts';
 import { REPO_ROOT } from '../db/url.ts';
 import type { RecordingSettings } from './recording-service.ts';
 
@@ -21,12 +22,7 @@ const envSchema = z.object({
 });
 
 export function loadRecordingConfig(env: Record<string, string | undefined> = process.env): RecordingSettings {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid SFU configuration: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return {
     dir: path.resolve(REPO_ROOT, e.RECORDINGS_DIR),
     maxDurationMs: Math.round(e.RECORDINGS_MAX_MINUTES * 60_000),
