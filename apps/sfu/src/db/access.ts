@@ -161,15 +161,8 @@ function toSession(s: { id: string; userId: string; createdAt: Date; expiresAt: 
   return { id: s.id, userId: s.userId, createdAt: s.createdAt, expiresAt: s.expiresAt, lastSeenAt: s.lastSeenAt };
 }
 
-function toInvite(i: {
-  id: string;
-  roomId: string;
-  createdById: string | null;
-  createdAt: Date;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  role: string;
-}): Invite {
+/** An Invite row as stored: the role is a plain string column. */
+function toInvite(i: Omit<Invite, 'role'> & { role: string }): Invite {
   return {
     id: i.id,
     roomId: i.roomId,

@@ -15,18 +15,8 @@ import {
 
 type Client = SqliteClient;
 
-interface TrackRow {
-  id: string;
-  recordingId: string;
-  kind: string;
-  label: string;
-  file: string;
-  sampleRate: number;
-  channels: number;
-  offsetMs: number;
-  durationMs: number | null;
-  peaks: string | null;
-}
+/** A RecordingTrack row as stored: kind is a plain string column, peaks a JSON string. */
+type TrackRow = Omit<RecordingTrack, 'kind' | 'peaks'> & { kind: string; peaks: string | null };
 
 interface RecordingRow {
   id: string;
