@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEMO_LOOP, synthesiseLoop } from '../src/demo/loop-synth.ts';
+import { toneAmplitude } from './tone.ts';
 
 const rms = (x: Float32Array, from: number, to: number, channel: number) => {
   let sum = 0;
@@ -8,18 +9,8 @@ const rms = (x: Float32Array, from: number, to: number, channel: number) => {
   return Math.sqrt(sum / (to - from));
 };
 
-/** Magnitude of one frequency over a span of the left channel (Goertzel). */
-function magnitude(x: Float32Array, from: number, to: number, hz: number, rate: number): number {
-  const w = (2 * Math.PI * hz) / rate;
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = from; i < to; i++) {
-    const s = x[2 * i]! + 2 * Math.cos(w) * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  return Math.sqrt(s1 * s1 + s2 * s2 - 2 * Math.cos(w) * s1 * s2) / (to - from);
-}
+/** Magnitude of one frequency over a span of the left channel: half its amplitude. */
+const magnitude = (x: Float32Array, from: number, to: number, hz: number, rate: number) => toneAmplitude(x, from, to, hz, rate, 2) / 2;
 
 test('the demo loop: 4 bars at its tempo, −3 dBFS peak, stereo, a beat and the chord roots in the bass', () => {
   const loop = synthesiseLoop();

@@ -15,6 +15,7 @@ import { decodeWav } from '@bandmate/media/wav';
 import { Peer } from '../src/rooms/peer.ts';
 import type { Room } from '../src/rooms/room.ts';
 import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { toneAmplitude } from './tone.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-rec-'));
 let h: Harness;
@@ -129,21 +130,6 @@ async function plainProducer(room: Room, peer: Peer, ssrc: number, source: strin
   });
   room.adopt(peer, producer);
   return { port: transport.tuple.localPort, close: () => transport.close() };
-}
-
-/** Power of `hz` in x[from, to) (Goertzel), relative to a full-scale sine. */
-function toneLevel(x: Float32Array, from: number, to: number, hz: number): number {
-  const w = (2 * Math.PI * hz) / 48000;
-  const c = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = from; i < to; i++) {
-    const s0 = x[i]! + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  const n = to - from;
-  return (2 * Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - c * s1 * s2))) / n;
 }
 
 /** Sample indices where a burst starts: the first sample above 0.1 after 20 ms below 0.02. */
@@ -292,10 +278,10 @@ test('the host records the room: one file per stream on one timeline, a mixdown,
     for (const t of found) {
       // 40 ms from just after the onset (an outage may follow 50 ms later).
       const from = Math.round((t + 5) * 48);
-      const own = toneLevel(left!, from, from + 1920, hz);
+      const own = toneAmplitude(left!, from, from + 1920, hz);
       assert.ok(own > 0.3, `${label}: ${hz} Hz at ${t.toFixed(0)} ms (level ${own.toFixed(3)})`);
-      assert.ok(toneLevel(left!, from, from + 1920, otherHz) < 0.02, `${label}: no ${otherHz} Hz`);
-      assert.ok(Math.abs(toneLevel(right!, from, from + 1920, hz) - own) < 0.01, `${label}: both channels`);
+      assert.ok(toneAmplitude(left!, from, from + 1920, otherHz) < 0.02, `${label}: no ${otherHz} Hz`);
+      assert.ok(Math.abs(toneAmplitude(right!, from, from + 1920, hz) - own) < 0.01, `${label}: both channels`);
     }
     return found;
   };
@@ -318,7 +304,7 @@ test('the host records the room: one file per stream on one timeline, a mixdown,
   const [mixLeft] = files.get('Mixdown')!;
   for (const [t, hz] of [...miaFound.map((t) => [t, 440] as const), ...aiFound.map((t) => [t, 660] as const)]) {
     const from = Math.round((t + 5) * 48);
-    assert.ok(toneLevel(mixLeft!, from, from + 1920, hz) > 0.3, `mix: ${hz} Hz at ${t.toFixed(0)} ms`);
+    assert.ok(toneAmplitude(mixLeft!, from, from + 1920, hz) > 0.3, `mix: ${hz} Hz at ${t.toFixed(0)} ms`);
   }
   const mixPeak = mixLeft!.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   assert.ok(mixPeak < 0.9, `the mix does not clip (peak ${mixPeak.toFixed(3)})`);
