@@ -1,21 +1,13 @@
 'use client';
 
-import { useEffect, useState } from 'react';
 import Link from 'next/link';
-import type { CurrentUser } from '@bandmate/shared';
-import { AUTH_CHANGED_EVENT, fetchMe, signOut } from '../lib/auth-api';
+import { signOut } from '../lib/auth-api';
+import { useCurrentUser } from '../lib/use-current-user';
 import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
 
 /** The header's account corner: who is signed in (or a guest) and sign-out, else sign-in / sign-up links. */
 export function AccountMenu({ sfu }: { sfu: SfuLocation }) {
-  const [me, setMe] = useState<CurrentUser | null | undefined>(undefined);
-
-  useEffect(() => {
-    const load = () => void fetchMe(resolveSfuUrl(sfu)).then(setMe, () => setMe(null));
-    load();
-    window.addEventListener(AUTH_CHANGED_EVENT, load);
-    return () => window.removeEventListener(AUTH_CHANGED_EVENT, load);
-  }, [sfu]);
+  const me = useCurrentUser(sfu);
 
   if (me === undefined) return <span className="text-xs text-gray-500" aria-hidden />;
   if (me === null) {

@@ -1,9 +1,10 @@
 'use client';
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import Link from 'next/link';
 import type { CurrentUser, Role } from '@bandmate/shared';
-import { AUTH_CHANGED_EVENT, fetchMe, joinAsGuest } from '../lib/auth-api';
+import { fetchMe, joinAsGuest } from '../lib/auth-api';
+import { useCurrentUser } from '../lib/use-current-user';
 import { ApiError } from '../lib/rooms-api';
 
 /** How this page entered the room: the link's invite and what the server said about it. */
@@ -31,18 +32,9 @@ export interface GuestAccessState {
 }
 
 export function useGuestAccess(entry: RoomEntry | undefined): GuestAccessState {
-  const [me, setMe] = useState<CurrentUser | null | undefined>(undefined);
+  const me = useCurrentUser(entry?.sfuUrl);
   const [error, setError] = useState<GuestAccessState['error']>(null);
   const [busy, setBusy] = useState(false);
-  const sfuUrl = entry?.sfuUrl;
-
-  useEffect(() => {
-    if (!sfuUrl) return;
-    const load = () => void fetchMe(sfuUrl).then(setMe, () => setMe(null));
-    load();
-    window.addEventListener(AUTH_CHANGED_EVENT, load);
-    return () => window.removeEventListener(AUTH_CHANGED_EVENT, load);
-  }, [sfuUrl]);
 
   const prepare = useCallback(
     async (displayName: string) => {

@@ -2,8 +2,9 @@
 
 import { useEffect, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import type { CurrentUser, RoomSummary, RoomVisibility } from '@bandmate/shared';
-import { AUTH_CHANGED_EVENT, createInvite, fetchMe } from '../lib/auth-api';
+import type { RoomSummary, RoomVisibility } from '@bandmate/shared';
+import { createInvite } from '../lib/auth-api';
+import { useCurrentUser } from '../lib/use-current-user';
 import { createRoom, listRooms } from '../lib/rooms-api';
 import { DemoButton } from './DemoButton';
 import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
@@ -13,7 +14,7 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
   const [name, setName] = useState('');
   const [created, setCreated] = useState<RoomSummary | null>(null);
   const [visibility, setVisibility] = useState<RoomVisibility>('public');
-  const [me, setMe] = useState<CurrentUser | null>(null);
+  const me = useCurrentUser(sfu);
   /** For a private room, the first invite link (made right away, so there is something to share). */
   const [sharePath, setSharePath] = useState<string | null>(null);
   const [rooms, setRooms] = useState<RoomSummary[]>([]);
@@ -26,12 +27,6 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
       .catch((e: Error) => setError(e.message));
   }, [sfu]);
 
-  useEffect(() => {
-    const load = () => void fetchMe(resolveSfuUrl(sfu)).then(setMe, () => setMe(null));
-    load();
-    window.addEventListener(AUTH_CHANGED_EVENT, load);
-    return () => window.removeEventListener(AUTH_CHANGED_EVENT, load);
-  }, [sfu]);
   // Private rooms need an account (guests too are sent to sign up).
   const mayCreatePrivate = !!me && !me.guest;
 
