@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 
 from bandmate_ml.export.engine_noise import EngineNoise
-from bandmate_ml.export.package import package_model
 from bandmate_ml.export.parity import (REPO, check, node_engine_available, stream_node_engine, stream_onnxruntime,
                                        stream_torch)
-from conftest import ML_ROOT, SPF, SR
+from conftest import ML_ROOT, SPF, SR, TF
 
 SHIPPED = ML_ROOT.parent / "models" / "default"
 needs_node = pytest.mark.skipif(not node_engine_available(), reason="node + repo node_modules (tsx, onnxruntime-node) needed")
-TF, K = -0.12, SPF / SR
+K = SPF / SR
 
 
 def signal(seconds: float, seed: int = 0) -> np.ndarray:
@@ -35,14 +34,6 @@ def test_engine_noise_is_reproduced_bit_for_bit():
     r = subprocess.run(["node", "--import", "tsx", "--input-type=module", "-e", script], cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert np.array_equal(np.array(json.loads(r.stdout), np.float32), EngineNoise(123456789).fill(4097))
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory, tiny_ae, tiny_gen):
-    out = tmp_path_factory.mktemp("model_parity")
-    cfg = {"name": "test", "version": "0", "sample_rate": SR, "samples_per_frame": SPF, "generator": {"tf_s": TF}}
-    package_model(out, cfg, tiny_ae, tiny_gen, frames=1, int8=False)
-    return out
 
 
 @needs_node

@@ -13,13 +13,11 @@ from bandmate_ml.data.pairs import LatentPairSampler
 from bandmate_ml.eval.accompaniment import stream_song
 from bandmate_ml.export.manifest import ManifestError, validate_manifest
 from bandmate_ml.export.ort_runner import StreamingModel
-from bandmate_ml.export.package import package_model
 from bandmate_ml.timing import (TimingError, mix_delay_frames, mix_delay_samples, tf_from_config, tf_seconds_for_delay,
                                 trained_tf)
-from conftest import SPF, SR
+from conftest import SPF, SR, TF
 
 FRAME = SPF / SR  # 40 ms
-TF = -0.12
 ATOL = 1e-5
 
 
@@ -93,14 +91,6 @@ def test_training_pairs_condition_output_frame_10_on_mix_frames_up_to_6(tiny_gen
     heard = track["mixes"].copy()
     heard[:, :, 6] += 1.0
     assert (song_frame_10(heard) - base).abs().max() > 1e-3
-
-
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory, tiny_ae, tiny_gen):
-    out = tmp_path_factory.mktemp("model_tf")
-    cfg = {"name": "test", "version": "0", "sample_rate": SR, "samples_per_frame": SPF, "generator": {"tf_s": TF}}
-    package_model(out, cfg, tiny_ae, tiny_gen, frames=1, int8=False)
-    return out
 
 
 def test_manifest_trained_tf_in_engine_terms(exported):
