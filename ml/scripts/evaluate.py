@@ -55,7 +55,8 @@ def main():
             k_models[f"LiveBand-style (adversarial), k={k}"] = (d, tf_seconds_for_delay(delay, frame_s, k))
         else:
             print(f"skipping k={k}: no {d} (scripts/export.py --frames {k} --out {d})", flush=True)
-    result = evaluate(models, data_root, cfg["sample_rate"], n_songs, seconds, ev["tf_s"], k_models=k_models)
+    result = evaluate(models, data_root, cfg["sample_rate"], n_songs, seconds, ev["tf_s"], k_models=k_models,
+                      floor_pairings=ev.get("floor_pairings", 1))
     if (run_dir / "export_adversarial_int8").exists():
         r8 = evaluate({"LiveBand-style, int8 generator": run_dir / "export_adversarial_int8"}, data_root, cfg["sample_rate"],
                       n_songs, seconds, [trained_tf], references=False)

@@ -118,7 +118,9 @@ def train_generator(cfg: dict, tracks: list[dict], run_dir: Path, mode: str, res
             with torch.no_grad():
                 _, f_real = disc(seen, tgt_n, inst)
             g_adv, fm = generator_hinge(d_fake), feature_matching(f_real, f_fake)
-            loss_g = adv["w_adv"] * g_adv + adv["w_fm"] * fm + adv["w_reg"] * reg
+            # A fresh critic's first gradients are noise: let it learn before the generator follows it.
+            critic_on = float(step >= adv.get("disc_warmup_steps", 0))
+            loss_g = critic_on * (adv["w_adv"] * g_adv + adv["w_fm"] * fm) + adv["w_reg"] * reg
             row.update(loss_d=float(loss_d.detach()), g_adv=float(g_adv.detach()), fm=float(fm.detach()))
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
