@@ -81,11 +81,15 @@ def score(stem: np.ndarray, mix: np.ndarray, true_stem: np.ndarray, sr: int, war
     }
 
 
+def _nanmeans(rows: list[dict]) -> dict:
+    """Each metric's mean over rows, NaNs skipped (NaN where every row is NaN)."""
+    return {k: float(np.nanmean([r[k] for r in rows])) if not all(np.isnan(r[k]) for r in rows) else float("nan") for k in rows[0]}
+
+
 def _mean(rows: list[dict]) -> dict:
     """Means over songs, plus the standard error of the beat F mean: song-to-song spread is the
     largest noise in this table, and it says which gaps between rows mean something."""
-    keys = rows[0].keys()
-    out = {k: float(np.nanmean([r[k] for r in rows])) if not all(np.isnan(r[k]) for r in rows) else float("nan") for k in keys}
+    out = _nanmeans(rows)
     f = np.array([r["beat_f"] for r in rows], dtype=float)
     f = f[~np.isnan(f)]
     out["beat_f_se"] = float(f.std(ddof=1) / np.sqrt(len(f))) if len(f) > 1 else float("nan")
@@ -120,27 +124,25 @@ def evaluate(models: dict[str, Path], tracks_dir: Path, sr: int, n_songs: int, s
     spf = first.manifest["samplesPerFrame"]
     noises: dict = {}
     rows = []
+    n_pairings = max(1, min(floor_pairings, len(songs) - 1))  # one song: paired with itself (smoke runs)
+    floor = "random pairing (floor)" + (f", mean of {n_pairings} pairings" if n_pairings > 1 else "")
     # references: true stem (ceiling), AE reconstruction of the true stem (codec ceiling), random pairing (floor)
-    ref = {"true stem (ceiling)": [], "true stem through the autoencoder": [], "random pairing (floor)": []}
+    ref = {"true stem (ceiling)": [], "true stem through the autoencoder": [], floor: []}
     for i, s in enumerate(songs if references else []):
         harmonic = s["instrument"] != "drums"
         ref["true stem (ceiling)"].append(score(s["target"], s["mix"], s["target"], sr, warmup_s, harmonic))
         pairings = []
-        for shift in range(1, max(1, min(floor_pairings, len(songs) - 1)) + 1):  # one song: itself (smoke runs)
+        for shift in range(1, n_pairings + 1):
             other = songs[(i + shift) % len(songs)]
             rnd = np.pad(other["target"], (0, max(0, len(s["target"]) - len(other["target"]))))[: len(s["target"])]
             pairings.append(score(rnd, s["mix"], s["target"], sr, warmup_s, harmonic))
-        ref["random pairing (floor)"].append({k: float(np.nanmean([p[k] for p in pairings])) if not all(np.isnan(p[k]) for p in pairings)
-                                              else float("nan") for k in pairings[0]})
+        ref[floor].append(_nanmeans(pairings))
         first.reset()
         tgt = s["target"][: len(s["target"]) // spf * spf]
         rec = np.concatenate([first.decoder.step(first.encoder.step(tgt[None, j:j + spf])) for j in range(0, len(tgt), spf)], axis=1)[0]
         ref["true stem through the autoencoder"].append(score(rec, s["mix"], s["target"], sr, warmup_s, harmonic))
     for name, r in ref.items() if references else ():
-        row = {"system": name, "t_f": "", "k": "", **_mean(r), "rtf": float("nan")}
-        if name.startswith("random pairing"):
-            row["system"] = f"random pairing (floor){f', mean of {floor_pairings} pairings' if floor_pairings > 1 else ''}"
-        rows.append(row)
+        rows.append({"system": name, "t_f": "", "k": "", **_mean(r), "rtf": float("nan")})
     for mname, mdir in models.items():
         model = StreamingModel(mdir)
         for tf_s in tf_list:
