@@ -100,7 +100,28 @@ class Block(nn.Module):
         return x + self.ffn(self.norm2(x)), k_next, v_next
 
 
-class AccompanimentGenerator(nn.Module):
+class RollingKVState:
+    """The explicit streaming state of a stack of `Block`s: per layer the last `window` keys and
+    values, and how many of them are filled."""
+
+    n_layers: int
+    kv_heads: int
+    window: int
+    dh: int
+
+    def state_specs(self, batch: int = 1) -> list[tuple[str, tuple[int, ...], str]]:
+        specs = []
+        for i in range(self.n_layers):
+            shape = (batch, self.kv_heads, self.window, self.dh)
+            specs += [(f"layer{i}_k", shape, "float32"), (f"layer{i}_v", shape, "float32")]
+        return specs + [("cache_len", (batch,), "int64")]
+
+    def initial_state(self, batch: int = 1, device=None) -> list[torch.Tensor]:
+        return [torch.zeros(s, device=device, dtype=torch.int64 if t == "int64" else torch.float32)
+                for _, s, t in self.state_specs(batch)]
+
+
+class AccompanimentGenerator(nn.Module, RollingKVState):
     def __init__(self, latent_size: int, noise_size: int, n_instruments: int, d_model: int = 256, layers: int = 4,
                  heads: int = 4, kv_heads: int = 2, ffn_hidden: int = 688, window: int = 128):
         super().__init__()
@@ -119,17 +140,6 @@ class AccompanimentGenerator(nn.Module):
     def from_config(cls, g: dict, latent_size: int, n_instruments: int) -> "AccompanimentGenerator":
         return cls(latent_size, g["noise_size"], n_instruments, g["d_model"], g["layers"], g["heads"], g["kv_heads"],
                    g["ffn_hidden"], g["window"])
-
-    def state_specs(self, batch: int = 1) -> list[tuple[str, tuple[int, ...], str]]:
-        specs = []
-        for i in range(self.n_layers):
-            shape = (batch, self.kv_heads, self.window, self.dh)
-            specs += [(f"layer{i}_k", shape, "float32"), (f"layer{i}_v", shape, "float32")]
-        return specs + [("cache_len", (batch,), "int64")]
-
-    def initial_state(self, batch: int = 1, device=None) -> list[torch.Tensor]:
-        return [torch.zeros(s, device=device, dtype=torch.int64 if t == "int64" else torch.float32)
-                for _, s, t in self.state_specs(batch)]
 
     def normalize(self, z: torch.Tensor) -> torch.Tensor:
         return (z - self.latent_mean) / self.latent_std

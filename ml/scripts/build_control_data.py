@@ -1,0 +1,50 @@
+"""Renders procedural songs and stores what the structured accompanist trains and is evaluated on.
+
+Resumable: finished songs are kept. `--shard i/n` splits the seeds between processes.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bandmate_ml.config import resolve  # noqa: E402
+from bandmate_ml.data.control_dataset import build_song  # noqa: E402
+from bandmate_ml.data.songgen import generate_song  # noqa: E402
+from bandmate_ml.features.mix_features import MixFeatureExtractor  # noqa: E402
+import yaml  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--config", default="configs/structured.yaml")
+    ap.add_argument("--split", choices=["train", "valid", "all"], default="all")
+    ap.add_argument("--shard", default="0/1")
+    ap.add_argument("--limit", type=int, help="at most this many songs per split")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    cfg = yaml.safe_load(resolve(args.config).read_text())
+    d = cfg["data"]
+    shard, shards = (int(x) for x in args.shard.split("/"))
+    fx = MixFeatureExtractor()
+    t0, done = time.time(), 0
+    for split in (["valid", "train"] if args.split == "all" else [args.split]):
+        a, b = d[f"{split}_seeds"]
+        seeds = list(range(a, b))[: args.limit][shard::shards]
+        for k, seed in enumerate(seeds):
+            out = resolve(d["root"]) / split / f"song{seed:06d}.npz"
+            if out.exists():
+                continue
+            song = generate_song(seed, d["min_duration_s"], d["max_duration_s"])
+            build_song(song, out, fx, keep_audio=split == "valid")
+            done += 1
+            if done % 20 == 0 or k == len(seeds) - 1:
+                print(f"{split} [{k + 1}/{len(seeds)}] {time.time() - t0:.0f}s", flush=True)
+    print(f"built {done} songs in {time.time() - t0:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
