@@ -105,3 +105,19 @@ def test_generator_is_causal_and_streams_like_its_parallel_pass():
             steps.append(y)
     assert torch.equal(full[:, :12], changed[:, :12]) and not torch.equal(full[:, 12:], changed[:, 12:])
     assert (torch.cat(steps, 1) - full).abs().max() < 1e-4
+
+
+def test_the_critic_sees_targets_as_they_are_and_outputs_as_decided():
+    from bandmate_ml.losses.control import as_played
+
+    bass = np.array([[0.013, 0.45, 40, 100], [0.5, 0.95, 45, 80]])
+    y = torch.from_numpy(control_targets(bass, "bass", 30)[0])[None]
+    played = as_played(y, torch.tensor([1]), logits=False)
+    a, b = LAYOUT["bass_onset"][0], LAYOUT["bass_pitch"][1]
+    assert torch.equal(played[..., a:b], y[..., a:b])
+    assert played[..., : LAYOUT["drums_velocity"][1]].abs().sum() == 0  # other instruments' blocks are zero
+    logits = torch.from_numpy(_logits(y[0].numpy()))[None].requires_grad_(True)
+    decided = as_played(logits, torch.tensor([1]), logits=True)
+    assert torch.allclose(decided[..., a:b], y[..., a:b])
+    decided.sum().backward()
+    assert logits.grad.abs().sum() > 0  # straight-through: the critic's gradient reaches the generator

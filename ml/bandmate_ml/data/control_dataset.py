@@ -83,3 +83,19 @@ def build_song(song: Song, out_path: Path, extractor: MixFeatureExtractor, keep_
 def load_song(path: Path) -> dict:
     with np.load(path) as z:
         return {k: z[k] for k in z.files}
+
+
+class SongFolders:
+    """The songs under some folders, loaded once each; `refresh` picks up songs written since (a
+    training run can start while the data are still being rendered)."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders, self.songs, self._seen = folders, [], set()
+        self.refresh()
+
+    def refresh(self) -> list[dict]:
+        for p in sorted(p for f in self.folders for p in f.glob("song*.npz") if not p.name.endswith(".tmp.npz")):
+            if p not in self._seen:
+                self._seen.add(p)
+                self.songs.append(load_song(p))
+        return self.songs

@@ -38,13 +38,16 @@ def song_frames(song: dict) -> int:
 
 class ControlPairSampler:
     def __init__(self, songs: list[dict], seq_frames: int, tf_choices: list[float], grid_prob: float, seed: int = 0):
-        self.songs = [s for s in songs if song_frames(s) > seq_frames]
-        if not self.songs:
-            raise ValueError(f"no song is longer than {seq_frames} frames")
         self.L, self.tf_choices, self.grid_prob = seq_frames, tf_choices, grid_prob
+        self.set_songs(songs)
         self.rng = np.random.default_rng(seed)
 
-    def sample(self) -> tuple:
+    def set_songs(self, songs: list[dict]) -> None:
+        self.songs = [s for s in songs if song_frames(s) > self.L]
+        if not self.songs:
+            raise ValueError(f"no song is longer than {self.L} frames")
+
+    def sample(self, present: bool = False) -> tuple:
         song = self.songs[self.rng.integers(len(self.songs))]
         insts = [i for i in INSTRUMENTS if f"hops_{i}" in song]
         inst = insts[self.rng.integers(len(insts))]
@@ -58,8 +61,13 @@ class ControlPairSampler:
         y[:, block("beat")] = truth[:, 2:4]  # the beat as played, whether or not the generator is told it
         m[:, block("beat")] = 1
         sl = slice(start, start + self.L)
-        return feats, full_cond[sl], y[sl], m[sl], INSTRUMENTS.index(inst)
+        row = (feats, full_cond[sl], y[sl], m[sl], INSTRUMENTS.index(inst))
+        if present:  # the mix at the part's own time: for the critic only (training never streams it)
+            row += (frames_from_hops(song[f"hops_{inst}"].astype(np.float32), 0, self.L, start),)
+        return row
 
-    def batch(self, size: int) -> tuple[np.ndarray, ...]:
-        rows = [self.sample() for _ in range(size)]
-        return tuple(np.stack([r[k] for r in rows]) for k in range(4)) + (np.array([r[4] for r in rows], np.int64),)
+    def batch(self, size: int, present: bool = False) -> tuple[np.ndarray, ...]:
+        """(features as heard, cond, targets, mask, instrument[, features at the part's time])."""
+        rows = [self.sample(present) for _ in range(size)]
+        out = tuple(np.stack([r[k] for r in rows]) for k in range(4)) + (np.array([r[4] for r in rows], np.int64),)
+        return out + (np.stack([r[5] for r in rows]),) if present else out

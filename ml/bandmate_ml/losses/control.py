@@ -39,3 +39,25 @@ def control_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, o
     total = sum(_weight(k) * v for k, v in parts.items())
     assert set(parts) == set(LAYOUT) - set(), "every block of the layout has a loss"
     return total, {k: float(v.detach()) for k, v in parts.items()}
+
+
+def as_played(control: torch.Tensor, instrument: torch.Tensor, logits: bool) -> torch.Tensor:
+    """What the decoder makes of a control frame, for the critic: flags and pitches decided (hard,
+    with straight-through gradients), offsets and velocities only where a note starts, the other
+    instruments' blocks and the auxiliary beat zeroed. `logits=False`: targets (already 0/1), unchanged."""
+    decided = {}
+    for name in BINARY:
+        p = torch.sigmoid(control[..., block(name)]) if logits else control[..., block(name)]
+        decided[name] = (p > 0.5).float() + p - p.detach()
+    p = torch.softmax(control[..., block("bass_pitch")], -1) if logits else control[..., block("bass_pitch")]
+    decided["bass_pitch"] = (F.one_hot(p.argmax(-1), p.shape[-1]).float() + p - p.detach()) * decided["bass_held"]
+    for name in REGRESSED:
+        decided[name] = control[..., block(name)] * decided[name.split("_")[0] + "_onset"]
+    decided["beat"] = torch.zeros_like(control[..., block("beat")])
+    out = torch.cat([decided[name] for name in LAYOUT], -1)  # LAYOUT's order is the control vector's
+    keep = torch.zeros(3, control.shape[-1], device=control.device)
+    for i, inst in enumerate(("drums", "bass", "keys")):
+        for name, (a, b) in LAYOUT.items():
+            if name.startswith(inst):
+                keep[i, a:b] = 1
+    return out * keep[instrument][:, None, :]

@@ -13,9 +13,10 @@ from torch import nn
 
 
 class SequenceDiscriminator(nn.Module):
-    def __init__(self, latent_size: int, n_instruments: int, channels: int = 256):
+    def __init__(self, latent_size: int, n_instruments: int, channels: int = 256, acc_size: int | None = None):
+        """`latent_size`: the mix's channels; `acc_size`: the accompaniment's (default: the same)."""
         super().__init__()
-        self.inp = nn.Conv1d(2 * latent_size, channels, 5, padding=2)
+        self.inp = nn.Conv1d(latent_size + (acc_size or latent_size), channels, 5, padding=2)
         self.instrument = nn.Embedding(n_instruments, channels)
         self.convs = nn.ModuleList([nn.Conv1d(channels, channels, 5, stride=2, padding=2) for _ in range(3)])
         self.head = nn.Conv1d(channels, 1, 3, padding=1)
