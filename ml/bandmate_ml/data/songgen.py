@@ -1,322 +1,207 @@
-"""Procedural multitrack songs: drums, bass, chords and lead as separate MIDI stems.
+"""Procedural multitrack songs whose exact MIDI stems are the training targets.
 
-Every song is a pure function of its seed (numpy's PCG64), so a dataset is reproducible from a
-list of seeds. The music has the structure an accompanist needs to learn from: a tempo, a key and
-mode, a chord progression per section (pop, blues, jazz ii-V-I, modal vamps), a groove that shapes
-every part (straight, swing, shuffle, bossa, waltz), sections with drum fills and crashes at their
-boundaries, and instrument programs drawn from General MIDI families.
+Every song is a pure function of its seed, so a dataset is reproducible from a list of seeds. A
+song has a style (its grooves, tempo range, meter and progressions: styles/), a form of sections
+with fills, stops, held chords and dynamics, voice-led harmony with inversions, secondary
+dominants, borrowed chords and key changes (harmony.py), and is played like a band plays it: the
+tempo drifts, the eighths swing by a continuous amount, each part sits a little around the drummer
+and every note is a few milliseconds loose (humanize.py). Notes come out in seconds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+import random
 
-import mido
 import numpy as np
 
-from ..instruments import class_of_program
+from .grooves import BarPlan, Score, write_bass, write_drums, write_guitar, write_keys, write_pad
+from .harmony import Chord, ChordEvent, parse_chord, parse_progression, reharmonise
+from .humanize import Feel, Performance, tempo_map
+from .melody import write_lead
+from .song import ChordSpan, Note, Song, Stem, stem_to_midi
+from .styles import LEAD_PROGRAMS, STYLE_NAMES, STYLES, Style
 
-TICKS_PER_BEAT = 480
-DRUM_CHANNEL = 9
+__all__ = ["ChordSpan", "Note", "Song", "Stem", "STYLE_NAMES", "generate_song", "stem_to_midi"]
 
-MODES = {
-    "major": [0, 2, 4, 5, 7, 9, 11],
-    "minor": [0, 2, 3, 5, 7, 8, 10],
-    "dorian": [0, 2, 3, 5, 7, 9, 10],
-    "mixolydian": [0, 2, 4, 5, 7, 9, 10],
-}
-
-# Progressions as (scale degree 0-6, chord quality or None = diatonic) per bar.
-PROGRESSIONS = {
-    "pop": [[0, 4, 5, 3], [0, 5, 3, 4], [5, 3, 0, 4], [0, 3, 4, 3], [0, 3, 0, 4]],
-    "blues": [[0, 0, 0, 0, 3, 3, 0, 0, 4, 3, 0, 4]],
-    "jazz": [[1, 4, 0, 0], [1, 4, 0, 5], [0, 5, 1, 4]],
-    "modal": [[0, 6, 0, 6], [0, 3, 0, 3], [0, 0, 6, 3]],
-}
-STYLE_MODES = {
-    "pop": ["major", "minor"],
-    "blues": ["mixolydian"],
-    "jazz": ["major", "minor"],
-    "modal": ["dorian", "mixolydian", "minor"],
-}
-GROOVES = ["straight", "swing", "shuffle", "bossa", "waltz"]
-
-# GM program ranges per role (families), drawn uniformly.
-ROLE_PROGRAMS = {
-    "bass": list(range(32, 40)),
-    "chords": list(range(0, 8)) + list(range(16, 24)) + list(range(24, 32)) + list(range(48, 52)) + list(range(88, 96)),
-    "lead": list(range(56, 88)) + list(range(8, 16)) + [24, 25, 26, 27, 29, 30],
-}
-
-KICK, SNARE, SIDESTICK, CLOSED_HAT, OPEN_HAT, RIDE, CRASH = 36, 38, 37, 42, 46, 51, 49
-TOMS = [50, 48, 47, 45, 43]
-
-
-@dataclass
-class Note:
-    start: float  # beats
-    duration: float  # beats
-    pitch: int
-    velocity: int
-
-
-@dataclass
-class Stem:
-    name: str
-    program: int
-    is_drum: bool
-    notes: list[Note] = field(default_factory=list)
-
-    @property
-    def instrument_class(self) -> str:
-        return class_of_program(self.program, self.is_drum)
-
-
-@dataclass
-class Song:
-    seed: int
-    tempo: float
-    key: int
-    mode: str
-    style: str
-    groove: str
-    beats_per_bar: int
-    sections: list[tuple[str, int]]  # (name, bars)
-    stems: list[Stem]
-
-    @property
-    def bars(self) -> int:
-        return sum(b for _, b in self.sections)
-
-    @property
-    def duration_s(self) -> float:
-        return self.bars * self.beats_per_bar * 60.0 / self.tempo
-
-    def describe(self) -> dict:
-        return {
-            "seed": self.seed,
-            "tempo": round(self.tempo, 2),
-            "key": int(self.key),
-            "mode": self.mode,
-            "style": self.style,
-            "groove": self.groove,
-            "beats_per_bar": self.beats_per_bar,
-            "sections": [[n, b] for n, b in self.sections],
-        }
-
-
-def _feel(groove: str, beat_pos: float) -> float:
-    """Moves off-beat eighths later for swung grooves (beat_pos in beats)."""
-    if groove not in ("swing", "shuffle"):
-        return beat_pos
-    whole, frac = divmod(beat_pos, 1.0)
-    if abs(frac - 0.5) < 1e-6:
-        return whole + (2.0 / 3.0 if groove == "shuffle" else 0.62)
-    return beat_pos
-
-
-def _chord_pitches(key: int, mode: str, degree: int, seventh: bool) -> list[int]:
-    scale = MODES[mode]
-    tones = [scale[(degree + k) % 7] + 12 * ((degree + k) // 7) for k in (0, 2, 4, 6)]
-    tones = tones if seventh else tones[:3]
-    return [key + t for t in tones]
-
-
-def _drums(rng, song_bars, beats, groove, section_starts, chorus_bars) -> list[Note]:
-    notes: list[Note] = []
-    hat = RIDE if groove in ("swing", "bossa") else CLOSED_HAT
-    for bar in range(song_bars):
-        b0 = bar * beats
-        is_fill = (bar + 1) in section_starts
-        loud = bar in chorus_bars
-        vel = lambda base: int(np.clip(base + rng.integers(-8, 9) + (8 if loud else 0), 30, 127))
-        if bar in section_starts:
-            notes.append(Note(b0, 1.0, CRASH, vel(100)))
-        # time-keeping cymbal
-        steps = [i * 0.5 for i in range(beats * 2)]
-        if groove == "shuffle":
-            steps = [i + f for i in range(beats) for f in (0.0, 2.0 / 3.0)]
-        for s in steps:
-            if is_fill and s >= beats - 2:
-                break
-            pos = _feel(groove, s) if groove != "shuffle" else s
-            notes.append(Note(b0 + pos, 0.25, hat, vel(70 if s % 1 == 0 else 55)))
-        # kick / snare pattern
-        if groove == "waltz":
-            hits = [(0.0, KICK), (1.0, SNARE), (2.0, SNARE)]
-        elif groove == "bossa":
-            hits = [(0.0, KICK), (1.5, KICK), (2.0, KICK), (3.5, KICK), (0.0, SIDESTICK), (1.5, SIDESTICK),
-                    (3.0, SIDESTICK), (2.5, SIDESTICK)]
-        else:
-            variant = rng.integers(0, 3)
-            hits = [(0.0, KICK), (1.0, SNARE), (3.0, SNARE)]
-            hits += [(2.0, KICK)] if variant == 0 else [(2.5, KICK)] if variant == 1 else [(2.0, KICK), (2.5, KICK)]
-        for pos, drum in hits:
-            if is_fill and pos >= beats - 2:
-                continue
-            notes.append(Note(b0 + _feel(groove, pos), 0.25, drum, vel(95 if drum == KICK else 90)))
-        if is_fill:  # tom / snare fill over the last two beats
-            n = int(rng.choice([4, 6, 8]))
-            for i in range(n):
-                pos = beats - 2 + 2.0 * i / n
-                drum = SNARE if rng.random() < 0.4 else TOMS[min(i * len(TOMS) // n, len(TOMS) - 1)]
-                notes.append(Note(b0 + pos, 0.2, drum, vel(85 + 3 * i)))
-    return notes
-
-
-def _bass(rng, chords, beats, groove, key) -> list[Note]:
-    notes: list[Note] = []
-    for bar, tones in enumerate(chords):
-        b0 = bar * beats
-        root = 36 + tones[0] % 12
-        fifth = root + 7
-        if groove == "swing":  # walking quarter notes
-            nxt = chords[(bar + 1) % len(chords)][0]
-            approach = 36 + nxt % 12 + (-1 if rng.random() < 0.5 else 1)
-            line = [root, root + (tones[1] - tones[0]), fifth, approach][:beats]
-            pattern = [(float(i), 0.9, p) for i, p in enumerate(line)]
-        elif groove == "bossa":
-            pattern = [(0.0, 1.4, root), (1.5, 0.4, fifth), (2.0, 1.4, fifth - 12 if fifth > 45 else fifth), (3.5, 0.4, root)]
-        elif groove == "waltz":
-            pattern = [(0.0, 0.9, root), (1.0, 0.9, fifth), (2.0, 0.9, fifth)]
-        else:
-            style = rng.integers(0, 3)
-            if style == 0:
-                pattern = [(i * 0.5, 0.45, root if i % 4 != 3 else fifth) for i in range(beats * 2)]
-            elif style == 1:
-                pattern = [(0.0, 1.4, root), (1.5, 0.5, root), (2.0, 0.9, fifth), (3.0, 0.9, root + 12)]
-            else:
-                pattern = [(0.0, 0.9, root), (1.0, 0.9, root), (2.0, 0.9, fifth), (3.0, 0.9, fifth + 2)]
-        for pos, dur, pitch in pattern:
-            if pos < beats:
-                notes.append(Note(b0 + _feel(groove, pos), dur, int(pitch), int(np.clip(90 + rng.integers(-10, 10), 1, 127))))
-    return notes
-
-
-def _chord_part(rng, chords, beats, groove) -> list[Note]:
-    notes: list[Note] = []
-    comp = rng.integers(0, 3)
-    for bar, tones in enumerate(chords):
-        b0 = bar * beats
-        voicing = [60 + (t - 60) % 12 if t < 60 or t > 72 else t for t in tones]
-        voicing = sorted(set(voicing))
-        if groove == "waltz":
-            hits = [(1.0, 0.9), (2.0, 0.9)]
-        elif groove == "bossa":
-            hits = [(0.0, 0.9), (1.5, 0.9), (3.0, 0.45), (2.5, 0.4)]
-        elif groove in ("swing", "shuffle"):
-            hits = [(0.0, 0.6), (1.5, 0.45), (3.0, 0.6)] if comp else [(1.0, 0.5), (3.0, 0.5)]
-        else:
-            hits = [(0.0, beats - 0.1)] if comp == 0 else [(0.0, 0.9), (1.5, 0.9), (3.0, 0.9)] if comp == 1 else [(i * 1.0, 0.45) for i in range(beats)]
-        for pos, dur in hits:
-            for p in voicing:
-                notes.append(Note(b0 + _feel(groove, pos), dur, int(p), int(np.clip(72 + rng.integers(-8, 8), 1, 127))))
-    return notes
-
-
-def _lead(rng, chords, beats, groove, key, mode, sections) -> list[Note]:
-    """Motif-based melody: a rhythm motif per section, pitches from chord and scale tones."""
-    notes: list[Note] = []
-    scale = [(key + s) % 12 for s in MODES[mode]]
-    bar = 0
-    prev = 72
-    for name, n_bars in sections:
-        if name == "intro":
-            bar += n_bars
-            continue
-        grid = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5][: beats * 2]
-        motif = sorted(rng.choice(grid, size=int(rng.integers(3, len(grid))), replace=False).tolist())
-        for b in range(bar, bar + n_bars):
-            if b % 4 == 3 and rng.random() < 0.6:  # breathe at phrase ends
-                continue
-            tones = chords[b]
-            for i, pos in enumerate(motif):
-                if i == 0 or pos in (0.0, 2.0):
-                    cands = [72 + (t % 12) + o for t in tones for o in (-12, 0, 12)]
-                else:
-                    cands = [60 + s + o for s in scale for o in (0, 12)]
-                cands = [c for c in cands if 60 <= c <= 88]
-                pitch = min(cands, key=lambda c: abs(c - prev) + rng.random() * 5)
-                prev = pitch
-                end = motif[i + 1] if i + 1 < len(motif) else beats
-                dur = max(0.2, (end - pos) * 0.9)
-                notes.append(Note(b * beats + _feel(groove, pos), dur, int(pitch), int(np.clip(88 + rng.integers(-10, 10), 1, 127))))
-        bar += n_bars
-    return notes
+FORM = ("verse", "chorus", "verse", "chorus", "bridge", "chorus", "chorus")
+SECTION_LEVEL = {"intro": 0.8, "verse": 0.86, "chorus": 1.0, "bridge": 0.9, "outro": 0.9}
+MINOR_MODES = ("minor", "dorian", "phrygian")
 
 
 def generate_song(seed: int, min_duration_s: float = 30.0, max_duration_s: float = 60.0) -> Song:
-    rng = np.random.default_rng(seed)
-    groove = str(rng.choice(GROOVES))
-    beats = 3 if groove == "waltz" else 4
-    style = str(rng.choice(["pop", "blues", "jazz", "modal"] if groove != "waltz" else ["pop", "jazz", "modal"]))
-    if groove == "bossa":
-        style = str(rng.choice(["jazz", "pop", "modal"]))
-    tempo = float(rng.uniform(70, 170))
-    key = int(rng.integers(0, 12))
-    mode = str(rng.choice(STYLE_MODES[style]))
-    target_s = float(rng.uniform(min_duration_s, max_duration_s))
-    bar_s = beats * 60.0 / tempo
+    rng = random.Random(seed)  # the arrangement's many small choices
+    nrng = np.random.default_rng(seed)  # the performance's vectorised timing and velocity noise
+    name = rng.choice(STYLE_NAMES)
+    style = rng.choice([s for s in STYLES if s.name == name])
+    bpb = style.beats_per_bar
+    tempo = rng.uniform(*style.tempo)
+    key = rng.randrange(12)
+    mode = rng.choice(style.modes)
+    sections = _form(rng, style, mode, tempo, rng.uniform(min_duration_s, max_duration_s))
+    plans = _bar_plans(rng, style, sections)
+    harmony = _harmony(rng, style, key, mode, sections)
+    feel = _feel(rng, style)
 
-    verse_prog = PROGRESSIONS[style][rng.integers(len(PROGRESSIONS[style]))]
-    chorus_prog = PROGRESSIONS[style][rng.integers(len(PROGRESSIONS[style]))]
-    unit = len(verse_prog)  # sections are whole progressions
-    sections: list[tuple[str, int]] = [("intro", unit if unit <= 4 else 4)]
-    order = ["verse", "chorus", "verse", "chorus", "bridge", "chorus"]
-    i = 0
-    while (sum(b for _, b in sections) + unit) * bar_s <= target_s or len(sections) < 2:
-        sections.append((order[i % len(order)], unit))
-        i += 1
-    seventh = style == "jazz" or (style == "blues")
+    lift = rng.uniform(0.004, 0.012)  # bands push the chorus a little
+    push = np.repeat([lift if p.section == "chorus" else 0.0 for p in plans], bpb)
+    beat_times, end_s = tempo_map(nrng, len(plans) * bpb, tempo, bpb, feel, push)
+    perf = Performance(beat_times, end_s, feel, nrng)
+    score = Score(bpb, plans, harmony, rng)
 
-    chords: list[list[int]] = []
-    for name, n_bars in sections:
-        prog = chorus_prog if name == "chorus" else verse_prog
-        if name == "bridge":
-            prog = [3, 4, 3, 4]
-        for b in range(n_bars):
-            chords.append(_chord_pitches(key, mode, prog[b % len(prog)], seventh))
-
-    section_starts, chorus_bars = set(), set()
-    bar = 0
-    for name, n_bars in sections:
-        section_starts.add(bar)
-        if name == "chorus":
-            chorus_bars.update(range(bar, bar + n_bars))
-        bar += n_bars
-
-    song_bars = len(chords)
+    lo, hi = style.keys_range
     stems = [
-        Stem("drums", 0, True, _drums(rng, song_bars, beats, groove, section_starts, chorus_bars)),
-        Stem("bass", int(rng.choice(ROLE_PROGRAMS["bass"])), False, _bass(rng, chords, beats, groove, key)),
-        Stem("chords", int(rng.choice(ROLE_PROGRAMS["chords"])), False, _chord_part(rng, chords, beats, groove)),
-        Stem("lead", int(rng.choice(ROLE_PROGRAMS["lead"])), False, _lead(rng, chords, beats, groove, key, mode, sections)),
+        Stem("drums", rng.choice(style.kits), True, perf.play("drums", write_drums(score, style.drums, style.fill), 4.0)),
+        Stem("bass", rng.choice(style.bass_programs), False, perf.play("bass", write_bass(score, style.bass))),
+        Stem("keys", rng.choice(style.keys_programs), False,
+             perf.play("keys", write_keys(score, style.keys, lo, hi, style.keys_left_hand, style.keys_rootless))),
+        Stem("lead", rng.choice(LEAD_PROGRAMS), False,
+             perf.play("lead", write_lead(score, style.lead_step, style.lead_density))),
     ]
-    return Song(seed, tempo, key, mode, style, groove, beats, sections, stems)
+    extra = _pick_extra(rng, style)
+    if extra == "guitar":
+        stems.append(Stem("guitar", rng.choice(style.guitar_programs), False,
+                          perf.play("guitar", write_guitar(score, style.guitar), strum_s=0.008)))
+    elif extra == "pad":
+        stems.append(Stem("pad", rng.choice(style.pad_programs), False, perf.play("pad", write_pad(score), 3.0)))
+
+    starts = perf.seconds([e.start for e in harmony])
+    ends = perf.seconds([e.end for e in harmony])
+    chords = [ChordSpan(float(s), float(e), ev.chord.root, ev.chord.pitch_classes)
+              for s, e, ev in zip(starts, ends, harmony)]
+    return Song(seed, tempo, key, mode, style.name, style.groove, bpb, [(n, b) for n, b, _ in sections], stems,
+                beat_times, chords, end_s, 4, feel.swing)
 
 
-def stem_to_midi(song: Song, stem: Stem) -> mido.MidiFile:
-    """One stem as a type-0 MIDI file carrying the song's tempo and meter."""
-    mid = mido.MidiFile(type=0, ticks_per_beat=TICKS_PER_BEAT)
-    track = mido.MidiTrack()
-    mid.tracks.append(track)
-    channel = DRUM_CHANNEL if stem.is_drum else 0
-    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.tempo), time=0))
-    track.append(mido.MetaMessage("time_signature", numerator=song.beats_per_bar, denominator=4, time=0))
-    track.append(mido.Message("control_change", channel=channel, control=7, value=100, time=0))
-    if not stem.is_drum:
-        track.append(mido.Message("program_change", channel=channel, program=stem.program, time=0))
-    events = []
-    for n in stem.notes:
-        on = int(round(n.start * TICKS_PER_BEAT))
-        off = on + max(1, int(round(n.duration * TICKS_PER_BEAT)))
-        events.append((on, 1, n.pitch, n.velocity))
-        events.append((off, 0, n.pitch, 0))
-    events.sort(key=lambda e: (e[0], e[1]))  # note-offs before note-ons at the same tick
-    now = 0
-    for tick, is_on, pitch, vel in events:
-        kind = "note_on" if is_on else "note_off"
-        track.append(mido.Message(kind, channel=channel, note=pitch, velocity=vel, time=tick - now))
-        now = tick
-    track.append(mido.MetaMessage("end_of_track", time=TICKS_PER_BEAT))
-    return mid
+def _form(rng, style: Style, mode: str, tempo: float, target_s: float) -> list[tuple[str, int, str]]:
+    """(section, bars, progression) filling about target_s at the nominal tempo."""
+    bpb = style.beats_per_bar
+    total = max(6, round(target_s / (bpb * 60.0 / tempo)))
+    progs = style.progressions[mode]
+    verse, chorus, bridge = rng.choice(progs), rng.choice(progs), rng.choice(progs)
+    intro = 2 if total < 16 else rng.choice((2, 4))
+    outro = rng.choice((1, 2))
+    sections = [("intro", intro, chorus if rng.random() < 0.5 else verse)]
+    body, i = total - intro - outro, 0
+    while body > 0:
+        name = FORM[i % len(FORM)]
+        text = {"verse": verse, "chorus": chorus, "bridge": bridge}[name]
+        unit = text.count("|") + 1
+        want = unit if unit >= 8 else 4 if name == "bridge" or body < 8 else 8
+        n = body if body - min(want, body) < 2 else min(want, body)
+        sections.append((name, n, text))
+        body, i = body - n, i + 1
+    sections.append(("outro", outro, chorus))
+    return sections
+
+
+def _bar_plans(rng, style: Style, sections) -> list[BarPlan]:
+    chosen: dict[tuple[str, str], str] = {}
+
+    def groove(part: str, grooves: dict, section: str) -> str:
+        if (part, section) not in chosen:
+            names = [k for k in grooves if k == section or k.startswith(section + "_")]
+            if not names:
+                names = [k for k in grooves if k == "verse" or k.startswith("verse_")]
+            chosen[part, section] = rng.choice(names)
+        return chosen[part, section]
+
+    plans = []
+    for i, (name, n, _) in enumerate(sections):
+        level = SECTION_LEVEL[name] + rng.uniform(-0.04, 0.04) + (0.05 if i == len(sections) - 2 else 0.0)
+        parts = {"drums": style.drums, "bass": style.bass, "keys": style.keys, "guitar": style.guitar}
+        grooves = {part: groove(part, g, name) for part, g in parts.items() if g}
+        for k in range(n):
+            role = "play"
+            if k == n - 1 and i == len(sections) - 1:
+                role = "end"
+            elif k == n - 1:
+                r, nxt = rng.random(), sections[i + 1][0]
+                if nxt in ("chorus", "bridge") and r < style.p_stop:
+                    role = "stop"
+                elif r < 0.72:
+                    role = "fill"
+                elif r < 0.8:
+                    role = "hold"
+            fade = 1.0 - (0.12 * k / n if name == "outro" else 0.0)
+            plans.append(BarPlan(name, role, level * fade, k == 0, grooves))
+    return plans
+
+
+def _tonic(style: Style, mode: str) -> Chord:
+    if style.name == "metal":
+        return Chord(0, (0, 7), 0)
+    minor = mode in MINOR_MODES
+    if style.keys_rootless:  # jazz ends on a colour chord
+        return Chord(0, (0, 3, 7, 9) if minor else (0, 4, 7, 11), 0)
+    return Chord(0, (0, 3, 7) if minor else (0, 4, 7), 0)
+
+
+def _key_plan(rng, style: Style, sections) -> list[int]:
+    """Semitones each section sits above the opening key: a last chorus up, or a bridge elsewhere."""
+    shifts = [0] * len(sections)
+    if len(sections) < 4 or rng.random() >= style.harmony[3]:
+        return shifts
+    choruses = [i for i, s in enumerate(sections) if s[0] == "chorus" and i >= 2]
+    bridges = [i for i, s in enumerate(sections) if s[0] == "bridge"]
+    if bridges and (not choruses or rng.random() < 0.4):
+        shifts[bridges[0]] = rng.choice((5, -2, 3, -3))
+    elif choruses:
+        k = choruses[-1]
+        shifts[k:] = [rng.choice((1, 2))] * (len(sections) - k)
+    return shifts
+
+
+def _harmony(rng, style: Style, key: int, mode: str, sections) -> list[ChordEvent]:
+    bpb = style.beats_per_bar
+    p_secondary, p_borrowed, p_inversion, _ = style.harmony
+    shifts = _key_plan(rng, style, sections)
+    events: list[ChordEvent] = []
+    beat0 = 0
+    for i, (_, n_bars, text) in enumerate(sections):
+        prog = parse_progression(text, bpb)
+        span = (text.count("|") + 1) * bpb
+        length = n_bars * bpb
+        rel = []
+        for r in range(math.ceil(length / span)):
+            for start, dur, token in prog:
+                s = r * span + start
+                if s < length:
+                    rel.append((beat0 + s, min(dur, length - s), parse_chord(token)))
+        rel = reharmonise(rng, rel, p_secondary, p_borrowed, p_inversion, mode)
+        if i == len(sections) - 1:  # the song ends on the tonic, held
+            last_bar = beat0 + length - bpb
+            rel = [(s, min(d, last_bar - s), c) for s, d, c in rel if s < last_bar]
+            rel.append((last_bar, float(bpb), _tonic(style, mode)))
+        sec_key = (key + shifts[i]) % 12
+        if i > 0 and shifts[i] != shifts[i - 1] and events and rng.random() < 0.6:
+            prev = events.pop()  # announce the new key with its dominant on the last beats before it
+            cut = prev.end - min(2.0, (prev.end - prev.start) / 2)
+            events.append(ChordEvent(prev.start, cut, prev.chord, prev.key, prev.mode))
+            dom = (sec_key + 7) % 12
+            events.append(ChordEvent(cut, prev.end, Chord(dom, (0, 4, 7, 10), dom), sec_key, mode))
+        events += [ChordEvent(s, s + d, c.transposed(sec_key), sec_key, mode) for s, d, c in rel]
+        beat0 += length
+    return events
+
+
+def _feel(rng, style: Style) -> Feel:
+    ballad = style.name == "ballad"
+    rit = rng.random() < style.p_ritardando
+    return Feel(
+        swing=rng.uniform(*style.swing),
+        drift=rng.uniform(0.02, 0.04),
+        rubato=rng.uniform(*style.rubato),
+        ritardando=(rng.uniform(1.4, 1.9) if ballad else rng.uniform(1.1, 1.35)) if rit else 1.0,
+        rit_beats=(2 if ballad else 1) * style.beats_per_bar if rit else 0,
+        looseness=rng.uniform(0.6, 1.4),
+    )
+
+
+def _pick_extra(rng, style: Style) -> str | None:
+    r = rng.random()
+    for role, p in style.extra:
+        if r < p:
+            return role
+        r -= p
+    return None
