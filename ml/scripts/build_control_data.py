@@ -21,7 +21,8 @@ import yaml  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--config", default="configs/structured.yaml")
-    ap.add_argument("--split", choices=["train", "valid", "all"], default="all")
+    ap.add_argument("--split", choices=["train", "valid", "handwritten", "all"], default="all")
+    ap.add_argument("--out-root", help="instead of the config's data.root")
     ap.add_argument("--shard", default="0/1")
     ap.add_argument("--limit", type=int, help="at most this many songs per split")
     args = ap.parse_args()
@@ -31,18 +32,24 @@ def main():
     shard, shards = (int(x) for x in args.shard.split("/"))
     fx = MixFeatureExtractor()
     t0, done = time.time(), 0
-    for split in (["valid", "train"] if args.split == "all" else [args.split]):
-        a, b = d[f"{split}_seeds"]
-        seeds = list(range(a, b))[: args.limit][shard::shards]
-        for k, seed in enumerate(seeds):
-            out = resolve(d["root"]) / split / f"song{seed:06d}.npz"
+    root = Path(args.out_root) if args.out_root else resolve(d["root"])
+    for split in (["valid", "handwritten", "train"] if args.split == "all" else [args.split]):
+        if split == "handwritten":  # styles, meters and tempi the generator never makes: evaluation only
+            from bandmate_ml.data.handwritten import handwritten_songs
+
+            songs = [(i, lambda s=s: s) for i, s in enumerate(handwritten_songs())][shard::shards]
+        else:
+            a, b = d[f"{split}_seeds"]
+            songs = [(seed, lambda seed=seed: generate_song(seed, d["min_duration_s"], d["max_duration_s"]))
+                     for seed in list(range(a, b))[: args.limit]][shard::shards]
+        for k, (seed, make) in enumerate(songs):
+            out = root / split / f"song{seed:06d}.npz"
             if out.exists():
                 continue
-            song = generate_song(seed, d["min_duration_s"], d["max_duration_s"])
-            build_song(song, out, fx, keep_audio=split == "valid")
+            build_song(make(), out, fx, keep_audio=split != "train")
             done += 1
-            if done % 20 == 0 or k == len(seeds) - 1:
-                print(f"{split} [{k + 1}/{len(seeds)}] {time.time() - t0:.0f}s", flush=True)
+            if done % 20 == 0 or k == len(songs) - 1:
+                print(f"{split} [{k + 1}/{len(songs)}] {time.time() - t0:.0f}s", flush=True)
     print(f"built {done} songs in {time.time() - t0:.0f}s", flush=True)
 
 

@@ -17,14 +17,27 @@ from bandmate_ml.config import resolve  # noqa: E402
 from bandmate_ml.data.control_dataset import load_song  # noqa: E402
 from bandmate_ml.data.control_decoder import Thresholds  # noqa: E402
 from bandmate_ml.data.control_frames import INSTRUMENTS  # noqa: E402
-from bandmate_ml.data.render import DEFAULT_SOUNDFONT  # noqa: E402
 from bandmate_ml.eval.control_eval import (band_notes, follower_controls, learned_controls, mean_over_seeds,  # noqa: E402
                                            play, summarise)
 from bandmate_ml.eval.music_metrics import score_part  # noqa: E402
 from bandmate_ml.training.control import load_control_generator  # noqa: E402
 
+SHIPPED_SOUNDFONT = Path(__file__).resolve().parents[2] / "models" / "default" / "instruments.sf3"
 
-def score_set(paths, gen, cfg, args, thresholds):
+
+AUDIO_LATENT_NAMES = {"drums": "drums", "bass": "bass", "keys": "piano"}
+
+
+def audio_latent_part(model, mix: np.ndarray, inst: str, tf: float, seed: int) -> np.ndarray:
+    """The format-1 model (audio latents) on the same mix, streamed as the engine streams it."""
+    from bandmate_ml.eval.accompaniment import stream_song
+
+    idx = model.manifest["instruments"].index(AUDIO_LATENT_NAMES[inst])
+    part, _ = stream_song(model, mix, idx, tf, 1, seed)
+    return np.pad(part, (0, max(0, len(mix) - len(part))))[: len(mix)]
+
+
+def score_set(paths, gen, cfg, args, thresholds, latent_model=None):
     ev = cfg["eval"]
     tf = args.tf if args.tf is not None else ev["tf_s"]
     seeds = ev["seeds"][: args.seeds]
@@ -49,6 +62,9 @@ def score_set(paths, gen, cfg, args, thresholds):
                         audio, onsets = play(learned_controls(gen, song, inst, tf, seed, grid_on), inst, thresholds, n, args.soundfont)
                         per_seed.append(score_part(audio, 24000, bt, bn, onsets))
                     r.setdefault(name, []).append(mean_over_seeds(per_seed))
+            if latent_model is not None:
+                mix = song[f"mix_{inst}"].astype(np.float32) / 32767
+                add("audio-latent model (format 1)", audio_latent_part(latent_model, mix, inst, args.latent_tf, seeds[0]), None)
             add("follower (hand-written rules)", *play(follower_controls(song, inst, tf), inst, thresholds, n, args.soundfont))
             other = songs[(si + 1 + si % max(1, len(songs) - 1)) % len(songs)]
             if other is not song and f"part_{inst}" in other:
@@ -77,8 +93,10 @@ def main():
     ap.add_argument("--songs", type=int, default=24)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--tf", type=float)
-    ap.add_argument("--soundfont", default=DEFAULT_SOUNDFONT)
+    ap.add_argument("--soundfont", default=str(SHIPPED_SOUNDFONT), help="renders the learned and follower parts")
     ap.add_argument("--baselines-only", action="store_true", help="score follower, floor and real part only")
+    ap.add_argument("--audio-latent-model", help="also score this format-1 model folder (e.g. ../models/audio-latent)")
+    ap.add_argument("--latent-tf", type=float, default=-0.12, help="t_f for the format-1 model (its trained value)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     cfg = yaml.safe_load(resolve(args.config).read_text())
@@ -87,13 +105,18 @@ def main():
     d = cfg["decode"]
     thresholds = Thresholds(d["onset_logit"], d["held_logit"], d["pc_logit"])
     root = resolve(cfg["data"]["root"])
+    latent_model = None
+    if args.audio_latent_model:
+        from bandmate_ml.export.ort_runner import StreamingModel
+
+        latent_model = StreamingModel(resolve(args.audio_latent_model))
     t0 = time.time()
     out, md = {}, []
     for name, folder in (("held-out generated songs", "valid"), ("hand-written songs (styles and meters the generator never makes)", "handwritten")):
         paths = sorted((root / folder).glob("*.npz"))[: args.songs]
         if not paths:
             continue
-        out[folder] = score_set(paths, gen, cfg, args, thresholds)
+        out[folder] = score_set(paths, gen, cfg, args, thresholds, latent_model)
         md.append(markdown(f"{name}: {len(paths)} songs, t_f = {args.tf if args.tf is not None else cfg['eval']['tf_s']} s", out[folder]))
     (run_dir / "control_eval.json").write_text(json.dumps(out, indent=1))
     (run_dir / "control_eval.md").write_text("\n".join(md))

@@ -22,6 +22,11 @@ GRAPH_IO = {
     "generator": (["mix", "noise", "instrument"], ["accompaniment"]),
     "decoder": (["latents"], ["audio"]),
 }
+# Format 2 (structured) graphs, keyed by the kind StreamingGraph runs them as.
+CONTROL_GRAPH_IO = {
+    "features": (["audio"], ["features"]),
+    "control": (["features", "cond", "noise", "instrument"], ["control"]),
+}
 ONNX_OPSET = 17
 ONNX_IR_VERSION = 10  # onnx 1.23 writes IR 14, which onnxruntime 1.30 (and onnxruntime-node) rejects
 

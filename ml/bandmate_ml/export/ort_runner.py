@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from .onnx_export import GRAPH_IO, STATE_OUTPUT_SUFFIX
+from .onnx_export import CONTROL_GRAPH_IO, GRAPH_IO, STATE_OUTPUT_SUFFIX
 
 _DTYPES = {"float32": np.float32, "int64": np.int64}
 
@@ -27,7 +27,7 @@ class StreamingGraph:
         self.session = make_session(path, threads)
         self.kind = kind
         self.state_spec = state
-        self.inputs, self.outputs = GRAPH_IO[kind]
+        self.inputs, self.outputs = {**GRAPH_IO, **CONTROL_GRAPH_IO}[kind]
         self.reset()
 
     def reset(self) -> None:
