@@ -18,18 +18,14 @@ def jazz_in_five() -> Sketch:
                {"drums": 32, "bass": 32, "keys": 0, "lead": 65})
     s.sections = [("intro", 2), ("verse", 8), ("bridge", 4), ("verse", 2), ("outro", 1)]
     bridge = ["Bmaj7", "Abm7", "Bbm7", "Ebm7"]
-    chords = {10: "Bmaj7", 11: "Abm7", 12: "Bbm7", 13: "Ebm7", 16: "Ebm7"}  # the bridge, the last bar
-    for bar in range(17):
+    bridge = {10: "Bmaj7", 11: "Abm7", 12: "Bbm7", 13: "Ebm7"}
+    for bar in range(16):
         s.drums(bar, 2, {"ride": "x. xx x. xx x.", "pedal": ".. x. .. x. ..", "snare": ".. .. .. x. .o",
                          "kick": "o. .. .. .. .."})
-        if bar in chords:
-            name = chords[bar]
+        if bar in bridge:
+            name = bridge[bar]
             root = _name(voicing(name, 35)[0])
             s.chord(bar, 0, name)
-            if bar == 16:
-                s.hit("keys", bar * 5, 5.0, voicing(name, 53), 70)
-                s.line("bass", bar * 5, f"{root}/5", 88)
-                continue
             s.hit("keys", bar * 5, 2.5, voicing(name, 53), 72)
             s.hit("keys", bar * 5 + 3, 1.5, voicing(name, 53), 66)
             s.line("bass", bar * 5, f"{root}/2 {_name(pitch(root) + 7)}/1 {root}/2", 88)
@@ -41,15 +37,12 @@ def jazz_in_five() -> Sketch:
         s.hit("keys", bar * 5 + 3, 0.9, voicing("Bbm7", 53), 72)
         s.hit("keys", bar * 5 + 4, 0.9, voicing("Bbm7", 53), 64)
         s.line("bass", bar * 5, "Eb2/1 Gb2/1 Bb2/1 Bb1/1 Db2/1", 90)
+    s.ending(16, "Ebm7", 53, "Eb2")
     a = ["Bb4/1.5 Gb4/.5 Bb4/.5 Db5/.5 Eb5/1 r/1", "Db5/1 Bb4/1 Ab4/.5 Gb4/.5 Ab4/2",
          "Bb4/1.5 Gb4/.5 Bb4/.5 Db5/.5 Eb5/1 Gb5/1", "F5/1 Eb5/1 Db5/1 Bb4/1 r/1"]
-    beat = 2 * 5
-    for phrase in a + a:
-        beat = s.line("lead", beat, phrase, 92)
-    for phrase in ("Bb4/3 F#4/2", "Eb5/2 Cb5/1 Ab4/2", "Db5/2 F5/1 Ab4/2", "Gb4/4 r/1"):
-        beat = s.line("lead", beat, phrase, 88)
-    for phrase in a[:2] + ["Eb5/5"]:
-        beat = s.line("lead", beat, phrase, 90)
+    beat = s.tune("lead", 2 * 5, a + a, 92)
+    beat = s.tune("lead", beat, ["Bb4/3 F#4/2", "Eb5/2 Cb5/1 Ab4/2", "Db5/2 F5/1 Ab4/2", "Gb4/4 r/1"], 88)
+    s.tune("lead", beat, a[:2] + ["Eb5/5"])
     return s
 
 
@@ -58,14 +51,10 @@ def balkan_seven() -> Sketch:
     s = Sketch("balkan_7_8", 900_002, 320.0, 7, 8, 2, "phrygian_dominant", "2+2+3", 0.5,
                {"drums": 0, "bass": 33, "keys": 21, "lead": 71})
     s.sections = [("intro", 2), ("verse", 8), ("chorus", 8), ("outro", 4)]
-    form = ["D", "D"] + ["D", "D", "Gm", "D", "Eb", "Eb", "D", "D"] * 2 + ["D", "Eb", "D", "D"]
+    form = ["D", "D"] + ["D", "D", "Gm", "D", "Eb", "Eb", "D", "D"] * 2 + ["D", "Eb", "D"]
     for bar, name in enumerate(form):
         s.chord(bar, 0, name)
         s.drums(bar, 1, {"kick": "x...x..", "snare": "..x...o", "hat": "XxXxXxx", "bongo_hi": ".x.x.xx"})
-        if bar == len(form) - 1:
-            s.hit("keys", bar * 7, 7, voicing(name, 57), 80)
-            s.line("bass", bar * 7, f"{_low(name)}/7", 92)
-            continue
         for eighth in (1, 3, 5, 6):
             s.hit("keys", bar * 7 + eighth, 0.8, voicing(name, 57), 70 if eighth != 5 else 78)
         root = _low(name)
@@ -74,11 +63,9 @@ def balkan_seven() -> Sketch:
             "Bb5/1 A5/1 G5/1 A5/1 Bb5/1 A5/1 G5/1", "F#5/1 G5/1 A5/1 G5/1 F#5/3",
             "G5/1 F#5/1 Eb5/1 F#5/1 G5/1 Bb5/1 G5/1", "Eb5/1 D5/1 Eb5/1 G5/1 Bb5/3",
             "A5/1 G5/1 F#5/1 Eb5/1 D5/1 Eb5/1 F#5/1", "D5/4 r/3"]
-    beat = 2 * 7
-    for k, phrase in enumerate(tune + tune):
-        beat = s.line("lead", beat, phrase, 86 if k < 8 else 96)
-    for phrase in ("A5/2 G5/2 F#5/3", "G5/2 F#5/2 Eb5/3", "F#5/1 Eb5/1 D5/5", "D5/7"):
-        beat = s.line("lead", beat, phrase, 90)
+    s.ending(len(form), "D", 57, "D2")
+    beat = s.tune("lead", s.tune("lead", 2 * 7, tune, 86), tune, 96)
+    s.tune("lead", beat, ["A5/2 G5/2 F#5/3", "G5/2 F#5/2 Eb5/3", "F#5/1 Eb5/1 D5/5", "D5/7"])
     return s
 
 
@@ -89,17 +76,11 @@ def jig() -> Sketch:
     s.sections = [("intro", 2), ("verse", 8), ("chorus", 8), ("verse", 8), ("outro", 1)]
     part_a = ["G", "C", "G", "D", "G", "C", "D", "G"]
     part_b = ["Em", "C", "G", "D", "Em", "C", "D", "G"]
-    form = ["G", "D"] + part_a + part_b + part_a + ["G"]
+    form = ["G", "D"] + part_a + part_b + part_a
     for bar, name in enumerate(form):
         s.chord(bar, 0, name)
-        last = bar == len(form) - 1
-        s.drums(bar, 1, {"kick": "x....." if last else "x..x..", "floor": ".oo.oo" if not last else "......",
-                         "snare": "...x.." if not last else "......", "crash": "x....." if last else "......"})
-        lo = pitch("G2") + (voicing(name, 43)[0] - pitch("G2"))
-        if last:
-            s.hit("keys", bar * 6, 6, [lo] + voicing(name, 60), 78)
-            s.line("bass", bar * 6, f"{_name(lo - 12 if lo >= 48 else lo)}/6", 90)
-            continue
+        s.drums(bar, 1, {"kick": "x..x..", "floor": ".oo.oo", "snare": "...x.."})
+        lo = voicing(name, 43)[0]  # the left hand's root, G2 ... F#3
         s.hit("keys", bar * 6, 1, [lo], 76)
         s.hit("keys", bar * 6 + 2, 0.8, voicing(name, 60), 64)
         s.hit("keys", bar * 6 + 3, 1, [lo + 7 if lo + 7 < 55 else lo - 5], 72)
@@ -112,9 +93,8 @@ def jig() -> Sketch:
     b = ["B5/2 E6/1 B5/1 G5/1 E5/1", "C6/2 E6/1 C6/1 G5/1 E5/1", "D6/2 B5/1 G5/1 B5/1 D6/1",
          "A5/2 D6/1 A5/1 F#5/1 D5/1", "E5/1 G5/1 B5/1 E6/2 D6/1", "C6/1 B5/1 A5/1 G5/2 E5/1",
          "F#5/1 G5/1 A5/1 D5/1 E5/1 F#5/1", "G5/3 r/3"]
-    beat = 2 * 6
-    for phrase in a + b + a + ["G5/6"]:
-        beat = s.line("lead", beat, phrase, 90)
+    s.ending(len(form), "G", 55, "G2")
+    s.tune("lead", 2 * 6, a + b + a + ["G5/6"])
     return s
 
 
@@ -125,19 +105,14 @@ def country_two_beat() -> Sketch:
     s.sections = [("intro", 2), ("verse", 8), ("chorus", 8), ("verse", 8), ("outro", 1)]
     part_a = ["A", "A", "D", "D", "E7", "E7", "A", "A"]
     part_b = ["D", "D", "A", "A", "B7", "B7", "E7", "E7"]
-    form = ["A", "E7"] + part_a + part_b + part_a + ["A"]
+    form = ["A", "E7"] + part_a + part_b + part_a
     for bar, name in enumerate(form):
         s.chord(bar, 0, name)
         root = voicing(name, 40)[0]
-        if bar == len(form) - 1:
-            s.drums(bar, 2, {"kick": "x.......", "crash": "x......."})
-            s.hit("keys", bar * 4, 4, voicing(name, 57), 80)
-            s.line("bass", bar * 4, f"{_name(root)}/4", 92)
-            continue
         s.drums(bar, 2, {"kick": "x...x...", "snare": "..X...X.", "hat": "x.x.x.x.", "tamb": ".x.x.x.x"})
         s.hit("keys", bar * 4 + 1, 0.45, voicing(name, 57), 72)
         s.hit("keys", bar * 4 + 3, 0.45, voicing(name, 57), 70)
-        nxt = form[bar + 1]
+        nxt = form[bar + 1] if bar + 1 < len(form) else "A"
         if nxt != name:  # walk up into the next chord
             target = voicing(nxt, 40)[0]
             s.line("bass", bar * 4, f"{_name(root)}/1 {_name(root + 7 - 12)}/1 "
@@ -148,9 +123,8 @@ def country_two_beat() -> Sketch:
          "E5/1 G#5/1 B5/1 G#5/1", "D5/1 E5/.5 F#5/.5 E5/1 D5/1", "C#5/1 E5/1 A5/1 E5/1", "A4/2 r/2"]
     b = ["F#5/1 A5/1 D6/2", "A5/1 F#5/1 D5/2", "E5/1 A5/1 C#6/2", "A5/1 E5/1 C#5/2",
          "D#5/1 F#5/1 A5/1 B5/1", "A5/1 F#5/1 D#5/2", "E5/1 G#5/1 B5/1 D6/1", "B5/2 G#5/2"]
-    beat = 2 * 4
-    for phrase in a + b + a + ["A5/4"]:
-        beat = s.line("lead", beat, phrase, 92)
+    s.ending(len(form), "A", 57, "A2")
+    s.tune("lead", 2 * 4, a + b + a + ["A5/4"], 92)
     return s
 
 
@@ -159,26 +133,20 @@ def reggae_one_drop() -> Sketch:
     s = Sketch("reggae_one_drop", 900_005, 62.0, 4, 4, 9, "minor", "one-drop", 0.6,
                {"drums": 0, "bass": 33, "keys": 17, "lead": 56})
     s.sections = [("intro", 1), ("verse", 4), ("chorus", 2), ("outro", 1)]
-    form = ["Am", "Am", "Dm", "Am", "Em", "F", "G", "Am"]
+    form = ["Am", "Am", "Dm", "Am", "Em", "F", "G"]
     bass = {"Am": "r/1 A2/.75 C3/.25 E3/1 D3/.5 C3/.5", "Dm": "r/1 D3/.75 F3/.25 A3/1 G3/.5 F3/.5",
             "Em": "r/1 E2/.75 G2/.25 B2/1 A2/.5 G2/.5", "F": "r/1 F2/.75 A2/.25 C3/1 A2/.5 F2/.5",
             "G": "r/1 G2/.75 B2/.25 D3/1 B2/.5 G2/.5"}
     for bar, name in enumerate(form):
         s.chord(bar, 0, name)
-        if bar == len(form) - 1:
-            s.drums(bar, 4, {"kick": "X... .... .... ....", "crash": "x... .... .... ...."})
-            s.hit("keys", bar * 4, 4, voicing(name, 57), 76)
-            s.line("bass", bar * 4, "A2/4", 92)
-            continue
         s.drums(bar, 4, {"kick": ".... .... X... ....", "rim": ".... .... X... ....",
                          "hat": "x.x. x.x. x.x. x.xo", "open": ".... .... .... ..x." if bar % 2 else "." * 16})
         s.hit("keys", bar * 4 + 1, 0.3, voicing(name, 60), 74)
         s.hit("keys", bar * 4 + 3, 0.3, voicing(name, 60), 72)
         s.line("bass", bar * 4, bass[name], 94)
-    beat = 4.0
-    for phrase in ("r/1 E5/1 C5/.5 D5/.5 E5/1", "F5/1.5 E5/.5 D5/1 A4/1", "r/1 E5/1 G5/.5 E5/.5 C5/1",
-                   "B4/2 G4/1 r/1", "A5/1 G5/.5 F5/.5 C5/2", "B4/1 D5/1 G5/2", "A4/4"):
-        beat = s.line("lead", beat, phrase, 90)
+    s.ending(len(form), "Am", 57, "A2")
+    s.tune("lead", 4.0, ["r/1 E5/1 C5/.5 D5/.5 E5/1", "F5/1.5 E5/.5 D5/1 A4/1", "r/1 E5/1 G5/.5 E5/.5 C5/1",
+                         "B4/2 G4/1 r/1", "A5/1 G5/.5 F5/.5 C5/2", "B4/1 D5/1 G5/2", "A4/4"])
     return s
 
 

@@ -86,6 +86,20 @@ class Sketch:
                     beat = bar * self.beats_per_bar + i / cells_per_beat
                     self.parts["drums"].append((beat, 0.25, DRUM_NOTES[voice], vel))
 
+    def tune(self, part: str, beat: float, phrases: list[str], velocity: int = 90) -> float:
+        """Phrases (one `line` each, usually a bar) one after another; returns the end beat."""
+        for phrase in phrases:
+            beat = self.line(part, beat, phrase, velocity)
+        return beat
+
+    def ending(self, bar: int, name: str, keys_lowest: int, bass: str) -> None:
+        """The last bar: the band hits the chord together with a crash and holds it to the end."""
+        bpb = self.beats_per_bar
+        self.chord(bar, 0, name)
+        self.parts["drums"] += [(bar * bpb, 1.0, DRUM_NOTES["crash"], 100), (bar * bpb, 0.5, DRUM_NOTES["kick"], 100)]
+        self.hit("keys", bar * bpb, bpb, voicing(name, keys_lowest), 78)
+        self.line("bass", bar * bpb, f"{bass}/{bpb}", 90)
+
     def hit(self, part: str, beat: float, beats: float, pitches: list[int], velocity: int = 80) -> None:
         self.parts[part] += [(beat, beats, p, velocity) for p in pitches]
 
