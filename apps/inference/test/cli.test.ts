@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { encodeWav, readWav } from '@bandmate/media/wav';
+import { soundFontAvailable, writeControlFixtureModel } from './fixtures/build-control-fixture.ts';
 import { writeFixtureModel } from './fixtures/build-fixture-models.ts';
 
 const bin = fileURLToPath(new URL('../bin/bandmate.mjs', import.meta.url));
@@ -78,4 +79,26 @@ test('clear errors for a missing file, an unreadable WAV and an invalid setting'
 
   const usage = cli('--output', path.join(dir, 'x.wav'));
   assert.match(usage.stderr, /--input and --output are required/);
+});
+
+test('a control model (format 2): drums on a 120 BPM grid, at a normal level', { skip: soundFontAvailable() ? false : 'no SoundFont at models/default/instruments.sf3' }, () => {
+  const control = writeControlFixtureModel(path.join(dir, 'control'))!;
+  const input = noiseWav(path.join(dir, 'c-in.wav'), 44100, 3, 4);
+  const output = path.join(dir, 'c-out.wav');
+  const r = cli('--input', input, '--output', output, '--model', control, '--instrument', 'drums', '--tf', '-0.12', '--bpm', '120', '--first-beat', '0.25');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /wrote c-out\.wav: 3\.00 s, drums, t_f -0\.12 s, k 0\.04 s, seed 0, 120 BPM in 4, model fixture-control/);
+  const out = readWav(output);
+  assert.equal(out.channels[0]!.length, 3 * 48000);
+  const x = out.channels[0]!;
+  const rms = Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
+  const peak = x.reduce((p, v) => Math.max(p, Math.abs(v)), 0);
+  assert.ok(20 * Math.log10(rms) > -40 && peak < 1, `level ${(20 * Math.log10(rms)).toFixed(1)} dBFS RMS, peak ${peak}`);
+  // The first hit comes on the first beat, 0.25 s in.
+  const first = x.findIndex((v) => v !== 0);
+  assert.ok(Math.abs(first - 0.25 * 48000) <= 96, `first sound at ${first / 48000} s`);
+
+  const bad = cli('--input', input, '--output', output, '--model', control, '--bpm', '0');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /beat grid: bpm must be in \(0, 1000\]/);
 });

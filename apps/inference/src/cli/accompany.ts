@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { downmix, readWav, writeWav } from '@bandmate/media/wav';
 import { Resampler } from '../audio/resampler.ts';
+import { checkBeatGrid, type BeatGrid } from '../engine/conditioning.ts';
 import { AccompanimentEngine } from '../engine/engine.ts';
 import { concatSamples } from '../audio/sample-queue.ts';
 import { EngineSettingsError } from '../engine/settings.ts';
@@ -18,7 +19,9 @@ const ROOM_RATE = 48000;
 const BLOCK = 480;
 
 export const ACCOMPANY_USAGE = `usage: bandmate accompany --input mix.wav --output part.wav [--instrument NAME]
-                          [--tf SECONDS] [--k SECONDS] [--seed N] [--model DIR]`;
+                          [--tf SECONDS] [--k SECONDS] [--seed N] [--model DIR]
+                          [--bpm BPM [--beats-per-bar N] [--first-beat SECONDS]]
+  --bpm etc.: the metronome a control model follows (a downbeat at --first-beat, default 0 s)`;
 
 export async function accompany(argv: string[], log: (line: string) => void = (l) => process.stderr.write(l)): Promise<void> {
   const { values } = parseArgs({
@@ -31,6 +34,9 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
       k: { type: 'string' },
       seed: { type: 'string', default: '0' },
       model: { type: 'string', default: DEFAULT_MODEL_DIR },
+      bpm: { type: 'string' },
+      'beats-per-bar': { type: 'string', default: '4' },
+      'first-beat': { type: 'string', default: '0' },
     },
     strict: true,
   });
@@ -41,6 +47,10 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
     return n;
   };
   if (!existsSync(values.model)) throw new UsageError(`model folder not found: ${values.model}`);
+  const grid =
+    values.bpm === undefined
+      ? null
+      : beatGrid(num('bpm', values.bpm), num('beats-per-bar', values['beats-per-bar']), num('first-beat', values['first-beat']));
 
   const wav = readWav(values.input);
   const engine = await AccompanimentEngine.load(values.model, { onNotice: (m) => log(`${m}\n`) });
@@ -50,12 +60,14 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
     const k = values.k === undefined ? frame : num('k', values.k);
     const settings = {
       // Default: the t_f the model was trained for (for chunks of k: t_f − k + frame = trained).
-      tf: values.tf === undefined ? Math.min(0, m.trainedTf.max + k - frame) : num('tf', values.tf),
+      tf: values.tf === undefined ? Math.min(0, +(m.trainedTf.max + k - frame).toFixed(6)) : num('tf', values.tf),
       k,
       instrument: values.instrument ?? m.instruments[0]!,
       seed: num('seed', values.seed),
     };
     const stream = await engine.openStream(settings);
+    if (grid && !stream.takesBeatGrid) log(`note: ${m.name} is an audio model and plays without the beat grid\n`);
+    stream.setBeatGrid(grid);
     const mono = new Resampler(wav.sampleRate, ROOM_RATE).process(downmix(wav));
     // The output has the input's duration at 48 kHz.
     const total = Math.round((wav.channels[0]!.length * ROOM_RATE) / wav.sampleRate);
@@ -77,11 +89,21 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
     writeWav(values.output, { sampleRate: ROOM_RATE, channels: [part, part] });
     log(
       `wrote ${path.basename(values.output)}: ${(total / ROOM_RATE).toFixed(2)} s, ${settings.instrument}, t_f ${settings.tf} s, ` +
-        `k ${settings.k} s, seed ${settings.seed}, model ${m.name} ${m.version}\n`,
+        `k ${settings.k} s, seed ${settings.seed}${grid ? `, ${grid.bpm} BPM in ${grid.beatsPerBar}` : ''}, model ${m.name} ${m.version}\n`,
     );
   } finally {
     await engine.close();
   }
+}
+
+function beatGrid(bpm: number, beatsPerBar: number, firstBeat: number): BeatGrid {
+  const grid = { bpm, beatsPerBar, firstBeatSample: Math.round(firstBeat * ROOM_RATE) };
+  try {
+    checkBeatGrid(grid);
+  } catch (err) {
+    throw new UsageError(`beat grid: ${(err as Error).message}`);
+  }
+  return grid;
 }
 
 /** `--tf -0.1` reads as an option to parseArgs; keep the documented spelling working. */

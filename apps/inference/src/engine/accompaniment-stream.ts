@@ -1,8 +1,10 @@
 import type { ModelManifest } from '@bandmate/shared';
 import { Resampler } from '../audio/resampler.ts';
 import { concatSamples, SampleQueue } from '../audio/sample-queue.ts';
+import type { BeatGrid } from './conditioning.ts';
+import type { ControlVoice } from './control-voice.ts';
 import { GaussianNoise } from './gaussian-noise.ts';
-import { resolveSettings, type EngineSettings, type ResolvedSettings } from './settings.ts';
+import type { ResolvedSettings } from './settings.ts';
 import type { StepBatcher } from './step-batcher.ts';
 
 /**
@@ -10,7 +12,9 @@ import type { StepBatcher } from './step-batcher.ts';
  * Mix audio goes in at the room rate as it is heard; accompaniment comes out in
  * chunks of k, each made from the mix heard up to t + t_f. Output sample j belongs
  * at room time j (plus the resamplers' small delay when the model is not at the
- * room rate). The same class serves the live room and the offline CLI.
+ * room rate). The same class serves the live room and the offline CLI, for audio
+ * models (the step returns audio) and control models (the step returns control
+ * frames, which `control` turns into notes and renders at the room rate).
  */
 export class AccompanimentStream {
   readonly settings: ResolvedSettings;
@@ -26,16 +30,30 @@ export class AccompanimentStream {
   constructor(
     readonly streamId: string,
     private readonly manifest: ModelManifest,
-    settings: EngineSettings,
+    settings: ResolvedSettings,
     private readonly batcher: StepBatcher,
     readonly roomRate = 48000,
+    private readonly control: ControlVoice | null = null,
   ) {
-    this.settings = resolveSettings(manifest, settings);
+    this.settings = settings;
     this.toModel = new Resampler(roomRate, manifest.sampleRate);
     this.toRoom = new Resampler(manifest.sampleRate, roomRate);
     this.noise = new GaussianNoise(settings.seed);
     this.stepSamples = this.settings.kFrames * manifest.samplesPerFrame;
-    this.pending = new SampleQueue(this.settings.delayFrames * manifest.samplesPerFrame, this.stepSamples * 4);
+    this.pending = new SampleQueue(this.settings.delaySamples, this.stepSamples * 4);
+  }
+
+  /**
+   * The room's metronome for a control model, from the next frame on (null: none). Audio
+   * models take no grid and ignore it. `firstBeatSample` is on this stream's output timeline.
+   */
+  setBeatGrid(grid: BeatGrid | null): void {
+    this.control?.setBeatGrid(grid);
+  }
+
+  /** Whether the model follows a beat grid (a control model). */
+  get takesBeatGrid(): boolean {
+    return this.control !== null;
   }
 
   /** Room-rate samples of mix that must be heard before the next chunk can be made. */
@@ -66,8 +84,9 @@ export class AccompanimentStream {
       for (let end = offset + this.stepSamples; offset < end; offset += callSamples) {
         const audio = this.pending.buffer.slice(offset, offset + callSamples);
         const noise = this.noise.fill(new Float32Array(callFrames * this.manifest.noiseSize));
-        const generated = await this.batcher.submit({ streamId: this.streamId, audio, noise, instrument: this.settings.instrumentIndex });
-        outputs.push(this.toRoom.process(generated));
+        const cond = this.control?.nextCond(callFrames);
+        const generated = await this.batcher.submit({ streamId: this.streamId, audio, noise, instrument: this.settings.instrumentIndex, cond });
+        outputs.push(this.control ? this.control.render(generated, callFrames) : this.toRoom.process(generated));
       }
       this.stepsDone++;
     }

@@ -1,7 +1,9 @@
-import type { ModelManifest } from '@bandmate/shared';
+import path from 'node:path';
+import { isControlModel, type ModelManifest } from '@bandmate/shared';
 import { ThreadedModel, type ThreadedModelOptions } from '../model/threaded-model.ts';
 import { AccompanimentStream } from './accompaniment-stream.ts';
-import type { EngineSettings } from './settings.ts';
+import { ControlVoice } from './control-voice.ts';
+import { resolveSettings, type EngineSettings } from './settings.ts';
 import { StepBatcher } from './step-batcher.ts';
 
 /** A loaded model and the streams that run on it; the entry point for the live worker and the CLI. */
@@ -11,11 +13,12 @@ export class AccompanimentEngine {
   private constructor(
     readonly model: ThreadedModel,
     readonly batcher: StepBatcher,
+    readonly modelDir: string,
   ) {}
 
   static async load(modelDir: string, options: ThreadedModelOptions = {}): Promise<AccompanimentEngine> {
     const model = await ThreadedModel.load(modelDir, options);
-    return new AccompanimentEngine(model, new StepBatcher(model));
+    return new AccompanimentEngine(model, new StepBatcher(model), modelDir);
   }
 
   get manifest(): ModelManifest {
@@ -24,7 +27,11 @@ export class AccompanimentEngine {
 
   async openStream(settings: EngineSettings, roomRate = 48000): Promise<AccompanimentStream> {
     const id = `stream-${++this.streams}`;
-    const stream = new AccompanimentStream(id, this.manifest, settings, this.batcher, roomRate);
+    const m = this.manifest;
+    const resolved = resolveSettings(m, settings);
+    // A control model's stream plays its notes on its own synth (one instrument, one channel).
+    const voice = isControlModel(m) ? await ControlVoice.create(m, path.join(this.modelDir, m.synth.soundFont), resolved, roomRate) : null;
+    const stream = new AccompanimentStream(id, m, resolved, this.batcher, roomRate, voice);
     await this.model.openStream(id);
     return stream;
   }

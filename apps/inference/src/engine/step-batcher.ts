@@ -1,7 +1,8 @@
 import type { StreamStep } from '../model/model-session.ts';
 
 export interface ModelRunner {
-  step(steps: StreamStep[]): Promise<{ audio: Float32Array[]; computeMs: number }>;
+  /** Each stream's step output: audio (audio models) or control frames (control models). */
+  step(steps: StreamStep[]): Promise<{ outputs: Float32Array[]; computeMs: number }>;
 }
 
 export interface BatchStats {
@@ -56,12 +57,12 @@ export class StepBatcher {
       for (let i = 0; i < group.length; i += this.maxBatch) {
         const batch = group.slice(i, i + this.maxBatch);
         try {
-          const { audio, computeMs } = await this.model.step(batch.map((b) => b.step));
+          const { outputs, computeMs } = await this.model.step(batch.map((b) => b.step));
           this.stats.steps += batch.length;
           this.stats.calls += 1;
           this.stats.lastComputeMs = computeMs;
           this.recent[(this.stats.calls - 1) % RECENT_CALLS] = computeMs;
-          batch.forEach((b, j) => b.resolve(audio[j]!));
+          batch.forEach((b, j) => b.resolve(outputs[j]!));
         } catch (err) {
           for (const b of batch) b.reject(err as Error);
         }

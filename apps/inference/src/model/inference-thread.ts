@@ -13,7 +13,7 @@ export type ThreadRequest =
   | { id: number; type: 'step'; steps: StreamStep[] };
 
 export type ThreadReply =
-  | { id: number; ok: true; audio?: Float32Array[]; computeMs?: number }
+  | { id: number; ok: true; outputs?: Float32Array[]; computeMs?: number }
   | { id: number; ok: false; error: string };
 
 const { dir, options, priority } = workerData as { dir: string; options: SessionOptions; priority: number };
@@ -30,9 +30,9 @@ try {
       else if (req.type === 'close') session.closeStream(req.streamId);
       else {
         const t0 = performance.now();
-        const audio = await session.step(req.steps);
-        const reply: ThreadReply = { id: req.id, ok: true, audio, computeMs: performance.now() - t0 };
-        port.postMessage(reply, audio.map((a) => a.buffer as ArrayBuffer));
+        const outputs = await session.step(req.steps);
+        const reply: ThreadReply = { id: req.id, ok: true, outputs, computeMs: performance.now() - t0 };
+        port.postMessage(reply, outputs.map((a) => a.buffer as ArrayBuffer));
         return;
       }
       port.postMessage({ id: req.id, ok: true } satisfies ThreadReply);

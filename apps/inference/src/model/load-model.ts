@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeZodError, GRAPH_IO, modelManifestSchema, type GraphName, type ModelManifest } from '@bandmate/shared';
+import { describeZodError, isControlModel, modelGraphs, modelManifestSchema, type GraphName, type ModelManifest } from '@bandmate/shared';
 
 export class ModelLoadError extends Error {
   override name = 'ModelLoadError';
@@ -9,7 +9,9 @@ export class ModelLoadError extends Error {
 export interface ModelFiles {
   dir: string;
   manifest: ModelManifest;
-  graphPath: Record<GraphName, string>;
+  graphPath: Partial<Record<GraphName, string>>;
+  /** A control model's SoundFont. */
+  soundFontPath?: string;
 }
 
 /** Reads and validates a model folder against the contract (manifest and files; I/O names are checked on session creation). */
@@ -25,11 +27,14 @@ export function loadModelFiles(dir: string): ModelFiles {
   const parsed = modelManifestSchema.safeParse(raw);
   if (!parsed.success) throw new ModelLoadError(`${manifestPath} does not follow the model contract: ${describeZodError(parsed.error)}`);
   const manifest = parsed.data;
-  const graphPath = {} as Record<GraphName, string>;
-  for (const name of Object.keys(GRAPH_IO) as GraphName[]) {
-    const file = path.join(dir, manifest.graphs[name].file);
+  const graphPath: ModelFiles['graphPath'] = {};
+  for (const { name, spec } of modelGraphs(manifest)) {
+    const file = path.join(dir, spec.file);
     if (!existsSync(file)) throw new ModelLoadError(`model ${manifest.name}: ${name} graph ${file} is missing`);
     graphPath[name] = file;
   }
-  return { dir, manifest, graphPath };
+  if (!isControlModel(manifest)) return { dir, manifest, graphPath };
+  const soundFontPath = path.join(dir, manifest.synth.soundFont);
+  if (!existsSync(soundFontPath)) throw new ModelLoadError(`model ${manifest.name}: its SoundFont ${soundFontPath} is missing`);
+  return { dir, manifest, graphPath, soundFontPath };
 }

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { GRAPH_IO, STATE_OUTPUT_SUFFIX, type GraphName, type StateTensor } from '@bandmate/shared';
+import { isControlModel, modelGraphs, STATE_OUTPUT_SUFFIX, type GraphName, type StateTensor } from '@bandmate/shared';
 import { concatSamples } from '../audio/sample-queue.ts';
 import { loadModelFiles, ModelLoadError, type ModelFiles } from './load-model.ts';
 
@@ -20,27 +20,31 @@ export interface StreamStep {
   /** n·noiseSize Gaussian samples. */
   noise: Float32Array;
   instrument: number;
+  /** Control models: n·condSize conditioning values (look-back and beat grid per frame). */
+  cond?: Float32Array;
 }
 
 type State = Map<string, ort.Tensor>;
+type Sessions = Partial<Record<GraphName, ort.InferenceSession>>;
 
 /**
- * The three graphs of one model, and the explicit state of every stream that
- * runs on it. A step of several streams is one batched call of each graph.
+ * The graphs of one model, and the explicit state of every stream that runs on it.
+ * A step of several streams is one batched call of each graph. An audio model's step
+ * returns audio; a control model's returns control frames, which the stream decodes.
  */
 export class ModelSession {
-  private readonly states = new Map<string, Record<GraphName, State>>();
+  private readonly states = new Map<string, Partial<Record<GraphName, State>>>();
 
   private constructor(
     readonly files: ModelFiles,
-    private readonly sessions: Record<GraphName, ort.InferenceSession>,
+    private readonly sessions: Sessions,
     readonly provider: ExecutionProvider,
   ) {}
 
   static async create(dir: string, options: SessionOptions): Promise<ModelSession> {
     const files = loadModelFiles(dir);
     let provider = options.provider;
-    let sessions: Record<GraphName, ort.InferenceSession>;
+    let sessions: Sessions;
     try {
       sessions = await createSessions(files, provider, options.threads);
     } catch (err) {
@@ -57,10 +61,8 @@ export class ModelSession {
   }
 
   openStream(streamId: string): void {
-    const fresh = {} as Record<GraphName, State>;
-    for (const name of Object.keys(GRAPH_IO) as GraphName[]) {
-      fresh[name] = new Map(this.manifest.graphs[name].state.map((s) => [s.name, zeros(s)]));
-    }
+    const fresh: Partial<Record<GraphName, State>> = {};
+    for (const { name, spec } of modelGraphs(this.manifest)) fresh[name] = new Map(spec.state.map((s) => [s.name, zeros(s)]));
     this.states.set(streamId, fresh);
   }
 
@@ -68,7 +70,11 @@ export class ModelSession {
     this.states.delete(streamId);
   }
 
-  /** Runs encoder → generator → decoder for every stream at once; returns each stream's audio. */
+  /**
+   * Runs the model's graphs for every stream at once: audio models encoder → generator →
+   * decoder, returning each stream's audio; control models features → generator, returning
+   * each stream's control frames (n·controlSize).
+   */
   async step(steps: StreamStep[]): Promise<Float32Array[]> {
     if (steps.length === 0) return [];
     const m = this.manifest;
@@ -78,34 +84,43 @@ export class ModelSession {
       if (s.audio.length !== n * m.samplesPerFrame) throw new Error('all streams of a batch must step the same number of frames');
       if (!this.states.has(s.streamId)) throw new Error(`stream ${s.streamId} is not open`);
     }
-    const latents = await this.run('encoder', steps, { audio: tensor(steps.map((s) => s.audio), [B, n * m.samplesPerFrame]) });
-    const mix = latents.latents!;
-    const generated = await this.run('generator', steps, {
-      mix,
-      noise: tensor(steps.map((s) => s.noise), [B, n, m.noiseSize]),
-      instrument: new ort.Tensor('int64', BigInt64Array.from(steps.map((s) => BigInt(s.instrument))), [B]),
-    });
-    const decoded = await this.run('decoder', steps, { latents: generated.accompaniment! });
-    const audio = decoded.audio!.data as Float32Array;
-    const per = n * m.samplesPerFrame;
-    return steps.map((_, b) => audio.slice(b * per, (b + 1) * per));
+    const audio = tensor(steps.map((s) => s.audio), [B, n * m.samplesPerFrame]);
+    const noise = tensor(steps.map((s) => s.noise), [B, n, m.noiseSize]);
+    const instrument = new ort.Tensor('int64', BigInt64Array.from(steps.map((s) => BigInt(s.instrument))), [B]);
+    let out: Float32Array;
+    if (isControlModel(m)) {
+      if (steps.some((s) => s.cond?.length !== n * m.condSize)) throw new Error(`a control model's step needs ${n}·${m.condSize} cond values`);
+      const { features } = await this.run('features', steps, { audio });
+      const cond = tensor(steps.map((s) => s.cond!), [B, n, m.condSize]);
+      out = (await this.run('generator', steps, { features: features!, cond, noise, instrument })).control!.data as Float32Array;
+    } else {
+      const { latents } = await this.run('encoder', steps, { audio });
+      const generated = await this.run('generator', steps, { mix: latents!, noise, instrument });
+      out = (await this.run('decoder', steps, { latents: generated.accompaniment! })).audio!.data as Float32Array;
+    }
+    const per = out.length / B;
+    return steps.map((_, b) => out.slice(b * per, (b + 1) * per));
   }
 
   async release(): Promise<void> {
-    for (const s of Object.values(this.sessions)) await s.release();
+    for (const s of Object.values(this.sessions)) await s!.release();
   }
 
   private async run(graph: GraphName, steps: StreamStep[], inputs: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
-    const specs = this.manifest.graphs[graph].state;
+    const specs = this.graphSpec(graph).state;
     const feeds: Record<string, ort.Tensor> = { ...inputs };
-    for (const spec of specs) feeds[spec.name] = concatBatch(steps.map((s) => this.states.get(s.streamId)![graph].get(spec.name)!), spec);
-    const out = await this.sessions[graph].run(feeds);
+    for (const spec of specs) feeds[spec.name] = concatBatch(steps.map((s) => this.states.get(s.streamId)![graph]!.get(spec.name)!), spec);
+    const out = await this.sessions[graph]!.run(feeds);
     for (const spec of specs) {
       const next = out[spec.name + STATE_OUTPUT_SUFFIX];
       if (!next) throw new ModelLoadError(`${graph} graph did not return ${spec.name}${STATE_OUTPUT_SUFFIX}`);
-      splitBatch(next, spec).forEach((t, b) => this.states.get(steps[b]!.streamId)![graph].set(spec.name, t));
+      splitBatch(next, spec).forEach((t, b) => this.states.get(steps[b]!.streamId)![graph]!.set(spec.name, t));
     }
     return out;
+  }
+
+  private graphSpec(graph: GraphName) {
+    return modelGraphs(this.manifest).find((g) => g.name === graph)!.spec;
   }
 }
 
@@ -119,12 +134,11 @@ async function createSessions(files: ModelFiles, provider: ExecutionProvider, th
     // Spinning threads burn a core between steps on a shared machine.
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
-  const sessions = {} as Record<GraphName, ort.InferenceSession>;
-  for (const name of Object.keys(GRAPH_IO) as GraphName[]) {
-    const session = await ort.InferenceSession.create(files.graphPath[name], options);
-    const states = files.manifest.graphs[name].state;
-    const wantIn = [...GRAPH_IO[name].inputs, ...states.map((s) => s.name)];
-    const wantOut = [...GRAPH_IO[name].outputs, ...states.map((s) => s.name + STATE_OUTPUT_SUFFIX)];
+  const sessions: Sessions = {};
+  for (const { name, spec, inputs, outputs } of modelGraphs(files.manifest)) {
+    const session = await ort.InferenceSession.create(files.graphPath[name]!, options);
+    const wantIn = [...inputs, ...spec.state.map((s) => s.name)];
+    const wantOut = [...outputs, ...spec.state.map((s) => s.name + STATE_OUTPUT_SUFFIX)];
     const missing = [
       ...wantIn.filter((i) => !session.inputNames.includes(i)).map((i) => `input ${i}`),
       ...wantOut.filter((o) => !session.outputNames.includes(o)).map((o) => `output ${o}`),

@@ -65,9 +65,9 @@ export class ThreadedModel {
     return this.call({ type: 'close', streamId }).then(() => undefined);
   }
 
-  async step(steps: StreamStep[]): Promise<{ audio: Float32Array[]; computeMs: number }> {
+  async step(steps: StreamStep[]): Promise<{ outputs: Float32Array[]; computeMs: number }> {
     const reply = await this.call({ type: 'step', steps });
-    return { audio: reply.audio ?? [], computeMs: reply.computeMs ?? 0 };
+    return { outputs: reply.outputs ?? [], computeMs: reply.computeMs ?? 0 };
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,73 @@
+import { CONTROL_COND_SIZE, type ControlInstrument, type ControlModelManifest } from '@bandmate/shared';
+import { DEFAULT_GAIN, SoundFontSynth, type NoteEvent } from '@bandmate/synth';
+import { checkBeatGrid, writeConditioning, type BeatGrid } from './conditioning.ts';
+import { ControlDecoder } from './control-decoder.ts';
+import { EngineSettingsError, type ResolvedSettings } from './settings.ts';
+
+/**
+ * What a control model's stream adds around the model step: the cond rows going in (look-back
+ * and beat grid per frame), and coming out, the control frames decoded into notes and played
+ * by the model's SoundFont. The synth renders at the room rate, so note times keep their
+ * sample precision and no output resampler is needed: frame m is room samples
+ * [m·S', (m+1)·S'), S' = samplesPerFrame · roomRate / sampleRate.
+ */
+export class ControlVoice {
+  private grid: BeatGrid | null = null;
+  private condFrame = 0;
+
+  private constructor(
+    private readonly decoder: ControlDecoder,
+    private readonly synth: SoundFontSynth,
+    private readonly channel: number,
+    private readonly frameSamples: number,
+    private readonly frameLookBack: number,
+    private readonly controlSize: number,
+    private readonly roomRate: number,
+  ) {}
+
+  static async create(
+    manifest: ControlModelManifest,
+    soundFontPath: string,
+    settings: ResolvedSettings,
+    roomRate: number,
+  ): Promise<ControlVoice> {
+    const frameSamples = (manifest.samplesPerFrame * roomRate) / manifest.sampleRate;
+    if (!Number.isInteger(frameSamples)) {
+      throw new EngineSettingsError(`a room rate of ${roomRate} Hz does not hold a whole number of samples per ${manifest.name} frame`);
+    }
+    const instrument = settings.instrument as ControlInstrument;
+    const program = manifest.synth.instruments[instrument]!;
+    const synth = await SoundFontSynth.load(soundFontPath, {
+      sampleRate: roomRate,
+      channels: [program],
+      gain: DEFAULT_GAIN * manifest.synth.gain,
+    });
+    const decoder = new ControlDecoder(instrument, manifest.control, frameSamples);
+    return new ControlVoice(decoder, synth, program.channel, frameSamples, settings.frameLookBack, manifest.controlSize, roomRate);
+  }
+
+  /** The grid for frames not yet stepped; null: no metronome. */
+  setBeatGrid(grid: BeatGrid | null): void {
+    if (grid) checkBeatGrid(grid);
+    this.grid = grid && { ...grid };
+  }
+
+  /** cond rows for the next `frames` frames. */
+  nextCond(frames: number): Float32Array {
+    const cond = new Float32Array(frames * CONTROL_COND_SIZE);
+    writeConditioning(cond, this.condFrame, frames, this.frameLookBack, this.grid, this.frameSamples, this.roomRate);
+    this.condFrame += frames;
+    return cond;
+  }
+
+  /** Decodes `frames` control frames and renders them: frames · S' samples at the room rate. */
+  render(control: Float32Array, frames: number): Float32Array {
+    const events: NoteEvent[] = [];
+    for (let f = 0; f < frames; f++) {
+      for (const e of this.decoder.step(control.subarray(f * this.controlSize, (f + 1) * this.controlSize))) {
+        events.push({ sample: e.sample, type: e.on ? 'on' : 'off', channel: this.channel, key: e.key, velocity: e.velocity });
+      }
+    }
+    return this.synth.render(frames * this.frameSamples, events);
+  }
+}
