@@ -2,6 +2,7 @@
 // Chromium browsers in a network namespace that has only loopback, once per database (SQLite, then
 // PostgreSQL; the benchmark and the screenshots on SQLite only).
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -80,7 +81,8 @@ async function runSuite(database) {
     // The browser tests drive many requests from one connection in little time.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
-  const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env });
+  const agentSecret = randomBytes(32).toString('base64url');
+  const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env: { ...env, AGENT_SECRET: agentSecret } });
   // The AI runs the identity fixture model: its output is the room's mix, k − t_f later. For the
   // screenshots it runs the shipped model (models/default) at its trained t_f, as `npm start` does.
   const fixtures = path.join(tmp, 'models');
@@ -92,6 +94,7 @@ async function runSuite(database) {
     cwd: root,
     env: {
       ...env,
+      AGENT_SECRET: agentSecret,
       SFU_AGENT_URL: `http://127.0.0.1:${sfuPort}`,
       ...model,
       INFERENCE_JITTER_MS: '40',

@@ -1,5 +1,6 @@
 // `npm start`: the whole platform on one machine — database migrated, SFU on :4000, web on :3000.
 // `npm run demo` (--demo): the same, and it points you at a demo room (a virtual band + the AI).
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrateDatabase } from './install/database.mjs';
@@ -10,11 +11,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const webPort = Number(process.env.WEB_PORT ?? 3000);
 const sfuPort = Number(process.env.SFU_PORT ?? 4000);
 const env = { CHECKPOINT_DISABLE: '1', NEXT_TELEMETRY_DISABLED: '1', SFU_PORT: String(sfuPort) };
+// The SFU admits only a worker holding this; one made here lives as long as the processes it is given to.
+const agentEnv = { AGENT_SECRET: process.env.AGENT_SECRET || randomBytes(32).toString('base64url') };
 
 await migrateDatabase(process.env.DATABASE_URL, { quiet: true });
 buildWeb(root);
 
-const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env });
+const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env: { ...env, ...agentEnv } });
 const web = startProcess('web', process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(webPort)], {
   cwd: path.join(root, 'apps/web'),
   env: { ...env, SFU_PUBLIC_PORT: process.env.SFU_PUBLIC_PORT ?? String(sfuPort) },
@@ -60,7 +63,7 @@ function superviseInference() {
     const startedAt = Date.now();
     proc = startProcess('inference', process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
       cwd: root,
-      env: { ...env, SFU_AGENT_URL: `http://127.0.0.1:${sfuPort}` },
+      env: { ...env, ...agentEnv, SFU_AGENT_URL: `http://127.0.0.1:${sfuPort}` },
     });
     proc.child.on('exit', (code) => {
       if (stopping) return;

@@ -49,3 +49,9 @@ test('the SFU publishes exactly its configured RTC port range and announces an a
   assert.equal(compose.services.inference.network_mode, 'service:sfu');
   assert.equal(compose.services.inference.environment.SFU_AGENT_URL, 'http://127.0.0.1:4000');
 });
+
+test('the SFU and the AI worker get the same required AGENT_SECRET', () => {
+  const sfuSecret = compose.services.sfu.environment.AGENT_SECRET as string;
+  assert.match(sfuSecret, /^\$\{AGENT_SECRET:\?/, 'required, not defaulted to empty');
+  assert.equal(compose.services.inference.environment.AGENT_SECRET, sfuSecret);
+});

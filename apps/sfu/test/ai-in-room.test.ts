@@ -18,9 +18,10 @@ import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, typ
 let h: Harness;
 let engine: AccompanimentEngine;
 const cleanups: Array<() => void> = [];
+const AGENT_SECRET = 'the-ai-in-room-test-secret';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-ai-'));
 before(async () => {
-  h = await startHarness();
+  h = await startHarness({ AGENT_SECRET });
   engine = await AccompanimentEngine.load(writeFixtureModel('identity', path.join(dir, 'identity')));
 });
 after(async () => {
@@ -31,7 +32,7 @@ after(async () => {
 });
 
 function worker() {
-  const config = loadInferenceConfig({ SFU_AGENT_URL: h.sfu.url, BANDMATE_TF: '-0.1', BANDMATE_K: '0.01', INFERENCE_JITTER_MS: '30' });
+  const config = loadInferenceConfig({ SFU_AGENT_URL: h.sfu.url, AGENT_SECRET, BANDMATE_TF: '-0.1', BANDMATE_K: '0.01', INFERENCE_JITTER_MS: '30' });
   return new AgentClient(engine, config, pino({ level: 'silent' }));
 }
 

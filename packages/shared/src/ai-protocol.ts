@@ -76,7 +76,8 @@ export const agentCommands = {
 } as const;
 export type AgentCommand = keyof typeof agentCommands;
 
-export const agentPrepareReplySchema = z.object({ ip: z.string().max(64), port: z.number().int().min(1).max(65535) });
+/** The worker's port on SFU_AGENT_IP; an `ip` in the reply is ignored (the SFU sends only to its configured address). */
+export const agentPrepareReplySchema = z.object({ ip: z.string().max(64).optional(), port: z.number().int().min(1024).max(65535) });
 
 /** Worker → SFU. */
 export const agentHelloSchema = z.strictObject({

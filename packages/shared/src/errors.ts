@@ -30,6 +30,9 @@ export const ERROR_CODES = [
   'not_recording',
   /** The server cannot record now (too many recordings running, too little disk space). */
   'recording_unavailable',
+  /** The AI worker's `/agent` connection (apps/sfu/src/agents): wrong or missing AGENT_SECRET / a worker is connected already. */
+  'agent_unauthorised',
+  'agent_busy',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -12,6 +12,8 @@ type Handlers = { [C in AgentCommand]: (payload: z.infer<(typeof agentCommands)[
 /** The room's UI shows the metrics every STATUS interval; the log gets one line per LOG interval. */
 const STATUS_INTERVAL_MS = 2_000;
 const LOG_EVERY = 5;
+/** After the SFU refused or dropped this worker, it asks again this much later. */
+const REFUSED_RETRY_MS = 5_000;
 
 /**
  * The AI as a room participant run by a worker (like LiveKit's agents): connects to
@@ -19,6 +21,8 @@ const LOG_EVERY = 5;
  */
 export class AgentClient {
   private readonly socket: Socket;
+  private closed = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly rooms = new Map<
     string,
     { accompanist: Accompanist; stream?: AccompanimentStream; timer?: ReturnType<typeof setInterval>; reports?: number; timing?: { tfMs: number; kMs: number } }
@@ -39,11 +43,21 @@ export class AgentClient {
       const m = engine.manifest;
       this.socket.emit('hello', { model: `${m.name} ${m.version}`, instruments: m.instruments, provider: engine.model.provider });
     });
-    this.socket.on('disconnect', () => {
+    if (!config.secret) logger.error('AGENT_SECRET is not set: the SFU will refuse this worker (give both the same secret)');
+    this.socket.on('disconnect', (reason) => {
       logger.warn('disconnected from the SFU; stopping all rooms');
       for (const roomId of [...this.rooms.keys()]) void this.handlers.stop({ roomId });
+      // socket.io does not reconnect by itself after the server closed the connection.
+      if (reason === 'io server disconnect') this.retry();
     });
-    this.socket.on('connect_error', (err) => logger.debug({ err: err.message }, 'SFU not reachable yet'));
+    this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
+      const code = err.data?.code;
+      if (code === 'agent_unauthorised') logger.error({ code }, `the SFU refused this worker: ${err.message}`);
+      else if (code === 'agent_busy') logger.warn({ code }, `the SFU refused this worker: ${err.message}`);
+      else logger.debug({ err: err.message }, 'SFU not reachable yet');
+      // A refusal by the SFU's middleware is final for socket.io; try again later (the other worker may go).
+      if (!this.socket.active) this.retry();
+    });
     for (const name of Object.keys(agentCommands) as AgentCommand[]) {
       this.socket.on(name, (payload: unknown, ack: (r: unknown) => void) => {
         const parsed = agentCommands[name].safeParse(payload);
@@ -136,7 +150,17 @@ export class AgentClient {
     this.status(roomId, room.accompanist.playing ? 'playing' : 'warming', undefined, metrics);
   }
 
+  private retry(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.closed) this.socket.connect();
+    }, REFUSED_RETRY_MS);
+  }
+
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     for (const roomId of [...this.rooms.keys()]) void this.handlers.stop({ roomId });
     this.socket.close();
   }

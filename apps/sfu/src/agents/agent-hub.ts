@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'socket.io';
 import {
@@ -6,6 +7,7 @@ import {
   agentHelloSchema,
   agentStatusSchema,
   type AgentCommand,
+  type ErrorCode,
 } from '@bandmate/shared';
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
@@ -24,20 +26,37 @@ interface HubEvents {
 
 const COMMAND_TIMEOUT_MS = 10_000;
 
+/** A refused `/agent` handshake: the worker's connect_error carries `data: { code, message }`. */
+export class AgentRefusedError extends Error {
+  readonly data: { code: ErrorCode; message: string };
+
+  constructor(code: Extract<ErrorCode, 'agent_unauthorised' | 'agent_busy'>, message: string) {
+    super(message);
+    this.data = { code, message };
+  }
+}
+
 /**
  * The SFU's end of the inference worker connection (socket.io namespace `/agent`).
- * One worker at a time; it authenticates with AGENT_SECRET, or, when none is set,
- * must connect from this machine.
+ *
+ * The worker hears every musician and plays into the room, so only a holder of AGENT_SECRET may
+ * be it. There is no address-based fallback: behind a reverse proxy on the same host every client
+ * is loopback. Without a secret configured the namespace admits nobody. One worker at a time: while
+ * it is connected another one is refused (`agent_busy`) rather than replacing it.
  */
 export class AgentHub extends EventEmitter<HubEvents> {
   private agent: { socket: Socket; info: AgentInfo } | undefined;
+  private readonly secretDigest: Buffer | undefined;
 
   constructor(io: Server, secret: string | undefined, private readonly logger: Logger) {
     super();
+    this.secretDigest = secret === undefined ? undefined : digest(secret);
+    if (!secret) logger.warn('AGENT_SECRET is not set: the AI worker cannot connect (set the same one for the SFU and the worker)');
     const ns = io.of(AGENT_NAMESPACE);
     ns.use((socket, next) => {
-      const ok = secret ? socket.handshake.auth?.secret === secret : isLoopback(socket.handshake.address);
-      next(ok ? undefined : new Error('agent not authorised'));
+      const refusal = this.refusal(socket);
+      if (refusal) this.logger.warn({ address: socket.handshake.address, code: refusal.data.code }, 'AI worker connection refused');
+      next(refusal);
     });
     ns.on('connection', (socket) => this.accept(socket));
   }
@@ -56,19 +75,31 @@ export class AgentHub extends EventEmitter<HubEvents> {
     return reply.data;
   }
 
+  private refusal(socket: Socket): AgentRefusedError | undefined {
+    if (!this.secretDigest) return new AgentRefusedError('agent_unauthorised', 'this SFU has no AGENT_SECRET; set the same one for the SFU and the worker');
+    const given = (socket.handshake.auth as { secret?: unknown } | undefined)?.secret;
+    // Digests of equal length, so neither the comparison time nor a length check tells how much matched.
+    if (typeof given !== 'string' || !timingSafeEqual(digest(given), this.secretDigest)) {
+      return new AgentRefusedError('agent_unauthorised', 'wrong or missing AGENT_SECRET');
+    }
+    if (this.agent?.socket.connected) return new AgentRefusedError('agent_busy', 'another AI worker is connected to this SFU');
+    return undefined;
+  }
+
   private accept(socket: Socket): void {
     socket.once('hello', (payload: unknown) => {
       const hello = agentHelloSchema.safeParse(payload);
-      if (!hello.success) {
+      // Two workers that both passed the handshake before either said hello: the first one stays.
+      if (!hello.success || (this.agent && this.agent.socket !== socket)) {
         socket.disconnect(true);
         return;
       }
-      this.agent?.socket.disconnect(true);
       this.agent = { socket, info: hello.data };
       this.logger.info(hello.data, 'AI worker connected');
       this.emit('connected', hello.data);
     });
     socket.on('status', (payload: unknown) => {
+      if (this.agent?.socket !== socket) return;
       const status = agentStatusSchema.safeParse(payload);
       if (status.success) this.emit('status', status.data);
     });
@@ -81,6 +112,6 @@ export class AgentHub extends EventEmitter<HubEvents> {
   }
 }
 
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }

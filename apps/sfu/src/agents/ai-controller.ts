@@ -103,11 +103,12 @@ export class AiController extends EventEmitter<ControllerEvents> {
     }
     this.setPhase('loading');
     try {
-      const endpoint = agentPrepareReplySchema.parse(await this.hub.command('prepare', { roomId: this.room.id }));
+      const { port } = agentPrepareReplySchema.parse(await this.hub.command('prepare', { roomId: this.room.id }));
       const instrument = this.desired.instrument ?? this.hub.info.instruments[0]!;
       const link = await AgentLink.open({
         room: this.room,
-        agent: endpoint,
+        // The room's audio goes to the address this SFU is configured with, never one the worker names.
+        agent: { ip: this.options.agentIp, port },
         listenIp: this.options.listenIp,
         displayName: `AI · ${instrument}`,
         logger: this.options.logger,
