@@ -80,13 +80,19 @@ class Score:
         return self.harmony[min(self.event_index(pos) + 1, len(self.harmony) - 1)]
 
     def bar_velocity(self, bar: int, pos_in_bar: float, base: float) -> float:
-        """Bar loudness with metric accents and a crescendo into a louder section."""
+        """Bar loudness with metric accents and a two-bar crescendo into a louder section."""
         plan = self.bars[bar]
         level = plan.level
-        nxt = self.bars[bar + 1] if bar + 1 < len(self.bars) else None
-        if nxt is not None and nxt.first_of_section and nxt.level > level + 0.05:
-            level += (nxt.level - level) * (pos_in_bar / self.beats_per_bar)
+        for ahead in (1, 2):
+            nxt = self.bars[bar + ahead] if bar + ahead < len(self.bars) else None
+            if nxt is not None and nxt.first_of_section:
+                if nxt.level > level + 0.05:
+                    progress = ((2 - ahead) * self.beats_per_bar + pos_in_bar) / (2 * self.beats_per_bar)
+                    level += (nxt.level - level) * progress
+                break
         accent = 8 if pos_in_bar == 0 else 3 if pos_in_bar == int(pos_in_bar) else 0
+        if plan.first_of_section and pos_in_bar == 0:
+            accent += 8  # the band lands the new section together
         return base * level + accent
 
 
@@ -206,7 +212,7 @@ def _walk(score: Score, bar: int, prev: int, lo: int, hi: int) -> list[Event]:
         pos = bar * bpb + beat
         ev = score.chord_at(pos)
         nxt = score.next_chord(pos)
-        if abs(ev.start - pos) < 1e-6:
+        if pos - 1 < ev.start <= pos + 1e-6:  # the chord arrived on or since the last beat
             pitch = _near(ev.chord.bass, prev, lo, hi)
         elif abs(nxt.start - (pos + 1)) < 1e-6 and nxt is not ev:
             target = _near(nxt.chord.bass, prev, lo, hi)

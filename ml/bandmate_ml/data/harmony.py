@@ -143,10 +143,11 @@ def reharmonise(rng, events: list[tuple[float, float, Chord]], p_secondary: floa
         nxt = events[i + 1][2] if i + 1 < len(events) else None
         if nxt is not None and length >= 2 and nxt.root != 0 and nxt.intervals[1:3] in ((4, 7), (3, 7)) \
                 and chord.root != (nxt.root + 7) % 12 and rng.random() < p_secondary:
-            half = length / 2  # the second half of the chord becomes the dominant of the next one
-            out.append((start, half, chord))
+            # the chord's second half (its last beat in odd lengths) becomes the next one's dominant
+            tail = length / 2 if (length / 2) % 1 == 0 else 1.0
+            out.append((start, length - tail, chord))
             dom = (nxt.root + 7) % 12
-            out.append((start + half, half, Chord(dom, (0, 4, 7, 10), dom)))
+            out.append((start + length - tail, tail, Chord(dom, (0, 4, 7, 10), dom)))
             continue
         out.append((start, length, chord))
     if p_inversion > 0:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import numpy as np
 
@@ -33,14 +34,15 @@ def generate_song(seed: int, min_duration_s: float = 30.0, max_duration_s: float
     rng = random.Random(seed)  # the arrangement's many small choices
     nrng = np.random.default_rng(seed)  # the performance's vectorised timing and velocity noise
     name = rng.choice(STYLE_NAMES)
-    style = rng.choice([s for s in STYLES if s.name == name])
+    variants = [s for s in STYLES if s.name == name]
+    style = rng.choices(variants, [v.share for v in variants])[0]
     bpb = style.beats_per_bar
     tempo = rng.uniform(*style.tempo)
     key = rng.randrange(12)
     mode = rng.choice(style.modes)
     sections = _form(rng, style, mode, tempo, rng.uniform(min_duration_s, max_duration_s))
     plans = _bar_plans(rng, style, sections)
-    harmony = _harmony(rng, style, key, mode, sections)
+    harmony = _harmony(rng, style, key, mode, sections, plans)
     feel = _feel(rng, style)
 
     lift = rng.uniform(0.004, 0.012)  # bands push the chorus a little
@@ -61,7 +63,7 @@ def generate_song(seed: int, min_duration_s: float = 30.0, max_duration_s: float
     extra = _pick_extra(rng, style)
     if extra == "guitar":
         stems.append(Stem("guitar", rng.choice(style.guitar_programs), False,
-                          perf.play("guitar", write_guitar(score, style.guitar), strum_s=0.008)))
+                          perf.play("guitar", write_guitar(score, style.guitar), strum_s=0.005)))
     elif extra == "pad":
         stems.append(Stem("pad", rng.choice(style.pad_programs), False, perf.play("pad", write_pad(score), 3.0)))
 
@@ -81,8 +83,11 @@ def _form(rng, style: Style, mode: str, tempo: float, target_s: float) -> list[t
     verse, chorus, bridge = rng.choice(progs), rng.choice(progs), rng.choice(progs)
     intro = 2 if total < 16 else rng.choice((2, 4))
     outro = rng.choice((1, 2))
+    body = total - intro - outro
+    if body % 2:  # sections of whole two-bar phrases; the odd bar goes to the outro
+        body, outro = body - 1, outro + 1
     sections = [("intro", intro, chorus if rng.random() < 0.5 else verse)]
-    body, i = total - intro - outro, 0
+    i = 0
     while body > 0:
         name = FORM[i % len(FORM)]
         text = {"verse": verse, "chorus": chorus, "bridge": bridge}[name]
@@ -152,7 +157,7 @@ def _key_plan(rng, style: Style, sections) -> list[int]:
     return shifts
 
 
-def _harmony(rng, style: Style, key: int, mode: str, sections) -> list[ChordEvent]:
+def _harmony(rng, style: Style, key: int, mode: str, sections, plans: list[BarPlan]) -> list[ChordEvent]:
     bpb = style.beats_per_bar
     p_secondary, p_borrowed, p_inversion, _ = style.harmony
     shifts = _key_plan(rng, style, sections)
@@ -174,7 +179,8 @@ def _harmony(rng, style: Style, key: int, mode: str, sections) -> list[ChordEven
             rel = [(s, min(d, last_bar - s), c) for s, d, c in rel if s < last_bar]
             rel.append((last_bar, float(bpb), _tonic(style, mode)))
         sec_key = (key + shifts[i]) % 12
-        if i > 0 and shifts[i] != shifts[i - 1] and events and rng.random() < 0.6:
+        stop_before = plans[beat0 // bpb - 1].role == "stop" if i > 0 else False
+        if i > 0 and shifts[i] != shifts[i - 1] and not stop_before and rng.random() < 0.6:
             prev = events.pop()  # announce the new key with its dominant on the last beats before it
             cut = prev.end - min(2.0, (prev.end - prev.start) / 2)
             events.append(ChordEvent(prev.start, cut, prev.chord, prev.key, prev.mode))
@@ -182,7 +188,18 @@ def _harmony(rng, style: Style, key: int, mode: str, sections) -> list[ChordEven
             events.append(ChordEvent(cut, prev.end, Chord(dom, (0, 4, 7, 10), dom), sec_key, mode))
         events += [ChordEvent(s, s + d, c.transposed(sec_key), sec_key, mode) for s, d, c in rel]
         beat0 += length
-    return events
+    return _anticipate(rng, events, bpb) if rng.random() < style.p_push else events
+
+
+def _anticipate(rng, events: list[ChordEvent], bpb: int) -> list[ChordEvent]:
+    """Moves most bar-line chord changes an eighth early, as bands push them."""
+    out = list(events)
+    for i in range(1, len(out)):
+        prev, ev = out[i - 1], out[i]
+        if ev.start % bpb == 0 and prev.end - prev.start > 1 and rng.random() < 0.7:
+            out[i - 1] = replace(prev, end=ev.start - 0.5)
+            out[i] = replace(ev, start=ev.start - 0.5)
+    return out
 
 
 def _feel(rng, style: Style) -> Feel:

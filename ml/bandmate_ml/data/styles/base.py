@@ -42,6 +42,8 @@ class Style:
     # chances of a secondary dominant, a borrowed iv, a stepwise-bass inversion, a key change
     harmony: tuple[float, float, float, float] = (0.15, 0.15, 0.25, 0.2)
     p_stop: float = 0.25
+    p_push: float = 0.0  # chance that the band anticipates chord changes by an eighth
+    share: float = 1.0  # weight of this variant among the style's variants (other meters)
     rubato: tuple[float, float] = (0.0, 0.0)
     p_ritardando: float = 0.25
     lead_step: float = 0.5  # rhythmic grid of the melody, beats

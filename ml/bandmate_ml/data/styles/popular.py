@@ -24,7 +24,7 @@ ROCK = Style(
           "chorus": "X-X- X-X- X-X- X-X-", "chorus_b": "X--. X-.X --X- X-..", "intro": "X--- ---- ---- ----"},
     kits=(0, 8, 16), keys_programs=PIANOS[:2] + ORGANS[:3] + (27, 29, 30),
     guitar={"verse": "D--- --DU ---- D-U-", "chorus": "D-D- D-D- D-D- D-D-"}, guitar_programs=(25, 27, 29, 30),
-    extra=(("guitar", 0.6),), harmony=(0.1, 0.15, 0.25, 0.2), p_stop=0.3, lead_density=0.55,
+    extra=(("guitar", 0.6),), harmony=(0.1, 0.15, 0.25, 0.2), p_stop=0.3, p_push=0.25, lead_density=0.55,
 )
 
 POP = Style(
@@ -47,7 +47,7 @@ POP = Style(
           "intro": "1.3. 4.5. 2.4. 3.5."},
     kits=(0, 8, 24, 25), keys_programs=PIANOS[:3] + ELECTRIC_PIANOS,
     guitar={"verse": "D-.D .UD- D-.D .UDU", "chorus": "D-DU .UDU D-DU .UDU"}, guitar_programs=(24, 25, 27),
-    extra=(("guitar", 0.35), ("pad", 0.25)), harmony=(0.2, 0.2, 0.35, 0.35), p_stop=0.3,
+    extra=(("guitar", 0.35), ("pad", 0.25)), harmony=(0.2, 0.2, 0.35, 0.35), p_stop=0.3, p_push=0.35,
 )
 
 FUNK = Style(
@@ -67,7 +67,7 @@ FUNK = Style(
     kits=(0, 8, 24), bass_programs=(33, 34, 36, 37, 38, 39), keys_programs=ELECTRIC_PIANOS + (7,) + ORGANS[:2],
     keys_range=(58, 79), keys_left_hand=False,
     guitar={"verse": "..D. .mDm ..D. mmD.", "chorus": "m.mD m.mm .Dm. mDm."}, guitar_programs=(27, 28),
-    extra=(("guitar", 0.6),), fill="snare", harmony=(0.05, 0.0, 0.0, 0.1), p_stop=0.5,
+    extra=(("guitar", 0.6),), fill="snare", harmony=(0.05, 0.0, 0.0, 0.1), p_stop=0.5, p_push=0.3,
     lead_step=0.25, lead_density=0.4,
 )
 
@@ -99,7 +99,7 @@ BALLAD_3_4 = replace(
     },
     bass={"verse": "R--- ---- ----", "chorus": "R--- ---- 5---"},
     keys={"verse": "1.3. 4.3. 5.3.", "chorus": "X--- x--- x---"},
-    kits=(0, 40),
+    kits=(0, 40), share=0.5,
 )
 
 GOSPEL = Style(
@@ -117,7 +117,7 @@ GOSPEL = Style(
     bass={"verse": "R--- --R. 5--- --A.", "chorus": "R--- -.R. 5--- 8.A."},
     keys={"verse": "X--x ..X- X--x ..X-", "chorus": "x.x. X.x. x.x. X.x.", "intro": "X--- ---- X--- ----"},
     kits=(0, 8), keys_programs=PIANOS[:2] + ORGANS, pad_programs=ORGANS[:3] + PADS[4:6], extra=(("pad", 0.45),),
-    fill="snare", harmony=(0.4, 0.3, 0.4, 0.4), p_stop=0.35, p_ritardando=0.5,
+    fill="snare", harmony=(0.4, 0.3, 0.4, 0.4), p_stop=0.35, p_push=0.25, p_ritardando=0.5,
 )
 
 METAL = Style(

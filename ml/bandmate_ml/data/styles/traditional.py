@@ -52,7 +52,7 @@ JAZZ_WALTZ = replace(
     },
     bass={"verse": "walk", "chorus": "walk", "intro": "R--- ---- 5---"},
     keys={"verse": ".... x... ..x.", "chorus": "x-.. ..x. ....", "intro": "x--- ---- ----"},
-    kits=(32, 40), guitar={}, extra=(), p_stop=0.15, lead_density=0.55,
+    kits=(32, 40), guitar={}, extra=(), p_stop=0.15, lead_density=0.55, share=0.4,
 )
 
 BOSSA = Style(
@@ -110,6 +110,7 @@ FOLK = Style(
     keys={"verse": "X--. X-x- X--. X-x-", "verse_b": "1.4. 2.4. 1.4. 2.4.", "chorus": "X-x- X-x- X-x- X-x-"},
     kits=(0, 8, 40), keys_programs=PIANOS[:2] + (21, 24, 25), guitar={"verse": "D-DU .UDU D-DU .UDU"},
     guitar_programs=(24, 25), extra=(("guitar", 0.6),), fill="light", harmony=(0.1, 0.1, 0.25, 0.15), p_stop=0.15,
+    p_push=0.15,
     rubato=(0.0, 0.01),
 )
 
@@ -121,7 +122,7 @@ FOLK_3_4 = replace(
     },
     bass={"verse": "R--- ---- 5---", "chorus": "R--- 5--- 5---"},
     keys={"verse": "X--- x--- x---", "verse_b": "1... 3... 4...", "chorus": "X--- x-x- x-x-"},
-    kits=(0, 40), guitar={"verse": "D--- D-U- D-U-"}, p_stop=0.1,
+    kits=(0, 40), guitar={"verse": "D--- D-U- D-U-"}, p_stop=0.1, share=0.6,
 )
 
 LATIN = Style(
@@ -143,7 +144,7 @@ LATIN = Style(
     keys={"verse": "montuno", "intro": "X--- ---- ---- ----"},
     kits=(0, 8), keys_programs=PIANOS[:3], keys_range=(60, 84), keys_left_hand=False,
     guitar={"verse": "..D. .D.. D.D. .D.."}, guitar_programs=(24, 25), extra=(("guitar", 0.3),), fill="latin",
-    harmony=(0.1, 0.0, 0.1, 0.1), p_stop=0.3, lead_density=0.5,
+    harmony=(0.1, 0.0, 0.1, 0.1), p_stop=0.3, p_push=0.5, lead_density=0.5,
 )
 
 TRADITIONAL = (BLUES, JAZZ, JAZZ_WALTZ, BOSSA, WALTZ, FOLK, FOLK_3_4, LATIN)
