@@ -57,6 +57,7 @@ class BarPlan:
     level: float  # loudness of the bar, 1 = a chorus
     first_of_section: bool
     grooves: dict  # part -> groove name in the style
+    silent: frozenset = frozenset()  # parts that sit this bar out (a keys-only intro)
 
 
 @dataclass
@@ -99,6 +100,8 @@ class Score:
 def write_drums(score: Score, grooves: dict, fill_kind: str) -> list[Event]:
     bpb, rng, out = score.beats_per_bar, score.rng, []
     for bar, plan in enumerate(score.bars):
+        if "drums" in plan.silent:
+            continue
         b0 = bar * bpb
         vel = lambda pos, f: score.bar_velocity(bar, pos, 104 * f)  # noqa: E731
         if plan.first_of_section and bar > 0 or plan.role in ("stop", "end", "hold"):
@@ -157,6 +160,8 @@ def _bar_window(score: Score, bar: int) -> tuple[float, str]:
 def write_bass(score: Score, grooves: dict, lo: int = 28, hi: int = 55) -> list[Event]:
     bpb, out, prev = score.beats_per_bar, [], 40
     for bar, plan in enumerate(score.bars):
+        if "bass" in plan.silent:
+            continue
         b0 = bar * bpb
         limit, role = _bar_window(score, bar)
         if role in ("stop", "end", "hold"):
@@ -256,6 +261,8 @@ def write_keys(score: Score, grooves: dict, lo: int, hi: int, left_hand: bool, d
     bpb, out = score.beats_per_bar, []
     voicer = Voicer(lo, hi, size, drop_root)
     for bar, plan in enumerate(score.bars):
+        if "keys" in plan.silent:
+            continue
         b0 = bar * bpb
         limit, role = _bar_window(score, bar)
         name = plan.grooves["keys"]
@@ -302,11 +309,14 @@ def _montuno(score: Score, bar: int, voicer: Voicer) -> list[Event]:
     return out
 
 
-def write_guitar(score: Score, grooves: dict) -> list[Event]:
-    """Rhythm guitar: strummed six-string voicings; muted scratches are short and soft."""
+def write_guitar(score: Score, grooves: dict) -> list[tuple[float, float, int, float, float]]:
+    """Rhythm guitar: strummed six-string voicings (events end with the strum direction: 1 down,
+    -1 up); muted scratches are short and soft."""
     bpb, out = score.beats_per_bar, []
     voicer = Voicer(45, 72, 5)
     for bar, plan in enumerate(score.bars):
+        if "guitar" in plan.silent:
+            continue
         b0 = bar * bpb
         limit, role = _bar_window(score, bar)
         rows = (((0.0, limit if role == "stop" else float(bpb), "D"),),) if role in ("stop", "end", "hold") \
@@ -321,7 +331,8 @@ def write_guitar(score: Score, grooves: dict) -> list[Event]:
             end = min(pos + length, ev.end - b0, limit)
             dur = 0.12 if sym == "m" else max(0.1, end - pos) * 0.9
             base = {"D": 86, "d": 70, "U": 66, "m": 50}.get(sym, 76)
-            out += [(b0 + pos, dur, p, score.bar_velocity(bar, pos, base)) for p in shape]
+            direction = -1.0 if sym == "U" else 1.0
+            out += [(b0 + pos, dur, p, score.bar_velocity(bar, pos, base), direction) for p in shape]
     return out
 
 
@@ -331,7 +342,7 @@ def write_pad(score: Score, lo: int = 52, hi: int = 76) -> list[Event]:
     voicer = Voicer(lo, hi, 4)
     for idx, ev in enumerate(score.harmony):
         bar = int(ev.start // bpb)
-        if score.bars[bar].role == "stop":
+        if score.bars[bar].role == "stop" or "pad" in score.bars[bar].silent:
             continue
         end = ev.end
         for b in range(bar + 1, int((ev.end - 1e-6) // bpb) + 1):

@@ -92,13 +92,13 @@ class Performance:
     def seconds(self, pos) -> np.ndarray:
         return beats_to_seconds(swing(np.asarray(pos, float), self.feel.swing), self.beat_times, self.end_s)
 
-    def play(self, role: str, events: list[tuple[float, float, int, float]], vel_sd: float = 5.0,
-             strum_s: float = 0.0) -> list[Note]:
-        """Events (beat, length in beats, pitch, velocity) -> notes in seconds, humanised."""
+    def play(self, role: str, events: list[tuple], vel_sd: float = 5.0, strum_s: float = 0.0) -> list[Note]:
+        """Events (beat, length in beats, pitch, velocity[, strum direction]) -> notes in seconds, humanised."""
         if not events:
             return []
         ev = np.array(events, dtype=float)
-        pos, length, pitch, vel = ev.T
+        pos, length, pitch, vel = ev.T[:4]
+        direction = ev[:, 4] if ev.shape[1] > 4 else np.ones(len(ev))
         start = self.seconds(pos)
         end = self.seconds(pos + length)
         _, jitter_sd = PART_TIMING[role]
@@ -106,8 +106,8 @@ class Performance:
         groups, inverse = np.unique(np.round(pos, 4), return_inverse=True)
         group_shift = self.rng.normal(0, jitter_sd * self.feel.looseness, len(groups))[inverse]
         inner = self.rng.normal(0, 0.0015 if role != "drums" else 0.0005, len(pos))
-        if strum_s > 0:  # guitar strums: low to high strings one after another
-            idx = np.lexsort((pitch, inverse))
+        if strum_s > 0:  # guitar strums: strings one after another, low to high down, high to low up
+            idx = np.lexsort((pitch * direction, inverse))
             rank = np.empty(len(pos))
             rank[idx] = np.arange(len(pos)) - np.searchsorted(inverse[idx], inverse[idx])
             inner = inner + rank * strum_s

@@ -111,6 +111,9 @@ def _bar_plans(rng, style: Style, sections) -> list[BarPlan]:
             chosen[part, section] = rng.choice(names)
         return chosen[part, section]
 
+    r = rng.random()  # some bands start with keys alone, or let the drums come in at the verse
+    tacet = frozenset({"drums", "bass", "guitar", "pad"}) if r < 0.15 else frozenset({"drums"}) if r < 0.3 \
+        else frozenset()
     plans = []
     for i, (name, n, _) in enumerate(sections):
         level = SECTION_LEVEL[name] + rng.uniform(-0.04, 0.04) + (0.05 if i == len(sections) - 2 else 0.0)
@@ -129,7 +132,8 @@ def _bar_plans(rng, style: Style, sections) -> list[BarPlan]:
                 elif r < 0.8:
                     role = "hold"
             fade = 1.0 - (0.12 * k / n if name == "outro" else 0.0)
-            plans.append(BarPlan(name, role, level * fade, k == 0, grooves))
+            silent = (tacet if k < n - 1 else tacet - {"drums"}) if name == "intro" else frozenset()
+            plans.append(BarPlan(name, role, level * fade, k == 0, grooves, silent))
     return plans
 
 
