@@ -1,14 +1,17 @@
 """The song generator is seeded and reproducible, plays like a band, and its parts agree."""
 
 import io
+import random
 import time
+from dataclasses import replace
 
 import mido
 import numpy as np
 import pytest
 
+from bandmate_ml.data.harmony import Chord, parse_chord, reharmonise
 from bandmate_ml.data.humanize import swing
-from bandmate_ml.data.songgen import STYLE_NAMES, generate_song, stem_to_midi
+from bandmate_ml.data.songgen import STYLE_NAMES, _key_plan, generate_song, stem_to_midi
 from bandmate_ml.data.song import MIDI_TICKS_PER_SECOND, ROLES
 from bandmate_ml.data.styles import METERS, STYLES, TEMPO_RANGE
 from bandmate_ml.instruments import INSTRUMENTS
@@ -195,3 +198,45 @@ def test_handwritten_songs_are_held_out(songs):
             assert all(0 <= n.start_s < n.end_s <= h.duration_s + 1e-9 for n in st.notes)
         assert len(_midi_bytes(h)) == len(h.stems)
     assert len({h.style for h in hand}) == len(hand)
+
+
+def test_chord_symbols_and_reharmonisation():
+    assert parse_chord("V7/V") == Chord(2, (0, 4, 7, 10), 2)
+    assert parse_chord("I/3").bass == 4 and parse_chord("bVII").root == 10
+    assert parse_chord("iiø7").intervals == (0, 3, 6, 10) and parse_chord("i5").intervals == (0, 7)
+    with pytest.raises(ValueError, match="cannot read chord"):
+        parse_chord("H7")
+    plain = [(4.0 * k, 4.0, parse_chord(t)) for k, t in enumerate(["I", "vi", "IV", "ii", "V", "I"])]
+    out = reharmonise(random.Random(0), plain, 1.0, 1.0, 1.0, "major")
+    chords = [c for _, _, c in out]
+    assert (5, (0, 3, 7)) in [(c.root, c.intervals) for c in chords]  # the borrowed iv
+    assert (4, (0, 4, 7, 10)) in [(c.root, c.intervals) for c in chords]  # V7/vi before vi
+    assert any(c.bass != c.root for c in chords)  # a stepwise-bass inversion
+
+
+def test_key_changes_happen_at_section_boundaries():
+    style = replace(STYLES[0], harmony=(0.0, 0.0, 0.0, 1.0))
+    sections = [("intro", 2, ""), ("verse", 8, ""), ("chorus", 8, ""), ("verse", 8, ""), ("chorus", 8, ""),
+                ("outro", 2, "")]
+    shifts = [_key_plan(random.Random(seed), style, sections) for seed in range(50)]
+    assert all(len(set(s)) == 2 for s in shifts)  # exactly one new key, section-wide
+
+
+def test_dynamics_and_endings(songs):
+    louder = compared = 0
+    for s in songs:
+        bars = [name for name, n in s.sections for _ in range(n)]
+        edges = np.concatenate([s.downbeat_times, [s.duration_s]])
+        vel = {"verse": [], "chorus": []}
+        for n in s.stem("drums").notes:
+            bar = min(int(np.searchsorted(edges, n.start_s + 0.02, side="right")) - 1, len(bars) - 1)
+            if bars[bar] in vel:
+                vel[bars[bar]].append(n.velocity)
+        if vel["verse"] and vel["chorus"]:
+            compared += 1
+            louder += np.mean(vel["chorus"]) > np.mean(vel["verse"])
+    assert compared > 100 and louder / compared > 0.75
+    ballads = [s for s in songs if s.style == "ballad"]
+    slowing = [np.diff(np.concatenate([s.beat_times, [s.duration_s]]))[-1] > 1.25 * np.median(np.diff(s.beat_times))
+               for s in ballads]
+    assert len(ballads) > 20 and np.mean(slowing) > 0.6  # most ballads end with a ritardando
