@@ -55,3 +55,7 @@ test('the SFU and the AI worker get the same required AGENT_SECRET', () => {
   assert.match(sfuSecret, /^\$\{AGENT_SECRET:\?/, 'required, not defaulted to empty');
   assert.equal(compose.services.inference.environment.AGENT_SECRET, sfuSecret);
 });
+
+test('the SFU is given the web app’s origin, never a wildcard', () => {
+  assert.match(compose.services.sfu.environment.SFU_CORS_ORIGINS as string, /^\$\{WEB_ORIGIN:\?/);
+});

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
-import { SFU_URL } from './room.ts';
+import { SFU_URL, WEB_ORIGIN } from './room.ts';
 
 /**
  * Accounts and invites for browser tests. Requests go through `page.request`, which shares the
- * browser context's cookie jar: after `signUpViaApi(page, …)` that browser is signed in.
+ * browser context's cookie jar: after `signUpViaApi(page, …)` that browser is signed in. They name
+ * the web app as their Origin, as the browser's own requests from its pages do.
  */
 
 export const uniqueEmail = (who: string) => `${who.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
 
 export async function signUpViaApi(page: Page, displayName: string, password = 'a good long password') {
   const email = uniqueEmail(displayName);
-  const res = await page.request.post(`${SFU_URL}/api/auth/signup`, { data: { email, password, displayName } });
+  const res = await page.request.post(`${SFU_URL}/api/auth/signup`, { data: { email, password, displayName }, headers: { origin: WEB_ORIGIN } });
   expect(res.status(), await res.text()).toBe(201);
   const { user } = (await res.json()) as { user: { id: string } };
   return { email, password, id: user.id };
@@ -20,7 +21,7 @@ export async function signUpViaApi(page: Page, displayName: string, password = '
 
 /** A room created by the signed-in browser of `page` (its owner). */
 export async function createRoomAs(page: Page, name: string, visibility: 'public' | 'private' = 'private'): Promise<string> {
-  const res = await page.request.post(`${SFU_URL}/api/rooms`, { data: { name, visibility } });
+  const res = await page.request.post(`${SFU_URL}/api/rooms`, { data: { name, visibility }, headers: { origin: WEB_ORIGIN } });
   expect(res.status(), await res.text()).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -37,7 +38,7 @@ export async function createInviteAs(
   roomId: string,
   options: { role?: 'musician' | 'listener'; expiresInSeconds?: number } = {},
 ): Promise<InviteLink> {
-  const res = await page.request.post(`${SFU_URL}/api/rooms/${roomId}/invites`, { data: options });
+  const res = await page.request.post(`${SFU_URL}/api/rooms/${roomId}/invites`, { data: options, headers: { origin: WEB_ORIGIN } });
   expect(res.status(), await res.text()).toBe(201);
   return (await res.json()) as InviteLink;
 }

@@ -1,6 +1,8 @@
 import { expect, type Page } from '@playwright/test';
 
 export const SFU_URL = process.env.E2E_SFU_URL ?? 'http://127.0.0.1:4000';
+/** The web app's origin: what a browser's requests from its pages name as Origin (the SFU checks it). */
+export const WEB_ORIGIN = new URL(process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3000').origin;
 
 export interface ChannelAnalysis {
   rmsDb: number;

@@ -22,8 +22,12 @@ const envSchema = z.object({
   /** Sustained signalling events per second per connection, and the burst above it. */
   SFU_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
   SFU_EVENT_BURST: z.coerce.number().int().positive().default(60),
-  /** Comma-separated origins allowed to call the API; '*' allows any. */
-  SFU_CORS_ORIGINS: z.string().default('*'),
+  /**
+   * Comma-separated origins of the web app: the only pages that may use the API and signalling
+   * with the visitor's session. Default: the web app of `npm start` on this machine.
+   */
+  SFU_CORS_ORIGINS: z.string().optional(),
+  WEB_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   DATABASE_URL: z.string().optional(),
   /** Shared secret of the inference worker; without one it must connect from this machine. */
   AGENT_SECRET: z.string().min(16, 'AGENT_SECRET must be at least 16 characters').optional(),
@@ -53,7 +57,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST },
-    corsOrigins: e.SFU_CORS_ORIGINS === '*' ? ('*' as const) : e.SFU_CORS_ORIGINS.split(',').map((s) => s.trim()),
+    corsOrigins: webOrigins(e.SFU_CORS_ORIGINS ?? `http://localhost:${e.WEB_PORT},http://127.0.0.1:${e.WEB_PORT}`),
     databaseUrl: e.DATABASE_URL,
     agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP },
     demo: { maxRooms: e.DEMO_MAX_ROOMS },
@@ -63,6 +67,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Recording rooms (apps/sfu/src/recording/recording-config.ts). */
     recordings: loadRecordingConfig(env),
   };
+}
+
+/** Each entry must be exactly an origin (scheme://host[:port]); a wildcard would hand the visitor's session to any site. */
+function webOrigins(list: string): string[] {
+  const origins = list.split(',').map((s) => s.trim()).filter(Boolean);
+  if (origins.length === 0) throw new Error('Invalid SFU configuration: SFU_CORS_ORIGINS lists no origin');
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol)) {
+      throw new Error(`Invalid SFU configuration: SFU_CORS_ORIGINS: "${origin}" is not an origin like https://jam.example.com (no "*", no path)`);
+    }
+  }
+  return origins;
 }
 
 /**

@@ -6,6 +6,7 @@ import { AgentHub } from './agents/agent-hub.ts';
 import { AiController } from './agents/ai-controller.ts';
 import { DemoRooms } from './demo/demo-rooms.ts';
 import { createHttpApi, type RoomDirectory } from './http/http-api.ts';
+import { OriginPolicy } from './http/origin-policy.ts';
 import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
@@ -58,11 +59,12 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     maxRooms: config.demo.maxRooms,
     logger: logger.child({ demo: true }),
   });
+  const origins = new OriginPolicy(config.corsOrigins);
   const handle = createHttpApi({
     rooms: store,
     liveParticipants: (id) => live.liveParticipantCount(id),
     defaultMaxParticipants: config.maxPeersPerRoom,
-    corsOrigins: config.corsOrigins,
+    origins,
     health: () => ({ service: 'sfu', workers: pool.size, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
     logger,
     access: control.http,
@@ -71,6 +73,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   const httpServer = createServer((req, res) => void handle(req, res));
   const controllers = new Map<string, AiController>();
   const io = attachSignalling(httpServer, live, store, (roomId) => controllers.get(roomId), {
+    origins,
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
     logger,

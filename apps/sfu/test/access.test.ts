@@ -21,6 +21,8 @@ class Client {
     const res = await fetch(`${this.sfu.url}${path}`, {
       method,
       headers: {
+        // What a browser on the web app sends (the SFU refuses cookie-carrying writes without it).
+        origin: 'http://localhost:3000',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(this.cookie ? { cookie: `${SESSION_COOKIE}=${this.cookie}` } : {}),
       },

@@ -389,7 +389,7 @@ test("a signed-in member (the room's owner) lists the recordings with their cook
   const stranger = await signUp('Sid');
   const created = await fetch(`${h.sfu.url}/api/rooms`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: owner },
+    headers: { 'content-type': 'application/json', cookie: owner, origin: 'http://localhost:3000' },
     body: JSON.stringify({ name: 'Lesson', visibility: 'private' }),
   });
   assert.equal(created.status, 201);

@@ -6,6 +6,7 @@ import {
   type RoomSummary,
 } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
+import type { OriginPolicy } from './origin-policy.ts';
 
 export interface StoredRoom {
   id: string;
@@ -26,7 +27,8 @@ export interface HttpApiOptions {
   rooms: RoomDirectory;
   liveParticipants: (roomId: string) => number;
   defaultMaxParticipants: number;
-  corsOrigins: '*' | string[];
+  /** The web app's origins: the only pages that may call this API with the visitor's cookie. */
+  origins: OriginPolicy;
   health: () => Record<string, unknown>;
   logger: Logger;
   /** Accounts, invites and room access rules (apps/sfu/src/auth/auth-routes.ts). */
@@ -104,7 +106,12 @@ export function createHttpApi(options: HttpApiOptions) {
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.url?.startsWith('/socket.io/')) return; // socket.io answers these
-    setCors(req, res, options.corsOrigins);
+    const refusal = options.origins.refusal(req);
+    if (refusal) {
+      send(res, 403, { error: { code: 'forbidden', message: refusal } });
+      return;
+    }
+    setCors(req, res);
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
       return;
@@ -129,17 +136,16 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-function setCors(req: IncomingMessage, res: ServerResponse, origins: '*' | string[]) {
+/** Only called once the origin policy let the request through: any Origin here is the web app's. */
+function setCors(req: IncomingMessage, res: ServerResponse) {
   const origin = req.headers.origin;
   if (!origin) return;
-  if (origins === '*' || origins.includes(origin)) {
-    res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('vary', 'origin');
-    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-    res.setHeader('access-control-allow-headers', 'content-type');
-    // The web app (another port, same site) sends the session cookie: fetch(…, { credentials: 'include' }).
-    res.setHeader('access-control-allow-credentials', 'true');
-  }
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'origin');
+  res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+  res.setHeader('access-control-allow-headers', 'content-type');
+  // The web app (another port, same site) sends the session cookie: fetch(…, { credentials: 'include' }).
+  res.setHeader('access-control-allow-credentials', 'true');
 }
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { LIMITS, type ClientToServerEvents, type ServerToClientEvents } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
+import type { OriginPolicy } from '../http/origin-policy.ts';
 import type { Room } from '../rooms/room.ts';
 import type { RoomRegistry } from '../rooms/room-registry.ts';
 import { Connection, socketRoom, type ParticipantLog, type RoomAi, type SignalSocket } from './connection.ts';
@@ -12,7 +13,10 @@ import { dispatchRequests } from './request-dispatch.ts';
 import type { RoomRecordings } from './recording-handlers.ts';
 
 export interface SignallingOptions {
-  corsOrigins: '*' | string[];
+  /** The web app's origins; a handshake from any other page is refused (it would carry the visitor's cookie). */
+  origins: OriginPolicy;
+  /** The same origins as a list, for socket.io's CORS answers. */
+  corsOrigins: string[];
   rateLimit: { perSecond: number; burst: number };
   logger: Logger;
   /** Join rules and the current user of a connection (apps/sfu/src/auth/room-access.ts). */
@@ -31,7 +35,12 @@ export function attachSignalling(
 ): Server<ClientToServerEvents, ServerToClientEvents> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     // credentials: the handshake carries the session cookie (the browser's polling transport needs this).
-    cors: { origin: options.corsOrigins === '*' ? true : options.corsOrigins, credentials: true },
+    cors: { origin: options.corsOrigins, credentials: true },
+    allowRequest: (req, callback) => {
+      const refusal = options.origins.refusal(req);
+      if (refusal) options.logger.debug({ origin: req.headers.origin }, 'signalling handshake refused');
+      callback(refusal ?? null, refusal === undefined);
+    },
     maxHttpBufferSize: LIMITS.maxSocketBufferBytes,
     serveClient: false,
   });
