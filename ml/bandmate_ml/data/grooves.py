@@ -123,7 +123,7 @@ def write_drums(score: Score, grooves: dict, fill_kind: str) -> list[Event]:
                     continue
                 out.append((b0 + pos, 0.25, DRUM_NOTES[voice], vel(pos, LOUDNESS.get(sym, 0.8))))
         if fill_from < bpb:
-            out += _fill(rng, b0, fill_from, bpb, fill_kind, lambda pos, f: vel(pos, f))
+            out += _fill(rng, b0, fill_from, bpb, fill_kind, vel)
     return out
 
 

@@ -192,7 +192,25 @@ def _harmony(rng, style: Style, key: int, mode: str, sections, plans: list[BarPl
             events.append(ChordEvent(cut, prev.end, Chord(dom, (0, 4, 7, 10), dom), sec_key, mode))
         events += [ChordEvent(s, s + d, c.transposed(sec_key), sec_key, mode) for s, d, c in rel]
         beat0 += length
-    return _anticipate(rng, events, bpb) if rng.random() < style.p_push else events
+    if rng.random() < style.p_push:
+        events = _anticipate(rng, events, bpb)
+    return _held_through(events, plans, bpb)
+
+
+def _held_through(events: list[ChordEvent], plans: list[BarPlan], bpb: int) -> list[ChordEvent]:
+    """In stops, held bars and the ending the band sustains the downbeat's chord: later changes
+    inside such a bar wait for the bar line (or vanish), so the chords say what sounds."""
+    out: list[ChordEvent] = []
+    for ev in events:
+        bar = int(ev.start // bpb)
+        bar_end = (bar + 1) * bpb
+        if out and ev.start > bar * bpb and plans[bar].role in ("stop", "hold", "end"):
+            out[-1] = replace(out[-1], end=min(ev.end, bar_end))
+            if ev.end > bar_end:
+                out.append(replace(ev, start=float(bar_end)))
+            continue
+        out.append(ev)
+    return out
 
 
 def _anticipate(rng, events: list[ChordEvent], bpb: int) -> list[ChordEvent]:
