@@ -140,6 +140,17 @@ describe('control model end to end: features → generator → decoder → synth
     assert.equal(peak, 0);
   });
 
+  test('streams of different instruments share batched calls and sound as they do alone', async () => {
+    const input = noise(RATE, 5);
+    const alone = [await play({ tf: -0.1, k: 0.04, instrument: 'drums' }, input), await play({ tf: -0.1, k: 0.04, instrument: 'bass' }, input)];
+    const before = { ...engine!.batcher.stats };
+    const together = await Promise.all([play({ tf: -0.1, k: 0.04, instrument: 'drums' }, input), play({ tf: -0.1, k: 0.04, instrument: 'bass' }, input)]);
+    const steps = engine!.batcher.stats.steps - before.steps;
+    assert.ok(engine!.batcher.stats.calls - before.calls < steps, 'concurrent streams were batched');
+    assert.deepEqual(together, alone);
+    assert.notDeepEqual(alone[0], alone[1]);
+  });
+
   for (const [instrument, tf, k] of [
     ['drums', -0.1, 0.04],
     ['bass', -0.12, 0.08],

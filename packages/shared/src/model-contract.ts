@@ -102,8 +102,8 @@ const commonFields = {
   /**
    * The t_f (seconds, ≤ 0) the model was trained for, one value or a range, in the streaming
    * formulation's terms for one-frame chunks: output frame i (audio [i, i+1) frames) was
-   * conditioned on the mix heard up to i + t_f. (t_f = −0.12 s at 40 ms frames: output frame i
-   * sees the mix up to frame i − 3.) The engine runs a model with chunk k and t_f so that the
+   * conditioned on the mix heard up to time i + t_f. (t_f = −0.12 s at 40 ms frames: output
+   * frame i sees mix frames ≤ i − 4.) The engine runs a model with chunk k and t_f so that the
    * per-frame look-back t_f − k + frame lies here.
    */
   trainedTf: trainedTfSchema,
