@@ -52,7 +52,25 @@ function announced(u: CurrentUser | null): CurrentUser | null {
   return u;
 }
 
-/** Where to go after signing in: only a path on this site (no open redirect to another one). */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+/** Stands in for the page's origin where there is no page (server rendering); only its sameness counts. */
+const NO_PAGE_ORIGIN = 'http://page.invalid';
+
+/**
+ * Where to go after signing in: only a path on this site (no open redirect to another one).
+ * Parsed the way the browser will parse it, because string checks miss what the URL parser does:
+ * it drops tabs and newlines (`/\t/evil.example`) and reads `\` as `/`. What comes back is the
+ * parsed path, never the raw text, so the browser cannot read it differently.
+ */
+export function safeNext(next: string | null, pageOrigin = typeof window === 'undefined' ? NO_PAGE_ORIGIN : window.location.origin): string {
+  if (!next) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, pageOrigin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== pageOrigin) return '/';
+  // `/a/..//evil.example` is same-origin here, but the path `//evil.example` alone would not be.
+  if (url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
