@@ -17,11 +17,10 @@ import type { StepBatcher } from './step-batcher.ts';
  * frames, which `control` turns into notes and renders at the room rate).
  */
 export class AccompanimentStream {
-  readonly settings: ResolvedSettings;
   private readonly toModel: Resampler;
   private readonly toRoom: Resampler;
   private readonly noise: GaussianNoise;
-  /** Mix at the model rate not yet stepped, starting with D frames of silence (the look-back). */
+  /** Mix at the model rate not yet stepped, starting with D = k − t_f of silence (the look-back). */
   private readonly pending: SampleQueue;
   private readonly stepSamples: number;
   private busy: Promise<unknown> = Promise.resolve();
@@ -30,12 +29,11 @@ export class AccompanimentStream {
   constructor(
     readonly streamId: string,
     private readonly manifest: ModelManifest,
-    settings: ResolvedSettings,
+    readonly settings: ResolvedSettings,
     private readonly batcher: StepBatcher,
     readonly roomRate = 48000,
     private readonly control: ControlVoice | null = null,
   ) {
-    this.settings = settings;
     this.toModel = new Resampler(roomRate, manifest.sampleRate);
     this.toRoom = new Resampler(manifest.sampleRate, roomRate);
     this.noise = new GaussianNoise(settings.seed);
