@@ -89,7 +89,7 @@ export async function accompany(argv: string[], log: (line: string) => void = (l
     writeWav(values.output, { sampleRate: ROOM_RATE, channels: [part, part] });
     log(
       `wrote ${path.basename(values.output)}: ${(total / ROOM_RATE).toFixed(2)} s, ${settings.instrument}, t_f ${settings.tf} s, ` +
-        `k ${settings.k} s, seed ${settings.seed}${grid ? `, ${grid.bpm} BPM in ${grid.beatsPerBar}` : ''}, model ${m.name} ${m.version}\n`,
+        `k ${settings.k} s, seed ${settings.seed}${grid && stream.takesBeatGrid ? `, ${grid.bpm} BPM in ${grid.beatsPerBar}` : ''}, model ${m.name} ${m.version}\n`,
     );
   } finally {
     await engine.close();
