@@ -90,6 +90,7 @@ def main():
     ap.add_argument("--config", default="configs/structured.yaml")
     ap.add_argument("--run-dir", default="runs/structured")
     ap.add_argument("--checkpoint", default="control_supervised.pt")
+    ap.add_argument("--data-root", help="folder holding valid/ and handwritten/ (default: the config's data.root)")
     ap.add_argument("--songs", type=int, default=24)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--tf", type=float)
@@ -104,7 +105,7 @@ def main():
     gen = None if args.baselines_only else load_control_generator(run_dir / args.checkpoint)[0]
     d = cfg["decode"]
     thresholds = Thresholds(d["onset_logit"], d["held_logit"], d["pc_logit"])
-    root = resolve(cfg["data"]["root"])
+    root = Path(args.data_root) if args.data_root else resolve(cfg["data"]["root"])
     latent_model = None
     if args.audio_latent_model:
         from bandmate_ml.export.ort_runner import StreamingModel

@@ -98,6 +98,40 @@ assert np.isfinite(y).all() and np.abs(y).max() > 0, "silent or non-finite outpu
 print(f"CLI output: {len(y) / sy:.2f} s at {sy} Hz, peak {np.abs(y).max():.3f}")
 EOF
 
+stage "structured: 2 songs + 1 held-out song (features, notes, audio)"
+SCFG="$ML_DIR/configs/structured_smoke.yaml"
+SRUN="$WORK/structured"
+"$VPY" scripts/build_control_data.py --config "$SCFG" --out-root "$WORK/sdata" --split valid || fail "structured data (valid)"
+"$VPY" scripts/build_control_data.py --config "$SCFG" --out-root "$WORK/sdata" --split train || fail "structured data (train)"
+stage "structured: supervised (3 steps, then resume to 4), adversarial from it (2 steps)"
+"$VPY" scripts/train_control.py --config "$SCFG" --data "$WORK/sdata/train" --run-dir "$SRUN" --max-steps 3 || fail "structured supervised"
+"$VPY" scripts/train_control.py --config "$SCFG" --data "$WORK/sdata/train" --run-dir "$SRUN" --resume --max-steps 4 || fail "structured resume"
+"$VPY" scripts/train_control.py --config "$SCFG" --mode adversarial --data "$WORK/sdata/train" --run-dir "$SRUN" \
+  --init-from "$SRUN/control_supervised.pt" --max-steps 2 || fail "structured adversarial"
+stage "structured: export (onnxruntime streamed = torch), the engine's zod schema, the CLI for drums, bass and keys"
+SONG="$(ls "$WORK/sdata/valid"/*.npz | head -n 1)"
+"$VPY" scripts/export_control.py --config "$SCFG" --checkpoint "$SRUN/control_adversarial.pt" --out "$SRUN/export" \
+  --check-song "$SONG" --check-seconds 4 || fail "structured export"
+(cd "$REPO" && node --import tsx ml/scripts/check_contract.ts "$SRUN/export/model.json") || fail "zod contract (structured)"
+"$VPY" -c "import sys, numpy as np, soundfile as sf; s = np.load(sys.argv[1]); sf.write(sys.argv[2], s['mix_bass'].astype(np.float32) / 32767, 24000, subtype='PCM_16')" \
+  "$SONG" "$WORK/smix.wav" || fail "write the structured CLI's input wav"
+for inst in drums bass keys; do
+  (cd "$REPO" && npx --no-install bandmate accompany --input "$WORK/smix.wav" --output "$WORK/s_$inst.wav" \
+    --model "$SRUN/export" --instrument $inst --tf -0.12 --bpm 120 --seed 2) || fail "bandmate accompany ($inst, structured)"
+  "$VPY" - "$WORK/smix.wav" "$WORK/s_$inst.wav" <<'EOF' || fail "structured CLI output ($inst)"
+import sys
+import numpy as np, soundfile as sf
+x, sx = sf.read(sys.argv[1], dtype="float32", always_2d=True)
+y, sy = sf.read(sys.argv[2], dtype="float32", always_2d=True)
+assert sy == 48000 and abs(len(y) / sy - len(x) / sx) < 0.05, (sy, len(y), len(x))
+assert np.isfinite(y).all(), "non-finite output"
+print(f"structured CLI output: {len(y) / sy:.2f} s, peak {np.abs(y).max():.3f}")
+EOF
+done
+stage "structured: evaluate (1 song, 1 seed)"
+"$VPY" scripts/evaluate_control.py --config "$SCFG" --run-dir "$SRUN" --checkpoint control_adversarial.pt \
+  --data-root "$WORK/sdata" --seeds 1 || fail "structured evaluate"
+
 stage "evaluate (1 song)"
 "$VPY" scripts/evaluate.py --config "$CFG" --run-dir "$RUN" --data-root "$WORK/data/valid" || fail "evaluate"
 stage "pytest"
