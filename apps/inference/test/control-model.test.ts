@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -130,6 +130,14 @@ describe('control model end to end: features → generator → decoder → synth
     // of time, |t_f| early): beats they hold are kept; later frames follow the new grid only.
     assert.equal(found.length, expected.length, `onsets at ${found.map((s) => (s / RATE).toFixed(4)).join(', ')} s`);
     found.forEach((at, i) => assert.ok(Math.abs(at - expected[i]!) <= 0.002 * RATE, `hit ${i} at ${at / RATE} s, beat at ${expected[i]! / RATE} s`));
+  });
+
+  test('a model whose SoundFont lacks a program fails to load, saying which', async () => {
+    const broken = writeControlFixtureModel(path.join(dir, 'broken'))!;
+    const m = controlFixtureManifest();
+    m.synth.instruments.bass = { channel: 0, bank: 0, program: 99 };
+    writeFileSync(path.join(broken, 'model.json'), JSON.stringify(m));
+    await assert.rejects(AccompanimentEngine.load(broken), /SoundFont cannot play its instruments: .*no preset bank 0 program 99/);
   });
 
   test('without a grid the fixture plays nothing', async () => {

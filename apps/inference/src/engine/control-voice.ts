@@ -46,6 +46,15 @@ export class ControlVoice {
     return new ControlVoice(decoder, synth, program.channel, frameSamples, settings.frameLookBack, manifest.controlSize, roomRate);
   }
 
+  /**
+   * Decodes every instrument's samples now: the first synth of a preset decodes its SF3 samples
+   * (~0.3 s), which would block the event loop that paces the rooms already playing.
+   */
+  static async preload(manifest: ControlModelManifest, soundFontPath: string, roomRate: number): Promise<void> {
+    const channels = manifest.instruments.map((i) => manifest.synth.instruments[i]!);
+    await SoundFontSynth.load(soundFontPath, { sampleRate: roomRate, channels });
+  }
+
   /** The grid for frames not yet stepped; null: no metronome. */
   setBeatGrid(grid: BeatGrid | null): void {
     if (grid) checkBeatGrid(grid);

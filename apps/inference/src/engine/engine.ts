@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { isControlModel, type ModelManifest } from '@bandmate/shared';
+import { ModelLoadError } from '../model/load-model.ts';
 import { ThreadedModel, type ThreadedModelOptions } from '../model/threaded-model.ts';
 import { AccompanimentStream } from './accompaniment-stream.ts';
 import { ControlVoice } from './control-voice.ts';
@@ -18,6 +19,13 @@ export class AccompanimentEngine {
 
   static async load(modelDir: string, options: ThreadedModelOptions = {}): Promise<AccompanimentEngine> {
     const model = await ThreadedModel.load(modelDir, options);
+    const m = model.manifest;
+    if (isControlModel(m)) {
+      await ControlVoice.preload(m, path.join(modelDir, m.synth.soundFont), 48000).catch(async (err: Error) => {
+        await model.close();
+        throw new ModelLoadError(`model ${m.name}: its SoundFont cannot play its instruments: ${err.message}`);
+      });
+    }
     return new AccompanimentEngine(model, new StepBatcher(model), modelDir);
   }
 
