@@ -3,73 +3,11 @@
 // cookies carried by hand the way a browser would.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { Ack } from '@bandmate/shared';
-import { hashSessionToken, SESSION_COOKIE } from '../src/auth/sessions.ts';
+import { hashSessionToken } from '../src/auth/sessions.ts';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import type { RunningSfu } from '../src/server.ts';
-import { ask, startHarness, type Harness } from './harness.ts';
-
-/** One browser: a cookie jar, the HTTP API and signalling sockets that carry the cookie. */
-class Client {
-  cookie: string | undefined;
-  private readonly sockets: Socket[] = [];
-
-  constructor(private readonly sfu: RunningSfu) {}
-
-  async api<T = Record<string, any>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }> {
-    const res = await fetch(`${this.sfu.url}${path}`, {
-      method,
-      headers: {
-        // What a browser on the web app sends (the SFU refuses cookie-carrying writes without it).
-        origin: 'http://localhost:3000',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(this.cookie ? { cookie: `${SESSION_COOKIE}=${this.cookie}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    for (const set of res.headers.getSetCookie()) {
-      const m = new RegExp(`^${SESSION_COOKIE}=([^;]*)`).exec(set);
-      if (!m) continue;
-      this.cookie = /Max-Age=0/.test(set) ? undefined : m[1];
-    }
-    return { status: res.status, body: (await res.json()) as T, headers: res.headers };
-  }
-
-  async socket(): Promise<Socket> {
-    const socket = io(this.sfu.url, {
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      extraHeaders: this.cookie ? { cookie: `${SESSION_COOKIE}=${this.cookie}` } : {},
-    });
-    this.sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  }
-
-  /** A join with the router's own capabilities (what a browser would offer); the raw answer. */
-  async join(roomId: string, options: { name?: string; role?: 'musician' | 'listener'; invite?: string } = {}) {
-    const socket = await this.socket();
-    const caps = await ask<{ routerRtpCapabilities: unknown }>(socket, 'getRouterRtpCapabilities', { roomId });
-    assert.ok(caps.ok, `capabilities of ${roomId}`);
-    const reply = await ask<{ peerId: string; roomName: string }>(socket, 'join', {
-      roomId,
-      displayName: options.name ?? 'Someone',
-      role: options.role ?? 'musician',
-      rtpCapabilities: caps.data.routerRtpCapabilities,
-      ...(options.invite ? { invite: options.invite } : {}),
-    });
-    return { socket, reply };
-  }
-
-  close() {
-    for (const s of this.sockets) s.close();
-  }
-}
+import { ask, BrowserClient as Client, startHarness, type Harness } from './harness.ts';
 
 const code = (reply: Ack<unknown>) => (reply.ok ? 'ok' : reply.error.code);
 let seq = 0;

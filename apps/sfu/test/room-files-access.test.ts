@@ -25,6 +25,19 @@ test("a member's pass opens its own room's files only, until it expires; forged 
   assert.equal(passes.verify(token, 'roomAAAA'), false, 'expired');
 });
 
+test("a member's pass names their account and works only while they are a member", async () => {
+  const members = new Set(['11111111-1111-4111-8111-111111111111']);
+  const passes = new RoomFilesPasses(undefined, 60_000, Date.now, async (userId) => members.has(userId));
+  const [holder] = [...members] as [string];
+  const { token } = passes.issue('roomAAAA', holder);
+  assert.equal(await passes.canAccessRoomFiles(request(`/x?access=${token}`), 'roomAAAA'), true);
+  const other = token.replace(holder, '22222222-2222-4222-8222-222222222222');
+  assert.equal(passes.verify(other, 'roomAAAA'), false, 'the account is signed: it cannot be swapped');
+  assert.equal(passes.verify(token.replace(`${holder}.`, ''), 'roomAAAA'), false, 'nor dropped');
+  members.delete(holder);
+  assert.equal(await passes.canAccessRoomFiles(request(`/x?access=${token}`), 'roomAAAA'), false, 'removed: the pass is dead');
+});
+
 test('any of several ways in', async () => {
   const no = { canAccessRoomFiles: async () => false };
   const yes = { canAccessRoomFiles: async () => true };

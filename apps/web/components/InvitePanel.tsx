@@ -1,8 +1,8 @@
 'use client';
 
 import { useCallback, useEffect, useState } from 'react';
-import type { InviteSummary, Role } from '@bandmate/shared';
-import { createInvite, listInvites, revokeInvite } from '../lib/auth-api';
+import type { InviteSummary, Role, RoomMemberSummary } from '@bandmate/shared';
+import { createInvite, listInvites, listMembers, removeMember, revokeInvite } from '../lib/auth-api';
 
 const EXPIRY_CHOICES: Array<{ label: string; seconds: number | null }> = [
   { label: 'Never expires', seconds: null },
@@ -20,6 +20,7 @@ const STATUS_STYLE: Record<InviteSummary['status'], string> = {
 /** The owner's invite links: make one (role, expiry), copy it, revoke it. The server refuses anyone else. */
 export function InvitePanel({ sfuUrl, roomId }: { sfuUrl: string; roomId: string }) {
   const [invites, setInvites] = useState<InviteSummary[]>([]);
+  const [members, setMembers] = useState<RoomMemberSummary[]>([]);
   const [role, setRole] = useState<Role>('musician');
   const [expiry, setExpiry] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -27,8 +28,11 @@ export function InvitePanel({ sfuUrl, roomId }: { sfuUrl: string; roomId: string
 
   const refresh = useCallback(
     () =>
-      listInvites(sfuUrl, roomId)
-        .then(setInvites)
+      Promise.all([listInvites(sfuUrl, roomId), listMembers(sfuUrl, roomId)])
+        .then(([i, m]) => {
+          setInvites(i);
+          setMembers(m);
+        })
         .catch((e: Error) => setError(e.message)),
     [sfuUrl, roomId],
   );
@@ -120,6 +124,30 @@ export function InvitePanel({ sfuUrl, roomId }: { sfuUrl: string; roomId: string
             </li>
           ))}
         </ul>
+      )}
+      {members.length > 0 && (
+        <>
+          <h3 className="mt-4 text-sm font-semibold">Members</h3>
+          <p className="text-xs text-gray-400">People let in before. Removing one puts them out now; they need a new link to come back.</p>
+          <ul className="mt-2 flex flex-col gap-2" data-testid="members">
+            {members.map((m) => (
+              <li key={m.userId} className="flex items-center gap-2 rounded-md bg-stage-800 px-3 py-2 text-sm" data-member-id={m.userId}>
+                <span className="min-w-0 flex-1 truncate">
+                  {m.displayName}
+                  {m.guest ? ' (guest)' : ''}
+                </span>
+                <span className="text-xs text-gray-500">{m.musician ? 'musician' : 'listener'}</span>
+                <button
+                  className="rounded bg-red-500/80 px-2 py-1 text-xs text-black disabled:opacity-50"
+                  disabled={busy}
+                  onClick={() => void act(() => removeMember(sfuUrl, roomId, m.userId))}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
     </section>
   );

@@ -1,10 +1,12 @@
 import {
   inviteListSchema,
   inviteSummarySchema,
+  memberListSchema,
   meResponseSchema,
   type CreateInviteRequest,
   type CurrentUser,
   type InviteSummary,
+  type RoomMemberSummary,
 } from '@bandmate/shared';
 import { call } from './rooms-api';
 
@@ -43,6 +45,13 @@ export const revokeInvite = (sfu: string, roomId: string, inviteId: string): Pro
     { method: 'POST', body: '{}' },
     (b) => inviteSummarySchema.parse(b),
   );
+
+export const listMembers = (sfu: string, roomId: string): Promise<RoomMemberSummary[]> =>
+  call(`${sfu}/api/rooms/${encodeURIComponent(roomId)}/members`, { method: 'GET' }, (b) => memberListSchema.parse(b).members);
+
+/** Ends a member's membership: out of the room now, no way back without a new invite link. */
+export const removeMember = (sfu: string, roomId: string, userId: string): Promise<unknown> =>
+  call(`${sfu}/api/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(userId)}/remove`, { method: 'POST', body: '{}' }, (b) => b);
 
 /** Tells the page header (AccountMenu) that who is signed in changed. */
 export const AUTH_CHANGED_EVENT = 'bandmate:auth';

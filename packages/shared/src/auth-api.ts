@@ -107,3 +107,15 @@ export const inviteSummarySchema = z.object({
 export type InviteSummary = z.infer<typeof inviteSummarySchema>;
 
 export const inviteListSchema = z.object({ invites: z.array(inviteSummarySchema) });
+
+/** GET /api/rooms/:id/members (owner only): accounts admitted before, the owner aside. */
+export const roomMemberSchema = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  guest: z.boolean(),
+  lastJoinedAt: z.string(),
+  /** Let in as a musician at least once. */
+  musician: z.boolean(),
+});
+export type RoomMemberSummary = z.infer<typeof roomMemberSchema>;
+export const memberListSchema = z.object({ members: z.array(roomMemberSchema) });

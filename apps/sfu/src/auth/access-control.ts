@@ -26,6 +26,8 @@ export type AccessControlStore = Pick<
   | 'revokeInvite'
   | 'getRoomAccess'
   | 'roomMembership'
+  | 'listRoomMembers'
+  | 'removeRoomMember'
 >;
 
 export interface AccessControl {
@@ -41,6 +43,8 @@ export function createAccessControl(options: {
   databaseUrl: string | undefined;
   store: AccessControlStore;
   liveRoom: (roomId: string) => { locked: boolean } | undefined;
+  /** Ends a removed member's presence in the live room (and keeps them out of its session). */
+  endLiveMembership?: (roomId: string, userId: string) => void;
   logger: Logger;
 }): AccessControl {
   const { config, store, logger } = options;
@@ -50,6 +54,6 @@ export function createAccessControl(options: {
   const invites = new InviteBook(store, secret.key);
   const limits = new AccessLimits(config.limits);
   const access = new RoomAccess({ store, sessions, invites, limits, liveRoom: options.liveRoom, trustProxy: config.trustProxy });
-  const http = createAuthRoutes({ store, sessions, invites, access, limits, logger });
+  const http = createAuthRoutes({ store, sessions, invites, access, limits, logger, endLiveMembership: options.endLiveMembership });
   return { access, http };
 }

@@ -11,6 +11,7 @@ import {
   AUTH_LIMITS,
   type CurrentUser,
   type ErrorCode,
+  type RoomMemberSummary,
 } from '@bandmate/shared';
 import type { AccessRepository } from '../db/types.ts';
 import { EmailTakenError } from '../db/types.ts';
@@ -24,7 +25,7 @@ import { clearedSessionCookie, type SessionService } from './sessions.ts';
 
 export type AuthRouteStore = Pick<
   AccessRepository,
-  'createUser' | 'createGuestUser' | 'upgradeGuest' | 'findUserByEmail' | 'getRoomAccess'
+  'createUser' | 'createGuestUser' | 'upgradeGuest' | 'findUserByEmail' | 'getRoomAccess' | 'listRoomMembers' | 'removeRoomMember'
 >;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -53,6 +54,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
  *   GET  /api/rooms/:id/invites                         → { invites }           (owner only)
  *   POST /api/rooms/:id/invites  { role, expiresInSeconds? } → 201 invite      (owner only)
  *   POST /api/rooms/:id/invites/:inviteId/revoke        → invite               (owner only)
+ *   GET  /api/rooms/:id/members                         → { members }           (owner only)
+ *   POST /api/rooms/:id/members/:userId/remove          → { removed }          (owner only)
  *
  * plus the rules of room creation and of seeing a room (HttpAccess).
  */
@@ -63,6 +66,8 @@ export function createAuthRoutes(deps: {
   access: RoomAccess;
   limits: AccessLimits;
   logger: Logger;
+  /** Puts a removed member out of the live room, if it is open, for the rest of its session. */
+  endLiveMembership?: (roomId: string, userId: string) => void;
 }): HttpAccess {
   const { store, sessions, invites, access, limits, logger } = deps;
 
@@ -73,12 +78,13 @@ export function createAuthRoutes(deps: {
     return { status, body: { user: publicUser(user) }, headers: { 'set-cookie': started.cookie } };
   };
 
-  const requireOwner = async (req: IncomingMessage, roomId: string): Promise<CurrentUser> => {
+  const requireOwner = (req: IncomingMessage, roomId: string) => requireRoomOwner(req, roomId, 'invite links');
+  const requireRoomOwner = async (req: IncomingMessage, roomId: string, what: string): Promise<CurrentUser> => {
     const user = await access.userOfRequest(req);
-    if (!user) throw new SignalRequestError('auth_required', 'sign in to manage invite links');
+    if (!user) throw new SignalRequestError('auth_required', `sign in to manage ${what}`);
     const room = await store.getRoomAccess(roomId);
     if (!room) throw new SignalRequestError('not_found', 'no room with this id; check the link');
-    if (room.ownerId !== user.id) throw new SignalRequestError('forbidden', "only the room's owner can manage its invite links");
+    if (room.ownerId !== user.id) throw new SignalRequestError('forbidden', `only the room's owner can manage its ${what}`);
     return user;
   };
 
@@ -172,6 +178,29 @@ export function createAuthRoutes(deps: {
         const invite = await invites.revoke(m[1]!, m[2]!);
         if (!invite) throw new SignalRequestError('not_found', 'no such invite in this room');
         return { status: 200, body: invite };
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})\/members$/,
+      run: async (req, m) => {
+        await requireRoomOwner(req, m[1]!, 'members');
+        const members = await store.listRoomMembers(m[1]!, AUTH_LIMITS.invitesListed);
+        const body: { members: RoomMemberSummary[] } = { members: members.map((u) => ({ ...u, lastJoinedAt: u.lastJoinedAt.toISOString() })) };
+        return { status: 200, body };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})\/members\/([0-9a-f-]{36})\/remove$/,
+      run: async (req, m) => {
+        const owner = await requireRoomOwner(req, m[1]!, 'members');
+        if (m[2] === owner.id) throw new SignalRequestError('bad_request', 'the owner cannot remove themselves');
+        // Live first: from here on they can neither stay nor come back in this session, invite or not.
+        deps.endLiveMembership?.(m[1]!, m[2]!);
+        const stays = await store.removeRoomMember(m[1]!, m[2]!);
+        logger.info({ roomId: m[1], userId: m[2], stays }, 'the owner removed a member');
+        return { status: 200, body: { removed: true, userId: m[2] } };
       },
     },
   ];

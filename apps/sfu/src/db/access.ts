@@ -9,6 +9,7 @@ import {
   type Invite,
   type ParticipantRole,
   type RoomAccessRecord,
+  type RoomMember,
   type RoomVisibility,
   type UserWithPassword,
 } from './types.js';
@@ -141,6 +142,35 @@ export function createAccessRepository(client: Client): AccessRepository {
         admittedAsMusician: asMusician != null,
         inCurrentSession: latest != null && openSession != null && latest.joinedAt >= openSession.startedAt,
       };
+    },
+
+    async listRoomMembers(roomId, limit = 200) {
+      const room = await client.room.findUnique({ where: { id: roomId }, select: { ownerId: true } });
+      const stays = await client.participant.findMany({
+        where: { roomId, userId: { not: null, ...(room?.ownerId ? { notIn: [room.ownerId] } : {}) } },
+        orderBy: [{ joinedAt: 'desc' }, { id: 'asc' }],
+        select: { userId: true, joinedAt: true, role: true, user: { select: { displayName: true, guest: true } } },
+      });
+      const members = new Map<string, RoomMember>();
+      for (const stay of stays) {
+        if (!stay.userId || !stay.user) continue;
+        const seen = members.get(stay.userId);
+        if (seen) seen.musician ||= stay.role === 'musician';
+        else if (members.size < limit) {
+          members.set(stay.userId, {
+            userId: stay.userId,
+            displayName: stay.user.displayName,
+            guest: stay.user.guest,
+            lastJoinedAt: stay.joinedAt,
+            musician: stay.role === 'musician',
+          });
+        }
+      }
+      return [...members.values()];
+    },
+
+    async removeRoomMember(roomId, userId) {
+      return (await client.participant.updateMany({ where: { roomId, userId }, data: { userId: null } })).count;
     },
   };
 }

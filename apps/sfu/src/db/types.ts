@@ -215,6 +215,23 @@ export interface AccessRepository {
 
   getRoomAccess(roomId: string): Promise<RoomAccessRecord | null>;
   roomMembership(userId: string, roomId: string): Promise<RoomMembership>;
+  /** Accounts admitted to the room before (its owner aside), most recently joined first. */
+  listRoomMembers(roomId: string, limit?: number): Promise<RoomMember[]>;
+  /**
+   * Ends an account's membership: its past stays in the room are kept but no longer tied to it, so
+   * nothing it was admitted with counts any more. Returns how many stays were detached.
+   */
+  removeRoomMember(roomId: string, userId: string): Promise<number>;
+}
+
+export interface RoomMember {
+  userId: string;
+  displayName: string;
+  guest: boolean;
+  /** Their latest join. */
+  lastJoinedAt: Date;
+  /** Let in as a musician at least once (else only as a listener). */
+  musician: boolean;
 }
 
 export class EmailTakenError extends Error {

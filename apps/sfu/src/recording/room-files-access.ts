@@ -25,8 +25,10 @@ const DEFAULT_TTL_MS = 12 * 60 * 60 * 1000;
 /**
  * Passes for a room's files, handed over signalling to peers who are in the room (so only members
  * get one) and shown back as ?access=<token> or an `x-room-files-access` header: an <audio>
- * element can play a track without cookies. A pass is an HMAC over the room id and its expiry
- * with a secret made when the SFU starts (passes end with the process; a rejoin gets a new one).
+ * element can play a track without cookies. A pass is an HMAC over the room id, its expiry and
+ * the holder's account (if any) with a secret made when the SFU starts (passes end with the
+ * process; a rejoin gets a new one). A holder's pass works only while the account is a member
+ * (`isMember`), so the owner's removing a member ends the passes they hold too.
  */
 export class RoomFilesPasses implements RoomFilesAccess {
   private readonly secret: Buffer;
@@ -35,34 +37,47 @@ export class RoomFilesPasses implements RoomFilesAccess {
     secret?: Buffer,
     private readonly ttlMs = DEFAULT_TTL_MS,
     private readonly now: () => number = Date.now,
+    private readonly isMember?: (userId: string, roomId: string) => Promise<boolean>,
   ) {
     this.secret = secret ?? randomBytes(32);
   }
 
-  issue(roomId: string): { token: string; expiresAt: Date } {
+  /** `holder`: the account of the peer it is for; none for an anonymous peer of a public room. */
+  issue(roomId: string, holder?: string): { token: string; expiresAt: Date } {
     const expires = Math.floor((this.now() + this.ttlMs) / 1000);
-    return { token: `${expires}.${this.sign(roomId, expires)}`, expiresAt: new Date(expires * 1000) };
+    const subject = holder ? `${holder}.` : '';
+    return { token: `${expires}.${subject}${this.sign(roomId, expires, holder)}`, expiresAt: new Date(expires * 1000) };
   }
 
+  /** Whether the pass is genuine, for this room and unexpired (membership aside). */
   verify(token: string | undefined, roomId: string): boolean {
-    if (!token || token.length > 200) return false;
-    const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
-    if (!match) return false;
-    const expires = Number(match[1]);
-    if (expires * 1000 <= this.now()) return false;
-    const expected = Buffer.from(this.sign(roomId, expires));
-    const given = Buffer.from(match[2]!);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return this.holderOf(token, roomId) !== undefined;
   }
 
   async canAccessRoomFiles(req: IncomingMessage, roomId: string): Promise<boolean> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const header = req.headers['x-room-files-access'];
     const token = url.searchParams.get('access') ?? (typeof header === 'string' ? header : undefined);
-    return this.verify(token, roomId);
+    const holder = this.holderOf(token, roomId);
+    if (holder === undefined) return false;
+    return holder === null || !this.isMember || this.isMember(holder, roomId);
   }
 
-  private sign(roomId: string, expires: number): string {
-    return createHmac('sha256', this.secret).update(`room-files\n${roomId}\n${expires}`).digest('base64url');
+  /** The account a genuine pass names (null: anonymous); undefined for anything else. */
+  private holderOf(token: string | undefined, roomId: string): string | null | undefined {
+    if (!token || token.length > 200) return undefined;
+    const match = /^(\d{1,12})\.(?:([0-9a-f-]{36})\.)?([A-Za-z0-9_-]{43})$/.exec(token);
+    if (!match) return undefined;
+    const expires = Number(match[1]);
+    if (expires * 1000 <= this.now()) return undefined;
+    const holder = match[2] ?? null;
+    const expected = Buffer.from(this.sign(roomId, expires, holder ?? undefined));
+    const given = Buffer.from(match[3]!);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? holder : undefined;
+  }
+
+  private sign(roomId: string, expires: number, holder?: string): string {
+    const claims = holder ? `room-files\n${roomId}\n${expires}\n${holder}` : `room-files\n${roomId}\n${expires}`;
+    return createHmac('sha256', this.secret).update(claims).digest('base64url');
   }
 }

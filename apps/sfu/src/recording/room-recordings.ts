@@ -35,9 +35,9 @@ export function setUpRecordings(options: {
 }): SfuRecordings {
   const logger = options.logger.child({ component: 'recording' });
   const service = new RecordingService(options.store, options.settings, logger);
-  const passes = new RoomFilesPasses();
-  const ways: RoomFilesAccess[] = [passes];
   const accounts = options.accounts;
+  const passes = new RoomFilesPasses(undefined, undefined, undefined, accounts && ((userId, roomId) => accounts.isRoomMember(userId, roomId)));
+  const ways: RoomFilesAccess[] = [passes];
   if (accounts) {
     ways.unshift({
       async canAccessRoomFiles(req, roomId) {

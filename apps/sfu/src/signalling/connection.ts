@@ -165,7 +165,11 @@ export class Connection {
       toOthers: (room, message) => this.socket.to(socketRoom(room.id)).emit('chatMessage', message),
       store: () => this.participants,
     }),
-    ...recordingHandlers({ member: () => this.member(), recordings: () => this.recordings }),
+    ...recordingHandlers({
+      member: () => this.member(),
+      recordings: () => this.recordings,
+      joinRecorded: () => this.membership?.participantId ?? Promise.resolve(null),
+    }),
   };
 
   private ai(roomId: string): RoomAi {

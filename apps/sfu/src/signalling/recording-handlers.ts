@@ -18,6 +18,8 @@ export interface RoomRecordings {
 export function recordingHandlers(connection: {
   member(): { room: Room; peer: Peer };
   recordings(): RoomRecordings | undefined;
+  /** Settles once this peer's join is in the database (a pass is checked against membership). */
+  joinRecorded?(): Promise<unknown>;
 }): Pick<RequestHandlers, 'startRecording' | 'stopRecording' | 'recordingsAccess'> {
   const service = (): RoomRecordings => {
     const recordings = connection.recordings();
@@ -41,8 +43,9 @@ export function recordingHandlers(connection: {
     },
 
     recordingsAccess: async () => {
-      const { room } = connection.member();
-      const { token, expiresAt } = service().passes.issue(room.id);
+      const { room, peer } = connection.member();
+      if (peer.userId) await connection.joinRecorded?.();
+      const { token, expiresAt } = service().passes.issue(room.id, peer.userId);
       return { token, expiresAt: expiresAt.toISOString() };
     },
   };
