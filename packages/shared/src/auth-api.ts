@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS, ROLES } from './constants.ts';
+import { nameSchema } from './text.ts';
 
 /**
  * Accounts, sessions, guests and invite links: the SFU's JSON API under /api/auth and
@@ -31,11 +32,7 @@ export const passwordSchema = z
   .min(AUTH_LIMITS.passwordMin, `password needs at least ${AUTH_LIMITS.passwordMin} characters`)
   .max(AUTH_LIMITS.passwordMax, `password is at most ${AUTH_LIMITS.passwordMax} characters`);
 
-const displayName = z
-  .string()
-  .trim()
-  .min(1, 'display name is required')
-  .max(LIMITS.displayNameMax, `display name is at most ${LIMITS.displayNameMax} characters`);
+const displayName = nameSchema('display name', LIMITS.displayNameMax);
 
 /**
  * An invite link's token: base64url("<inviteId>.<expiry, unix seconds or 0>") "." base64url(HMAC-SHA256).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanText } from './text.ts';
 
 /** Room chat: messages, limits, and the requests merged into the signalling protocol. */
 
@@ -12,18 +13,9 @@ export const CHAT_LIMITS = {
   burst: 5,
 } as const;
 
-// C0/C1 controls except tab and newline, and the bidi overrides/isolates that can make a
-// message display as something else (the "Trojan Source" trick).
-const UNWANTED = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFEFF]/g;
-
 /** What is stored and shown: NFC, no control or bidi-override characters, at most 2 blank lines in a row. */
 export function cleanChatBody(raw: string): string {
-  return raw
-    .normalize('NFC')
-    .replace(/\r\n?/g, '\n')
-    .replace(UNWANTED, '')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return cleanText(raw, { multiline: true });
 }
 
 export const chatBodySchema = z

@@ -9,6 +9,7 @@ export * from './ai-protocol.ts';
 export * from './tempo.ts';
 export * from './metronome-protocol.ts';
 export * from './chat.ts';
+export { cleanName, cleanText } from './text.ts';
 export * from './host-controls.ts';
 export * from './auth-api.ts';
 export * from './recording.ts';

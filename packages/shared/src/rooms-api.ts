@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import { roomVisibilitySchema } from './auth-api.ts';
 import { LIMITS } from './constants.ts';
+import { nameSchema } from './text.ts';
 
 /** HTTP API of the SFU service for the lobby (JSON). */
 
 export const createRoomRequestSchema = z.strictObject({
-  name: z
-    .string()
-    .trim()
-    .min(1, 'room name is required')
-    .max(LIMITS.roomNameMax, `room name is at most ${LIMITS.roomNameMax} characters`),
+  /** Cleaned like chat: the lobby lists it to everyone. */
+  name: nameSchema('room name', LIMITS.roomNameMax),
   /** 'private' rooms are not listed and admit only with an invite link; creating one needs an account. */
   visibility: roomVisibilitySchema.optional(),
 });

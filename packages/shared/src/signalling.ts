@@ -5,6 +5,7 @@ import { chatNotifications, chatRequests } from './chat.ts';
 import { recordingNotifications, recordingRequests, recordingStateSchema } from './recording.ts';
 import { metronomeNotifications, metronomeRequests } from './metronome-protocol.ts';
 import { tempoStateSchema } from './tempo.ts';
+import { nameSchema } from './text.ts';
 import {
   handOverHostRequestSchema,
   hostChangedSchema,
@@ -36,11 +37,8 @@ export const roomIdSchema = z
   .regex(/^[A-Za-z0-9_-]+$/, 'room id may only contain letters, digits, - and _')
   .min(4)
   .max(32);
-export const displayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'display name is required')
-  .max(LIMITS.displayNameMax, `display name is at most ${LIMITS.displayNameMax} characters`);
+/** Cleaned like chat (no controls, bidi overrides or line breaks): others see it, the recorder names files after it. */
+export const displayNameSchema = nameSchema('display name', LIMITS.displayNameMax);
 export const roleSchema = z.enum(ROLES);
 
 export const peerInfoSchema = z.object({

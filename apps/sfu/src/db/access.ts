@@ -1,6 +1,7 @@
 // Accounts, sign-in sessions, invites and room access: the repository half of apps/sfu/src/auth.
 // Mixed into the BandmateDatabase by createRepository() in ./index.ts; types in ./types.ts.
 
+import { cleanName } from '@bandmate/shared';
 import type { PrismaClient as Client } from './generated/sqlite/client.js';
 import {
   EmailTakenError,
@@ -32,14 +33,14 @@ export function createAccessRepository(client: Client): AccessRepository {
       const clean = cleanEmail(email);
       return uniqueEmail(clean, () =>
         client.user.create({
-          data: { email: clean, passwordHash, displayName: cleanName(displayName), guest: false },
+          data: { email: clean, passwordHash, displayName: cleanDisplayName(displayName), guest: false },
           select: USER_FIELDS,
         }),
       );
     },
 
     async createGuestUser({ displayName }) {
-      return client.user.create({ data: { displayName: cleanName(displayName), guest: true }, select: USER_FIELDS });
+      return client.user.create({ data: { displayName: cleanDisplayName(displayName), guest: true }, select: USER_FIELDS });
     },
 
     async upgradeGuest(userId, { email, passwordHash, displayName }) {
@@ -47,7 +48,7 @@ export function createAccessRepository(client: Client): AccessRepository {
       return uniqueEmail(clean, () =>
         client.user.update({
           where: { id: userId },
-          data: { email: clean, passwordHash, displayName: cleanName(displayName), guest: false },
+          data: { email: clean, passwordHash, displayName: cleanDisplayName(displayName), guest: false },
           select: USER_FIELDS,
         }),
       );
@@ -181,8 +182,8 @@ function cleanEmail(email: string): string {
   return clean;
 }
 
-function cleanName(name: string): string {
-  const clean = typeof name === 'string' ? name.trim() : '';
+function cleanDisplayName(name: string): string {
+  const clean = typeof name === 'string' ? cleanName(name) : '';
   if (clean === '' || clean.length > 100) throw new TypeError('displayName must be 1–100 characters');
   return clean;
 }

@@ -11,6 +11,7 @@
 // refuses the other's adapter). Callers only see the types in ./types.ts.
 
 import { randomInt } from 'node:crypto';
+import { cleanName } from '@bandmate/shared';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import {
   DatabaseNotReadyError,
@@ -142,8 +143,8 @@ function createRepository(
     ...roomLockRepository(client),
 
     async createRoom({ name, maxParticipants, visibility = 'public', ownerId = null }: CreateRoomInput): Promise<Room> {
-      const cleanName = typeof name === 'string' ? name.trim() : '';
-      if (cleanName === '' || cleanName.length > 200) {
+      const cleanRoomName = typeof name === 'string' ? cleanName(name) : '';
+      if (cleanRoomName === '' || cleanRoomName.length > 200) {
         throw new TypeError('Room name must be 1–200 characters');
       }
       if (maxParticipants != null && (!Number.isInteger(maxParticipants) || maxParticipants < 1)) {
@@ -153,7 +154,7 @@ function createRepository(
       for (let attempt = 0; ; attempt++) {
         try {
           const row = await client.room.create({
-            data: { id: newRoomId(), name: cleanName, maxParticipants: maxParticipants ?? null, status: 'open', visibility, ownerId },
+            data: { id: newRoomId(), name: cleanRoomName, maxParticipants: maxParticipants ?? null, status: 'open', visibility, ownerId },
           });
           return toRoom(row);
         } catch (err) {

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { RECORDING, recordingTrackPath, type RecordingList, type RecordingSummary } from '@bandmate/shared';
+import { cleanName, RECORDING, recordingTrackPath, type RecordingList, type RecordingSummary } from '@bandmate/shared';
 import type { Recording, RecordingRepository } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { RoomFilesAccess } from '../recording/room-files-access.ts';
@@ -159,7 +159,8 @@ export function parseRange(header: string | undefined, size: number): { start: n
 /** "bandmate-2026-11-21-1530-Ana.wav": when it was recorded and whose track, safe as a file name. */
 function downloadName(startedAt: Date, label: string): string {
   const when = startedAt.toISOString().slice(0, 16).replace('T', '-').replace(':', '');
-  const who = label.normalize('NFC').replace(/[\\/:*?"<>|\u0000-\u001f\u007f]+/g, '_').trim().slice(0, 60) || 'track';
+  // Cleaned like every name (labels stored before names were cleaned at the door included).
+  const who = cleanName(label).replace(/[\\/:*?"<>|]+/g, '_').slice(0, 60).trim() || 'track';
   return `bandmate-${when}-${who}.wav`;
 }
 
