@@ -86,14 +86,20 @@ export class AccessLimits {
 
 /**
  * The client's address. Behind a reverse proxy every connection comes from the proxy, so with
- * `trustProxy` the left-most X-Forwarded-For entry is used instead (only safe when the proxy
- * sets that header itself).
+ * `trustProxy` the address comes from X-Forwarded-For: its right-most entry, the one our proxy
+ * appended for the connection it received. Entries to its left are whatever the client sent and
+ * prove nothing (a fresh made-up one per request would dodge every per-address limit).
  */
 export function clientAddress(remoteAddress: string | undefined, forwardedFor: string | string[] | undefined, trustProxy: boolean): string {
   if (trustProxy && forwardedFor) {
-    const first = (Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor)?.split(',')[0]?.trim();
-    if (first) return first;
+    const entries = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
+    const last = entries.at(-1)?.trim();
+    if (last) return unmapped(last);
   }
-  // IPv4-mapped IPv6 (::ffff:1.2.3.4) and plain IPv4 are the same client.
-  return (remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+  return unmapped(remoteAddress ?? 'unknown');
+}
+
+/** IPv4-mapped IPv6 (::ffff:1.2.3.4) and plain IPv4 are the same client. */
+function unmapped(address: string): string {
+  return address.replace(/^::ffff:/, '');
 }

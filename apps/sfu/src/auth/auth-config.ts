@@ -24,7 +24,7 @@ const envSchema = z.object({
   INVITE_SECRET_FILE: z.string().min(1).optional(),
   /** How long a sign-in (or a guest's session) lasts. */
   AUTH_SESSION_DAYS: z.coerce.number().positive().max(365).default(30),
-  /** Take the client address from X-Forwarded-For (only behind a proxy you run). */
+  /** Take the client address from X-Forwarded-For's right-most entry (only behind one proxy you run, which appends it). */
   SFU_TRUST_PROXY: z.enum(['0', '1', 'false', 'true']).default('0'),
   /** Sign-in, sign-up and guest sessions per client address. */
   SFU_LIMIT_AUTH_IP: limit.default(limit.parse('60/60')),
