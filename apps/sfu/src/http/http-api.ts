@@ -5,7 +5,7 @@ import {
   LIMITS,
   type RoomSummary,
 } from '@bandmate/shared';
-import type { Logger } from '../logger.ts';
+import { loggableUrl, type Logger } from '../logger.ts';
 import type { OriginPolicy } from './origin-policy.ts';
 
 export interface StoredRoom {
@@ -124,7 +124,7 @@ export function createHttpApi(options: HttpApiOptions) {
       if (err instanceof HttpError) {
         send(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
       } else {
-        options.logger.error({ err, url: req.url }, 'http request failed');
+        options.logger.error({ err, url: loggableUrl(req.url) }, 'http request failed');
         send(res, 500, { error: { code: 'internal', message: 'the server failed; try again' } });
       }
     }

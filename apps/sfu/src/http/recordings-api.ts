@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { cleanName, RECORDING, recordingTrackPath, type RecordingList, type RecordingSummary } from '@bandmate/shared';
 import type { Recording, RecordingRepository } from '../db/types.ts';
-import type { Logger } from '../logger.ts';
+import { loggableUrl, type Logger } from '../logger.ts';
 import type { RoomFilesAccess } from '../recording/room-files-access.ts';
 
 export type RecordingsReader = Pick<RecordingRepository, 'listRecordings' | 'getRecordingTrack'>;
@@ -60,7 +60,7 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
       }
       await sendTrack(req, res, roomId, file![2]!, file![3]!);
     } catch (err) {
-      logger.error({ err, url: req.url }, 'recordings request failed');
+      logger.error({ err, url: loggableUrl(req.url) }, 'recordings request failed');
       if (!res.headersSent) sendError(res, 500, 'internal', 'the server failed; try again');
       else res.destroy();
     }
