@@ -1,6 +1,7 @@
 import { SignalRequestError } from '@bandmate/shared';
 import { RateLimiter } from '../signalling/rate-limiter.ts';
 import type { AuthConfig, RateLimit } from './auth-config.ts';
+import { SignInThrottle } from './sign-in-throttle.ts';
 
 /**
  * One token bucket (the signalling RateLimiter) per key: a client address or an account.
@@ -53,7 +54,10 @@ export class RateLimitedError extends SignalRequestError {
   }
 }
 
-/** The access rate limits: sign-in/up, room creation and joins, per client address and per account. */
+/**
+ * The access rate limits: sign-in/up, room creation and joins, per client address and per account
+ * (sign-in: per account and address, plus the account's progressive delay).
+ */
 export class AccessLimits {
   readonly authIp: KeyedRateLimiter;
   readonly signInAccount: KeyedRateLimiter;
@@ -61,8 +65,11 @@ export class AccessLimits {
   readonly roomCreateAccount: KeyedRateLimiter;
   readonly joinIp: KeyedRateLimiter;
   readonly joinAccount: KeyedRateLimiter;
+  /** Progressive delays per account after wrong passwords (instead of a lockout). */
+  readonly signInThrottle: SignInThrottle;
 
   constructor(limits: AuthConfig['limits'], now?: () => number) {
+    this.signInThrottle = new SignInThrottle(limits.signInDelayMs, undefined, undefined, now);
     this.authIp = new KeyedRateLimiter(limits.authIp, undefined, now);
     this.signInAccount = new KeyedRateLimiter(limits.signInAccount, undefined, now);
     this.roomCreateIp = new KeyedRateLimiter(limits.roomCreateIp, undefined, now);

@@ -28,8 +28,13 @@ const envSchema = z.object({
   SFU_TRUST_PROXY: z.enum(['0', '1', 'false', 'true']).default('0'),
   /** Sign-in, sign-up and guest sessions per client address. */
   SFU_LIMIT_AUTH_IP: limit.default(limit.parse('60/60')),
-  /** Sign-in attempts per email address (slows password guessing on one account). */
+  /**
+   * Sign-in attempts per (email, client address): one guesser is slowed without refusing the
+   * account's owner elsewhere.
+   */
   SFU_LIMIT_SIGNIN_ACCOUNT: limit.default(limit.parse('10/2')),
+  /** After 5 wrong passwords for an email, its answers wait this long, doubling per failure up to 32×. */
+  SFU_SIGNIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   /** Room creation per client address and per account. */
   SFU_LIMIT_ROOM_CREATE_IP: limit.default(limit.parse('30/30')),
   SFU_LIMIT_ROOM_CREATE_ACCOUNT: limit.default(limit.parse('10/10')),
@@ -55,6 +60,7 @@ export function loadAuthConfig(env: Record<string, string | undefined> = process
       roomCreateAccount: e.SFU_LIMIT_ROOM_CREATE_ACCOUNT,
       joinIp: e.SFU_LIMIT_JOIN_IP,
       joinAccount: e.SFU_LIMIT_JOIN_ACCOUNT,
+      signInDelayMs: e.SFU_SIGNIN_DELAY_MS,
     },
   };
 }

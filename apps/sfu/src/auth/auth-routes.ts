@@ -121,13 +121,20 @@ export function createAuthRoutes(deps: {
       path: /^\/api\/auth\/signin$/,
       run: async (req) => {
         const body = await parseBody(req, signInRequestSchema);
+        const address = access.addressOfRequest(req);
+        // Per account *and* address: someone guessing from elsewhere cannot lock the owner out.
         limits.check('sign-in attempts', [
-          [limits.signInAccount, body.email],
-          [limits.authIp, access.addressOfRequest(req)],
+          [limits.signInAccount, `${body.email}\n${address}`],
+          [limits.authIp, address],
         ]);
+        await limits.signInThrottle.wait(body.email);
         const found = await store.findUserByEmail(body.email);
         const ok = found?.passwordHash ? await verifyPassword(found.passwordHash, body.password) : await verifyAgainstDummy(body.password);
-        if (!found || !ok) throw new SignalRequestError('invalid_credentials', 'the email or the password is wrong');
+        if (!found || !ok) {
+          limits.signInThrottle.failed(body.email);
+          throw new SignalRequestError('invalid_credentials', 'the email or the password is wrong');
+        }
+        limits.signInThrottle.succeeded(body.email);
         sessions.pruneExpired().catch((err) => logger.warn({ err }, 'could not prune expired sessions'));
         return signedIn(req, found);
       },
