@@ -62,7 +62,7 @@ export function AuthForm({ mode, sfu }: { mode: 'signin' | 'signup'; sfu: SfuLoc
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {signingUp && <span className="text-xs text-gray-500">At least {AUTH_LIMITS.passwordMin} characters.</span>}
+        {signingUp && <span className="text-xs text-gray-500">At least {AUTH_LIMITS.passwordMin} characters; not a common password, not your email.</span>}
       </label>
       {error && (
         <p role="alert" data-code={error.code} className="rounded-md bg-red-500/10 p-2 text-sm text-red-300">

@@ -19,6 +19,7 @@ import { HttpError, readJson, type HttpAccess, type HttpResult } from '../http/h
 import type { Logger } from '../logger.ts';
 import { RateLimitedError, type AccessLimits } from './access-limits.ts';
 import type { InviteBook } from './invites.ts';
+import { weakPasswordReason } from './password-policy.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import type { RoomAccess } from './room-access.ts';
 import { clearedSessionCookie, type SessionService } from './sessions.ts';
@@ -100,6 +101,8 @@ export function createAuthRoutes(deps: {
       run: async (req) => {
         const body = await parseBody(req, signUpRequestSchema);
         limits.check('sign-ups', [[limits.authIp, access.addressOfRequest(req)]]);
+        const weak = weakPasswordReason(body.password, body.email);
+        if (weak) throw new SignalRequestError('bad_request', weak);
         const passwordHash = await hashPassword(body.password);
         const current = await access.userOfRequest(req);
         try {
