@@ -23,6 +23,11 @@ const envSchema = z.object({
   SFU_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
   SFU_EVENT_BURST: z.coerce.number().int().positive().default(60),
   /**
+   * Signalling connections open at once from one client address: each can hold two WebRTC
+   * transports (four media ports), so one address cannot take the port range from everyone else.
+   */
+  SFU_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(10_000).default(32),
+  /**
    * Comma-separated origins of the web app: the only pages that may use the API and signalling
    * with the visitor's session. Default: the web app of `npm start` on this machine.
    */
@@ -56,7 +61,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPort: e.SFU_RTC_MAX_PORT,
     },
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
-    rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST },
+    rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },
     corsOrigins: webOrigins(e.SFU_CORS_ORIGINS ?? `http://localhost:${e.WEB_PORT},http://127.0.0.1:${e.WEB_PORT}`),
     databaseUrl: e.DATABASE_URL,
     agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP },

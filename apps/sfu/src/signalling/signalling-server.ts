@@ -17,7 +17,8 @@ export interface SignallingOptions {
   origins: OriginPolicy;
   /** The same origins as a list, for socket.io's CORS answers. */
   corsOrigins: string[];
-  rateLimit: { perSecond: number; burst: number };
+  /** Events per connection, and connections open at once per client address. */
+  rateLimit: { perSecond: number; burst: number; connectionsPerAddress: number };
   logger: Logger;
   /** Join rules and the current user of a connection (apps/sfu/src/auth/room-access.ts). */
   access: RoomAccess;
@@ -45,6 +46,24 @@ export function attachSignalling(
     serveClient: false,
   });
   const peersById = new Map<string, SignalSocket>();
+  const openPerAddress = new Map<string, number>();
+  io.use((socket, next) => {
+    const address = options.access.addressOfSocket(socket);
+    const open = openPerAddress.get(address) ?? 0;
+    if (open >= options.rateLimit.connectionsPerAddress) {
+      options.logger.warn({ address, open }, 'signalling connection refused: too many from this address');
+      const refusal = new Error(`too many connections from your address (${open}); close some tabs and try again`) as Error & { data?: unknown };
+      refusal.data = { code: 'rate_limited', message: refusal.message };
+      return next(refusal);
+    }
+    openPerAddress.set(address, open + 1);
+    socket.once('disconnect', () => {
+      const left = (openPerAddress.get(address) ?? 1) - 1;
+      if (left > 0) openPerAddress.set(address, left);
+      else openPerAddress.delete(address);
+    });
+    next();
+  });
 
   registry.on('roomOpened', (room) => fanOut(io, room, peersById));
 
