@@ -38,6 +38,10 @@ const envSchema = z.object({
   AGENT_SECRET: z.string().min(16, 'AGENT_SECRET must be at least 16 characters').optional(),
   /** Address the SFU and the inference worker exchange plain RTP on. */
   SFU_AGENT_IP: z.string().default('127.0.0.1'),
+  /** The lobby lists at most this many public rooms, newest first… */
+  SFU_LOBBY_MAX_ROOMS: z.coerce.number().int().min(1).max(1000).default(100),
+  /** …of those made in the last this many minutes or with someone in them now (empty old rooms drop out). */
+  SFU_LOBBY_IDLE_MINUTES: z.coerce.number().positive().max(525_600).default(1440),
   /** Demo rooms (a virtual band + the AI) alive at once; 0 turns the demo off. */
   DEMO_MAX_ROOMS: z.coerce.number().int().min(0).max(100).default(4),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -66,6 +70,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP },
     demo: { maxRooms: e.DEMO_MAX_ROOMS },
+    lobby: { maxRooms: e.SFU_LOBBY_MAX_ROOMS, idleMs: e.SFU_LOBBY_IDLE_MINUTES * 60_000 },
     logLevel: e.LOG_LEVEL,
     /** Accounts, invites and access rate limits (apps/sfu/src/auth/auth-config.ts). */
     auth: loadAuthConfig(env),

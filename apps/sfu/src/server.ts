@@ -69,6 +69,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     rooms: store,
     liveParticipants: (id) => live.liveParticipantCount(id),
     defaultMaxParticipants: config.maxPeersPerRoom,
+    lobby: config.lobby,
     origins,
     health: () => ({ service: 'sfu', workers: pool.size, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
     logger,

@@ -23,6 +23,7 @@ import {
   type CreateRoomInput,
   type DatabaseOptions,
   type LeaveResult,
+  type LobbyQuery,
   type Participant,
   type ParticipantRole,
   type RecordJoinInput,
@@ -170,9 +171,17 @@ function createRepository(
       return row ? toRoom(row) : null;
     },
 
-    async listOpenRooms(): Promise<Room[]> {
+    async listOpenRooms(opts: LobbyQuery = {}): Promise<Room[]> {
       // The lobby: private rooms are never listed.
-      const rows = await client.room.findMany({ where: { status: 'open', visibility: 'public' }, orderBy: { createdAt: 'desc' } });
+      const rows = await client.room.findMany({
+        where: {
+          status: 'open',
+          visibility: 'public',
+          ...(opts.activeSince && { OR: [{ createdAt: { gte: opts.activeSince } }, { participants: { some: { leftAt: null } } }] }),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        ...(opts.limit !== undefined && { take: opts.limit }),
+      });
       return rows.map(toRoom);
     },
 

@@ -46,6 +46,14 @@ export interface RoomSession {
   endedAt: Date | null;
 }
 
+/** Which open rooms the lobby lists. */
+export interface LobbyQuery {
+  /** At most this many (the newest). */
+  limit?: number;
+  /** Only rooms created since then, or with someone in them now. */
+  activeSince?: Date;
+}
+
 export interface CreateRoomInput {
   name: string;
   maxParticipants?: number | null;
@@ -82,8 +90,8 @@ export interface BandmateDatabase extends AccessRepository, RoomLockRepository, 
   readonly provider: 'sqlite' | 'postgresql';
   createRoom(input: CreateRoomInput): Promise<Room>;
   getRoom(id: string): Promise<Room | null>;
-  /** Rooms with status 'open', newest first. */
-  listOpenRooms(): Promise<Room[]>;
+  /** Public rooms with status 'open', newest first. */
+  listOpenRooms(opts?: LobbyQuery): Promise<Room[]>;
   /**
    * Records a participant joining. Opens a RoomSession if none is open and (re)opens the room.
    * Throws RoomNotFoundError, RoomFullError (maxParticipants reached) or a validation TypeError.

@@ -20,13 +20,15 @@ export interface StoredRoom {
 export interface RoomDirectory {
   createRoom(input: { name: string; visibility?: 'public' | 'private'; ownerId?: string | null }): Promise<StoredRoom>;
   getRoom(id: string): Promise<StoredRoom | null>;
-  listOpenRooms(): Promise<StoredRoom[]>;
+  listOpenRooms(opts?: { limit?: number; activeSince?: Date }): Promise<StoredRoom[]>;
 }
 
 export interface HttpApiOptions {
   rooms: RoomDirectory;
   liveParticipants: (roomId: string) => number;
   defaultMaxParticipants: number;
+  /** What the lobby lists: the newest `maxRooms` public rooms made in the last `idleMs`, or with someone in them. */
+  lobby?: { maxRooms: number; idleMs: number };
   /** The web app's origins: the only pages that may call this API with the visitor's cookie. */
   origins: OriginPolicy;
   health: () => Record<string, unknown>;
@@ -91,7 +93,8 @@ export function createHttpApi(options: HttpApiOptions) {
       return { status: 201, body: summary(room, { isOwner: ownerId !== null }) };
     }
     if (path === '/api/rooms' && req.method === 'GET') {
-      const rooms = await options.rooms.listOpenRooms();
+      const lobby = options.lobby;
+      const rooms = await options.rooms.listOpenRooms(lobby && { limit: lobby.maxRooms, activeSince: new Date(Date.now() - lobby.idleMs) });
       return { status: 200, body: { rooms: rooms.map((room) => summary(room)) } };
     }
     const match = /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})$/.exec(path);
