@@ -62,6 +62,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     createRoom: (input) => store.createRoom(input),
     listenIp: config.agent.ip,
     maxRooms: config.demo.maxRooms,
+    addressOf: (req) => control.access.addressOfRequest(req),
     logger: logger.child({ demo: true }),
   });
   const origins = new OriginPolicy(config.corsOrigins);

@@ -10,6 +10,8 @@ export interface DemoRoomsOptions {
   listenIp: string;
   /** Demo rooms alive at once (each runs a virtual musician and an AI stream). */
   maxRooms: number;
+  /** The client address of a request (behind a trusted proxy, the one it appended). */
+  addressOf?: (req: IncomingMessage) => string;
   logger: Logger;
 }
 
@@ -21,6 +23,8 @@ const MAX_TRACKED_ADDRESSES = 10_000;
  */
 export class DemoRooms {
   private readonly demoIds = new Set<string>();
+  /** Who asked for each demo room: one address holds one at a time, not every slot. */
+  private readonly addressOfDemo = new Map<string, string>();
   private readonly playing = new Map<string, VirtualMusician>();
   private readonly limiters = new Map<string, RateLimiter>();
   private loopCache: Loop | undefined;
@@ -29,12 +33,17 @@ export class DemoRooms {
 
   async create(address: string): Promise<{ id: string }> {
     if (this.options.maxRooms === 0) throw new DemoError(404, 'demo_off', 'this server has no demo rooms (DEMO_MAX_ROOMS=0)');
+    for (const [id, holder] of this.addressOfDemo) {
+      if (!this.demoIds.has(id)) this.addressOfDemo.delete(id); // that demo has ended
+      else if (holder === address) return { id };
+    }
     if (!this.limiter(address).take()) throw new DemoError(429, 'rate_limited', 'too many demo rooms from this address; wait a minute');
     if (this.demoIds.size >= this.options.maxRooms) {
       throw new DemoError(503, 'demo_busy', `all ${this.options.maxRooms} demo rooms are in use; try again in a few minutes`);
     }
     const room = await this.options.createRoom({ name: 'Demo jam (virtual band + AI)', visibility: 'public' });
     this.demoIds.add(room.id);
+    this.addressOfDemo.set(room.id, address);
     // A demo room nobody opens within a minute stops counting against the limit.
     setTimeout(() => {
       if (!this.playing.has(room.id)) this.demoIds.delete(room.id);
@@ -62,12 +71,12 @@ export class DemoRooms {
 
   /** POST /api/demo → 201 { id } */
   readonly httpRoute = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (req.method !== 'POST' || !req.url?.startsWith('/api/demo')) return false;
+    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== '/api/demo') return false;
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     try {
-      const room = await this.create((req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''));
+      const room = await this.create(this.options.addressOf?.(req) ?? (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''));
       send(201, { id: room.id });
     } catch (err) {
       if (err instanceof DemoError) send(err.status, { error: { code: err.code, message: err.message } });
