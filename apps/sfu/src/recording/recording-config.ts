@@ -15,6 +15,8 @@ const envSchema = z.object({
   RECORDINGS_MAX_MINUTES: z.coerce.number().positive().max(360).default(180),
   /** Recordings running or being saved at once, across all rooms. */
   RECORDINGS_MAX_ACTIVE: z.coerce.number().int().min(1).max(64).default(4),
+  /** Recordings running at once started from one client address (so one address cannot hold every slot). */
+  RECORDINGS_MAX_PER_ADDRESS: z.coerce.number().int().min(1).max(64).default(1),
   /** Streams (musicians, the AI, rejoins) per recording. */
   RECORDINGS_MAX_STREAMS: z.coerce.number().int().min(1).max(63).default(24),
   /** No recording starts, and running ones stop, below this much free disk space. */
@@ -27,6 +29,7 @@ export function loadRecordingConfig(env: Record<string, string | undefined> = pr
     dir: path.resolve(REPO_ROOT, e.RECORDINGS_DIR),
     maxDurationMs: Math.round(e.RECORDINGS_MAX_MINUTES * 60_000),
     maxActive: e.RECORDINGS_MAX_ACTIVE,
+    maxPerAddress: e.RECORDINGS_MAX_PER_ADDRESS,
     maxStreams: e.RECORDINGS_MAX_STREAMS,
     minFreeBytes: e.RECORDINGS_MIN_FREE_MB * 1024 * 1024,
     // The recorder lives in the SFU process: its plain transport and socket stay on loopback.

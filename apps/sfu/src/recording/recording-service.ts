@@ -26,6 +26,8 @@ export interface RecordingSettings {
   maxDurationMs: number;
   /** Recordings running or being saved at once, across all rooms. */
   maxActive: number;
+  /** Recordings running at once started from one client address. */
+  maxPerAddress: number;
   /** Streams (files) per recording. */
   maxStreams: number;
   /** Below this much free disk space no recording starts, and running ones stop. */
@@ -57,6 +59,8 @@ interface ActiveRecording {
   /** Wall-clock time of the timeline's frame 0. */
   startedAt: Date;
   startedBy: string;
+  /** The client address of the host who started it (RecordingSettings.maxPerAddress). */
+  address: string | undefined;
   timers: Array<ReturnType<typeof setTimeout>>;
   onRoomClose: () => void;
 }
@@ -70,6 +74,8 @@ interface ActiveRecording {
 export class RecordingService extends EventEmitter<ServiceEvents> {
   private readonly active = new Map<string, ActiveRecording>();
   private readonly starting = new Set<string>();
+  /** Room → the client address of a recording that is starting. */
+  private readonly startingFrom = new Map<string, string>();
   private readonly savingByRoom = new Map<string, number>();
   private readonly saves = new Set<Promise<void>>();
   private readonly lastStop = new Map<string, { reason: RecordingStopReason; message?: string }>();
@@ -106,7 +112,8 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     };
   }
 
-  async start(room: Room, host: Peer): Promise<RecordingState> {
+  /** `address`: the host's client address, counted against RecordingSettings.maxPerAddress. */
+  async start(room: Room, host: Peer, address?: string): Promise<RecordingState> {
     if (this.active.has(room.id) || this.starting.has(room.id)) {
       throw new SignalRequestError('already_recording', 'this room is being recorded already; stop that recording first');
     }
@@ -115,6 +122,17 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         'recording_unavailable',
         `the server is making or saving ${this.settings.maxActive} recordings already; try again in a minute`,
       );
+    }
+    if (address !== undefined) {
+      const running = [...this.active.values()].filter((r) => r.address === address).length;
+      const starting = [...this.startingFrom.values()].filter((a) => a === address).length;
+      if (running + starting >= this.settings.maxPerAddress) {
+        throw new SignalRequestError(
+          'recording_unavailable',
+          `${running + starting} recording(s) started from your address are running; stop one first (at most ${this.settings.maxPerAddress})`,
+        );
+      }
+      this.startingFrom.set(room.id, address);
     }
     this.starting.add(room.id);
     let recorder: RoomRecorder | undefined;
@@ -156,6 +174,7 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         recorder,
         startedAt,
         startedBy: host.displayName,
+        address,
         timers: [],
         onRoomClose: () => void this.stop(room.id, 'room_closed').catch(() => {}),
       };
@@ -181,6 +200,7 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
       throw new SignalRequestError('internal', 'the recording could not start (the room carries on); try again');
     } finally {
       this.starting.delete(room.id);
+      this.startingFrom.delete(room.id);
     }
   }
 

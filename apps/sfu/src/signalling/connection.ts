@@ -169,6 +169,7 @@ export class Connection {
       member: () => this.member(),
       recordings: () => this.recordings,
       joinRecorded: () => this.membership?.participantId ?? Promise.resolve(null),
+      address: () => this.access.addressOfSocket(this.socket),
     }),
   };
 

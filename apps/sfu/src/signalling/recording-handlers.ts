@@ -20,6 +20,8 @@ export function recordingHandlers(connection: {
   recordings(): RoomRecordings | undefined;
   /** Settles once this peer's join is in the database (a pass is checked against membership). */
   joinRecorded?(): Promise<unknown>;
+  /** The connection's client address (recordings started per address are bounded). */
+  address?(): string;
 }): Pick<RequestHandlers, 'startRecording' | 'stopRecording' | 'recordingsAccess'> {
   const service = (): RoomRecordings => {
     const recordings = connection.recordings();
@@ -33,7 +35,7 @@ export function recordingHandlers(connection: {
     startRecording: async () => {
       const { room, peer } = connection.member();
       hostOnly(room, peer, 'start');
-      return service().service.start(room, peer);
+      return service().service.start(room, peer, connection.address?.());
     },
 
     stopRecording: async () => {
