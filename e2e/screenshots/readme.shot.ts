@@ -102,10 +102,10 @@ test('README screenshots: a teacher’s lesson with a student, a second musician
   await expect(student.page.getByTestId('metronome-status')).toHaveAttribute('data-running', 'true');
 
   // The AI band member on piano, with the shipped model.
-  await teacher.page.getByLabel('AI instrument').selectOption('piano');
-  await teacher.page.getByRole('button', { name: 'Switch AI on' }).click();
+  await teacher.page.getByLabel("New AI player's instrument").selectOption('piano');
+  await teacher.page.getByRole('button', { name: 'Add AI player' }).click();
   for (const p of [teacher.page, student.page]) await expect(p.getByTestId('ai-state')).toHaveAttribute('data-state', 'playing', { timeout: 60_000 });
-  await expect(teacher.page.getByTestId('ai-state')).toContainText('piano');
+  await expect(teacher.page.getByTestId('ai-player')).toHaveAttribute('data-instrument', 'piano');
   await expect(teacher.page.getByTestId('presence')).toContainText('AI · piano');
   await expect(teacher.page.getByTestId('ai-step')).toContainText(/\d ms \/ \d/, { timeout: 20_000 });
 
@@ -133,7 +133,7 @@ test('README screenshots: a teacher’s lesson with a student, a second musician
   await expect(teacher.page.getByTestId('metronome-status')).toHaveText('Playing');
   // The shipped model on a CPU that other work keeps busy falls behind (its output is then silence):
   // the screenshots would show that, so say so.
-  const metrics = await teacher.page.evaluate(() => window.__bandmate!.state.ai?.metrics);
+  const metrics = await teacher.page.evaluate(() => window.__bandmate!.state.ai?.players[0]?.metrics);
   if (metrics?.stepP99Ms !== undefined && metrics.kMs !== undefined && metrics.stepP99Ms > metrics.kMs) {
     console.warn(
       `[screenshots] the AI did not keep up here (step p99 ${metrics.stepP99Ms.toFixed(0)} ms > k ${metrics.kMs} ms, ` +

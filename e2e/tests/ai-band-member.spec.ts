@@ -172,8 +172,8 @@ test('the host switches the AI on: everyone receives its track, which plays the 
   await joinRoom(ben.page, roomId, 'Ben');
 
   // Only the host (Ana, here first) has the controls.
-  await expect(ben.page.getByRole('button', { name: 'Switch AI on' })).toHaveCount(0);
-  await ana.page.getByRole('button', { name: 'Switch AI on' }).click();
+  await expect(ben.page.getByRole('button', { name: 'Add AI player' })).toHaveCount(0);
+  await ana.page.getByRole('button', { name: 'Add AI player' }).click();
   for (const p of [ana.page, ben.page]) await expect(p.getByTestId('ai-state')).toHaveAttribute('data-state', 'playing', { timeout: 30_000 });
 
   // Every participant receives the AI like another musician.
@@ -216,9 +216,9 @@ test('the host switches the AI on: everyone receives its track, which plays the 
   expect(heardAtAna).toBeGreaterThan(-30);
 
   // Switched off, the AI's track goes away for everyone.
-  await ana.page.getByRole('button', { name: 'Switch AI off' }).click();
+  await ana.page.getByRole('button', { name: 'Remove AI mirror' }).click();
   for (const p of [ana.page, ben.page]) {
-    await expect(p.getByTestId('ai-state')).toHaveAttribute('data-state', 'stopped');
+    await expect(p.getByTestId('ai-player')).toHaveCount(0);
     await expect(p.getByTestId('presence')).not.toContainText('AI · mirror');
   }
 });

@@ -77,11 +77,11 @@ test('the host mutes a musician in the SFU: a listener measures silence, unmute 
       ['removeParticipant', { peerId: anaId }],
       ['lockRoom', { locked: true }],
       ['handOverHost', { peerId: anaId }],
-      ['setAi', { enabled: true }],
+      ['addAiPlayer', { instrument: 'mirror' }],
     ] as const) {
       const reply = await ask(event, payload);
       expect(reply.ok, event).toBe(false);
-      expect(reply.error?.code, event).toBe(event === 'setAi' ? 'forbidden' : 'not_host');
+      expect(reply.error?.code, event).toBe('not_host');
     }
   } finally {
     mallory.close();

@@ -84,6 +84,9 @@ test('an engine slower than real time: ticks are dropped so output still goes ou
   let pushes = 0;
   const slow = {
     settings: { delayFrames: D, frameSeconds: 0.01 },
+    roomRate: 48000,
+    takesBeatGrid: false,
+    setBeatGrid() {},
     push(mix: Float32Array): Promise<Float32Array> {
       const out = pushes++ === 0 ? new Float32Array((D + 1) * 480).fill(0, 0, D * 480) : new Float32Array(480);
       out.set(mix, out.length - 480);

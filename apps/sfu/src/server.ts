@@ -3,14 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { SfuConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { AgentHub } from './agents/agent-hub.ts';
-import { AiController } from './agents/ai-controller.ts';
+import { AiBand } from './agents/ai-band.ts';
 import { DemoRooms } from './demo/demo-rooms.ts';
 import { createHttpApi, type RoomDirectory } from './http/http-api.ts';
 import { OriginPolicy } from './http/origin-policy.ts';
 import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
-import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
 import { createAccessControl, type AccessControlStore } from './auth/access-control.ts';
@@ -50,10 +49,6 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     databaseUrl: config.databaseUrl,
     store,
     liveRoom: (id) => live.get(id),
-    endLiveMembership: (roomId, userId) => {
-      const room = live.get(roomId);
-      if (room) removeAccount(room, userId);
-    },
     logger,
   });
   const recordings = setUpRecordings({ settings: config.recordings, store, accounts: control.access, logger });
@@ -78,8 +73,8 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     rawRoutes: [recordings.httpRoute, demos.httpRoute],
   });
   const httpServer = createServer((req, res) => void handle(req, res));
-  const controllers = new Map<string, AiController>();
-  const io = attachSignalling(httpServer, live, store, (roomId) => controllers.get(roomId), {
+  const bands = new Map<string, AiBand>();
+  const io = attachSignalling(httpServer, live, store, (roomId) => bands.get(roomId), {
     origins,
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
@@ -89,15 +84,14 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   });
   recordings.announceTo(io);
   const hub = new AgentHub(io, config.agent.secret, logger);
-  // Every live room has an AI controller; it lives and dies with the room.
+  // Every live room has its AI players (AiBand); they live and die with the room.
   live.on('roomOpened', (room) => {
-    const controller = new AiController(room, hub, { agentIp: config.agent.ip, listenIp: config.agent.ip, logger });
-    controllers.set(room.id, controller);
-    controller.on('state', (state) => io.to(socketRoom(room.id)).emit('aiState', state));
-    void demos.roomOpened(room, () => controller.set({ enabled: true }));
+    const band = new AiBand(room, hub, { agentIp: config.agent.ip, listenIp: config.agent.ip, logger });
+    bands.set(room.id, band);
+    band.on('state', (state) => io.to(socketRoom(room.id)).emit('aiState', state));
+    void demos.roomOpened(room, band);
     room.once('close', () => {
-      controller.close();
-      if (controllers.get(room.id) === controller) controllers.delete(room.id);
+      if (bands.get(room.id) === band) bands.delete(room.id);
     });
   });
   // Every live room has a metronome (Room.metronome): stored tempo in, grid changes out.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
-import { AGENT_NAMESPACE } from '@bandmate/shared';
+import { AGENT_NAMESPACE, type AiRoomState } from '@bandmate/shared';
 import { Peer } from '../src/rooms/peer.ts';
 import { askOk, connect, createRoom, joinRoom, startHarness, type Harness } from './harness.ts';
 
@@ -35,7 +35,7 @@ async function fakeWorker(
     worker.prepared.push(p.roomId);
     ack({ ok: true, data: reply(udp.address().port) });
   });
-  for (const name of ['start', 'routes', 'volume', 'stop']) socket.on(name, (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, data: {} }));
+  for (const name of ['start', 'routes', 'volume', 'stop', 'tempo', 'instrument']) socket.on(name, (_p: unknown, ack: (r: unknown) => void) => ack({ ok: true, data: {} }));
   socket.on('connect', () => socket.emit('hello', HELLO));
   return worker;
 }
@@ -117,7 +117,7 @@ describe('the /agent namespace with AGENT_SECRET set', () => {
         },
       }),
     );
-    await askOk(host, 'setAi', { enabled: true });
+    await askOk<AiRoomState>(host, 'addAiPlayer', { instrument: 'bass' });
     assert.deepEqual(real.prepared, [id]);
     const mic = createSocket('udp4');
     for (let i = 0; i < 20; i++) mic.send(rtp(777, i), micIn.tuple.localPort, '127.0.0.1');

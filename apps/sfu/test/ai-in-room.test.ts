@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { AiState } from '@bandmate/shared';
+import type { AiPlayer, AiRoomState } from '@bandmate/shared';
 import { pino } from 'pino';
 import { loadInferenceConfig } from '../../inference/src/config.ts';
 import { AccompanimentEngine } from '../../inference/src/engine/engine.ts';
@@ -36,11 +36,12 @@ function worker() {
   return new AgentClient(engine, config, pino({ level: 'silent' }));
 }
 
-async function untilAi(socket: Awaited<ReturnType<typeof connect>>, state: AiState['state'], timeoutMs = 8000): Promise<AiState> {
+/** Waits for the room's first AI player to reach `state`. */
+async function untilAi(socket: Awaited<ReturnType<typeof connect>>, state: AiPlayer['state'], timeoutMs = 8000): Promise<AiPlayer> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const s = await nextEvent<AiState>(socket, 'aiState', Math.max(1, end - Date.now()));
-    if (s.state === state) return s;
+    const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
+    if (s.players[0]?.state === state) return s.players[0];
   }
 }
 
@@ -79,12 +80,12 @@ test('the host switches the AI on: it hears the musician and plays into the room
   cleanups.push(() => clearInterval(micTimer));
 
   // Only the host may control the AI, on the signalling API itself.
-  const refused = await ask(guest, 'setAi', { enabled: true });
-  assert.equal(!refused.ok && refused.error.code, 'forbidden');
+  const refused = await ask(guest, 'addAiPlayer', { instrument: 'mirror' });
+  assert.equal(!refused.ok && refused.error.code, 'not_host');
 
   const aiPeer = nextEvent<{ producerId: string; peerId: string; source: string }>(guest, 'newProducer', 8000);
-  const state = await askOk<AiState>(host, 'setAi', { enabled: true, instrument: 'mirror', volume: 1 });
-  assert.equal(state.enabled, true);
+  const state = await askOk<AiRoomState>(host, 'addAiPlayer', { instrument: 'mirror', volume: 1 });
+  assert.equal(state.players.length, 1);
   const producer = await aiPeer;
   assert.equal(producer.source, 'ai');
   await untilAi(guest, 'playing');
@@ -114,7 +115,7 @@ test('the host switches the AI on: it hears the musician and plays into the room
 
   // Off: the AI's track goes away for everyone.
   const left = nextEvent<{ peerId: string }>(guest, 'peerLeft', 5000);
-  await askOk(host, 'setAi', { enabled: false });
+  await askOk(host, 'removeAiPlayer', { playerId: state.players[0]!.id });
   assert.match((await left).peerId, /^ai-/);
 
 });

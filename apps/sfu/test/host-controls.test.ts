@@ -348,8 +348,9 @@ describe('hand over', () => {
 
     await refusedWith(b.ana, 'muteParticipant', { peerId: b.benId, muted: true }, 'not_host');
     await refusedWith(b.ana, 'lockRoom', { locked: true }, 'not_host');
-    await refusedWith(b.ana, 'setAi', { enabled: false }, 'forbidden');
-    await askOk(b.ben, 'setAi', { enabled: false });
+    await refusedWith(b.ana, 'addAiPlayer', { instrument: 'drums' }, 'not_host');
+    // The new host passes the host check; this SFU has no AI worker.
+    await refusedWith(b.ben, 'addAiPlayer', { instrument: 'drums' }, 'ai_unavailable');
     await askOk(b.ben, 'muteParticipant', { peerId: b.anaId, muted: true });
     assert.equal(b.room.peers.get(b.anaId)!.hostMuted, true);
     await leaveAll(b.ana, b.ben, b.cat);

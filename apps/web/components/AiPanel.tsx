@@ -1,15 +1,16 @@
 'use client';
 
-import type { AiMetrics, AiState } from '@bandmate/shared';
+import { useState } from 'react';
+import type { AiMetrics, AiPlayer, AiRoomState } from '@bandmate/shared';
 
-const LABEL: Record<AiState['state'], string> = {
+const LABEL: Record<AiPlayer['state'], string> = {
   stopped: 'Off',
   loading: 'Joining…',
   warming: 'Warming up…',
   playing: 'Playing',
   error: 'Problem',
 };
-const COLOR: Record<AiState['state'], string> = {
+const COLOR: Record<AiPlayer['state'], string> = {
   stopped: 'bg-stage-700 text-gray-300',
   loading: 'bg-sky-500/20 text-sky-300',
   warming: 'bg-amber-500/20 text-amber-300',
@@ -17,29 +18,33 @@ const COLOR: Record<AiState['state'], string> = {
   error: 'bg-red-500/20 text-red-300',
 };
 
-/** The AI band member: its state for everyone, its controls for the host. */
-export function AiPanel(props: {
-  ai: AiState;
-  isHost: boolean;
-  onChange: (request: { enabled: boolean; instrument?: string; volume?: number }) => void;
-}) {
-  const { ai, isHost, onChange } = props;
+export type AiControl =
+  | { add: { instrument: string; volume?: number } }
+  | { change: { playerId: string; instrument?: string; volume?: number } }
+  | { remove: { playerId: string } };
+
+/** The room's AI players: each one's state for everyone, the controls for the host. */
+export function AiPanel(props: { ai: AiRoomState; isHost: boolean; error?: string; onControl: (request: AiControl) => void }) {
+  const { ai, isHost, error, onControl } = props;
+  const [instrument, setInstrument] = useState('');
+  const chosen = ai.instruments.includes(instrument) ? instrument : (ai.instruments[0] ?? '');
+  const full = ai.players.length >= ai.maxPlayers;
   return (
-    <section aria-label="AI band member" className="rounded-xl border border-stage-800 bg-stage-900 p-4" data-testid="ai-panel">
+    <section aria-label="AI players" className="rounded-xl border border-stage-800 bg-stage-900 p-4" data-testid="ai-panel">
       <div className="flex flex-wrap items-center gap-3">
-        <h2 className="font-semibold">🤖 AI band member</h2>
-        <span className={`rounded-full px-2 py-0.5 text-xs ${COLOR[ai.state]}`} data-testid="ai-state" data-state={ai.state}>
-          {LABEL[ai.state]}
-          {ai.instrument && ai.state !== 'stopped' ? ` · ${ai.instrument}` : ''}
+        <h2 className="font-semibold">🤖 AI players</h2>
+        <span className="text-xs text-gray-400" data-testid="ai-count">
+          {ai.players.length} of {ai.maxPlayers}
+          {!ai.workerConnected && ' · no AI worker connected'}
         </span>
         {isHost ? (
-          <div className="ml-auto flex flex-wrap items-center gap-3 text-sm">
+          <div className="ml-auto flex flex-wrap items-center gap-2 text-sm">
             <select
-              aria-label="AI instrument"
+              aria-label="New AI player's instrument"
               className="rounded-md border border-stage-700 bg-stage-950 px-2 py-1"
-              value={ai.instrument ?? ''}
+              value={chosen}
               disabled={ai.instruments.length === 0}
-              onChange={(e) => onChange({ enabled: ai.enabled, instrument: e.target.value })}
+              onChange={(e) => setInstrument(e.target.value)}
             >
               {ai.instruments.length === 0 && <option value="">no AI worker</option>}
               {ai.instruments.map((i) => (
@@ -48,32 +53,77 @@ export function AiPanel(props: {
                 </option>
               ))}
             </select>
-            <label className="flex items-center gap-2 text-xs text-gray-400">
-              Volume
-              <input
-                aria-label="AI volume"
-                type="range"
-                min={0}
-                max={1.5}
-                step={0.05}
-                value={ai.volume}
-                onChange={(e) => onChange({ enabled: ai.enabled, volume: Number(e.target.value) })}
-              />
-            </label>
             <button
-              className={`rounded-md px-3 py-1 font-medium ${ai.enabled ? 'bg-stage-700' : 'bg-accent text-black'}`}
-              onClick={() => onChange({ enabled: !ai.enabled })}
+              className="rounded-md bg-accent px-3 py-1 font-medium text-black disabled:opacity-50"
+              disabled={!chosen || full}
+              title={full ? `at most ${ai.maxPlayers} AI players` : undefined}
+              onClick={() => onControl({ add: { instrument: chosen } })}
             >
-              {ai.enabled ? 'Switch AI off' : 'Switch AI on'}
+              Add AI player
             </button>
           </div>
         ) : (
-          <span className="ml-auto text-xs text-gray-500">The host controls the AI</span>
+          <span className="ml-auto text-xs text-gray-500">The host controls the AI players</span>
         )}
       </div>
-      {ai.message && <p className="mt-2 text-xs text-gray-400">{ai.message}</p>}
-      {ai.metrics && ai.state !== 'stopped' && <AiMetricsLine metrics={ai.metrics} />}
+      {error && (
+        <p role="alert" className="mt-2 text-xs text-red-300" data-testid="ai-error">
+          {error}
+        </p>
+      )}
+      <ul className="mt-2 flex flex-col gap-2">
+        {ai.players.map((p) => (
+          <AiPlayerRow key={p.id} player={p} instruments={ai.instruments} isHost={isHost} onControl={onControl} />
+        ))}
+      </ul>
     </section>
+  );
+}
+
+function AiPlayerRow(props: { player: AiPlayer; instruments: string[]; isHost: boolean; onControl: (request: AiControl) => void }) {
+  const { player: p, instruments, isHost, onControl } = props;
+  return (
+    <li className="rounded-lg border border-stage-800 p-2" data-testid="ai-player" data-instrument={p.instrument} data-peer={p.peerId ?? ''}>
+      <div className="flex flex-wrap items-center gap-3 text-sm">
+        <span className="font-medium">AI · {p.instrument}</span>
+        <span className={`rounded-full px-2 py-0.5 text-xs ${COLOR[p.state]}`} data-testid="ai-state" data-state={p.state}>
+          {LABEL[p.state]}
+        </span>
+        {isHost && (
+          <div className="ml-auto flex flex-wrap items-center gap-2">
+            <select
+              aria-label={`Instrument of AI ${p.instrument}`}
+              className="rounded-md border border-stage-700 bg-stage-950 px-2 py-1"
+              value={p.instrument}
+              onChange={(e) => onControl({ change: { playerId: p.id, instrument: e.target.value } })}
+            >
+              {instruments.map((i) => (
+                <option key={i} value={i}>
+                  {i}
+                </option>
+              ))}
+            </select>
+            <label className="flex items-center gap-2 text-xs text-gray-400">
+              Volume
+              <input
+                aria-label={`Volume of AI ${p.instrument}`}
+                type="range"
+                min={0}
+                max={2}
+                step={0.05}
+                value={p.volume}
+                onChange={(e) => onControl({ change: { playerId: p.id, volume: Number(e.target.value) } })}
+              />
+            </label>
+            <button className="rounded-md bg-stage-700 px-3 py-1" onClick={() => onControl({ remove: { playerId: p.id } })}>
+              Remove AI {p.instrument}
+            </button>
+          </div>
+        )}
+      </div>
+      {p.message && <p className="mt-1 text-xs text-gray-400">{p.message}</p>}
+      {p.metrics && p.state !== 'stopped' && <AiMetricsLine metrics={p.metrics} />}
+    </li>
   );
 }
 
@@ -101,6 +151,14 @@ function AiMetricsLine({ metrics: m }: { metrics: AiMetrics }) {
       <div title="input frames concealed (late or lost packets)">
         <dt className="inline">concealed </dt>
         <dd className="inline">{m.concealedFrames ?? '–'}</dd>
+      </div>
+      <div title="the level follower's gain: how far the part is lifted to sit with the room's mix (before the volume)">
+        <dt className="inline">level </dt>
+        <dd className="inline">{m.followGainDb === undefined ? '–' : `${m.followGainDb > 0 ? '+' : ''}${m.followGainDb.toFixed(1)} dB`}</dd>
+      </div>
+      <div title="whether it plays to the room's metronome (a model that follows a beat grid, the metronome running)">
+        <dt className="inline">grid </dt>
+        <dd className="inline">{m.onGrid ? 'on' : 'off'}</dd>
       </div>
       <div title="output frames computed ahead of their send time">
         <dt className="inline">queue </dt>

@@ -65,13 +65,16 @@ export function ParticipantsPanel(props: {
             )}
           </li>
         )}
-        {state.peers.map((p) => (
+        {state.peers.map((p) => {
+          const isAi = !!state.ai?.players.some((player) => player.peerId === p.id);
+          return (
           <li key={p.id} className="flex flex-wrap items-center gap-2 rounded-md bg-stage-800 px-3 py-1 text-sm" data-peer-id={p.id}>
             <span>{p.displayName}</span>
-            <States peer={p} hostId={state.hostId} isAi={p.id === state.ai?.peerId} />
-            {isHost && p.id !== state.ai?.peerId && <HostControls peer={p} onControl={onControl} />}
+            <States peer={p} hostId={state.hostId} isAi={isAi} />
+            {isHost && !isAi && <HostControls peer={p} onControl={onControl} />}
           </li>
-        ))}
+          );
+        })}
       </ul>
     </section>
   );

@@ -104,7 +104,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
         </button>
       </div>
 
-      {state.ai && <AiPanel ai={state.ai} isHost={!!state.isHost} onChange={(r) => void session.setAi(r)} />}
+      {state.ai && <AiPanel ai={state.ai} isHost={!!state.isHost} error={state.aiError} onControl={(r) => void session.controlAi(r)} />}
       {room.isOwner && <InvitePanel sfuUrl={resolveSfuUrl(sfu)} roomId={roomId} />}
       {session.metronome && <MetronomePanel session={session.metronome} isHost={!!state.isHost} />}
 

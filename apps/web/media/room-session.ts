@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import { MUSIC_OPUS, type AiState, type PeerInfo, type ProducerInfo, type Role } from '@bandmate/shared';
+import { MUSIC_OPUS, type AiRoomState, type PeerInfo, type ProducerInfo, type Role } from '@bandmate/shared';
 import type { HostControlRequestName, RequestOf } from '@bandmate/shared';
 import { noticeForSelfChange, type ControlResult } from './host-controls.ts';
 import { setLowestJitterTarget } from './jitter-target.ts';
@@ -27,7 +27,9 @@ export interface SessionState {
   self?: PeerInfo;
   peers: RemotePeer[];
   isHost?: boolean;
-  ai?: AiState;
+  ai?: AiRoomState;
+  /** The last refusal of an AI control (shown in the AI panel). */
+  aiError?: string;
   /** Who hosts (null: nobody), whether the room admits newcomers, the last host-control message. */
   hostId?: string | null;
   locked?: boolean;
@@ -162,12 +164,23 @@ export class RoomSession {
     if (!options.keepError) this.update({ phase: 'left', peers: [], self: undefined });
   }
 
-  /** Host only: switch the AI band member on or off, choose its instrument and volume. */
-  async setAi(request: { enabled: boolean; instrument?: string; volume?: number }): Promise<void> {
+  /** Host only: add, change (instrument, volume) or remove an AI player; a refusal is shown in the AI panel. */
+  async controlAi(
+    request:
+      | { add: { instrument: string; volume?: number } }
+      | { change: { playerId: string; instrument?: string; volume?: number } }
+      | { remove: { playerId: string } },
+  ): Promise<void> {
     try {
-      this.update({ ai: await this.signal.request('setAi', request) });
+      const ai =
+        'add' in request
+          ? await this.signal.request('addAiPlayer', request.add)
+          : 'change' in request
+            ? await this.signal.request('setAiPlayer', request.change)
+            : await this.signal.request('removeAiPlayer', request.remove);
+      this.update({ ai, aiError: undefined });
     } catch (err) {
-      if (this.current.ai) this.update({ ai: { ...this.current.ai, state: 'error', message: (err as Error).message } });
+      this.update({ aiError: (err as Error).message });
     }
   }
 

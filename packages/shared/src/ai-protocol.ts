@@ -2,14 +2,26 @@ import { z } from 'zod';
 import { tempoStateSchema } from './tempo.ts';
 
 /**
- * The AI band member's messages: what the room sees (state, host controls) and the
- * protocol between the SFU and the inference worker (socket.io namespace `/agent`).
+ * The room's AI players (a rhythm section: drums, bass, keys, …): what the room sees (each
+ * player's state, the host's controls) and the protocol between the SFU and the inference
+ * worker (socket.io namespace `/agent`), where every player command is keyed by (roomId, playerId).
  */
 
 export const AI_STATES = ['stopped', 'loading', 'warming', 'playing', 'error'] as const;
 export type AiPhase = (typeof AI_STATES)[number];
 
-/** What the worker reports per room, for operators and the room's UI. */
+/** AI players one room may have at once: each is one engine stream on the worker. */
+export const AI_PLAYERS_MAX = 4;
+/** Host volume on top of the level follower (1 = sit with the mix). */
+export const AI_VOLUME_MAX = 2;
+export const AI_VOLUME_DEFAULT = 1;
+
+const roomIdField = z.string().max(64);
+export const aiPlayerIdSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'player id: letters, digits, - and _').min(1).max(32);
+const instrumentSchema = z.string().min(1).max(40);
+const volumeSchema = z.number().min(0).max(AI_VOLUME_MAX);
+
+/** What the worker reports per player, for operators and the room's UI. */
 export const aiMetricsSchema = z.object({
   /** Model step compute time over the recent steps (one step = one chunk of k). */
   stepMedianMs: z.number().min(0).max(1e6).optional(),
@@ -27,52 +39,74 @@ export const aiMetricsSchema = z.object({
   skippedTicks: z.number().int().min(0).optional(),
   packetsIn: z.number().int().min(0).optional(),
   packetsOut: z.number().int().min(0).optional(),
+  /** The level follower's gain (dB) before the host's volume: how far the part was lifted to sit with the mix. */
+  followGainDb: z.number().min(-200).max(200).optional(),
+  /** Whether the player follows the room's metronome (a model that takes a beat grid, with the metronome running). */
+  onGrid: z.boolean().optional(),
 });
 export type AiMetrics = z.infer<typeof aiMetricsSchema>;
 
-export const aiStateSchema = z.object({
+export const aiPlayerSchema = z.object({
+  id: aiPlayerIdSchema,
+  instrument: instrumentSchema,
+  volume: volumeSchema,
   state: z.enum(AI_STATES),
-  enabled: z.boolean(),
-  instrument: z.string().max(40).nullable(),
-  volume: z.number().min(0).max(2),
-  /** Instruments the loaded model plays (empty when no worker is connected). */
-  instruments: z.array(z.string().max(40)).max(128),
   message: z.string().max(300).optional(),
-  /** The peer id under which the AI's track appears in the room. */
+  /** The peer id under which this player's track appears in the room. */
   peerId: z.string().max(64).optional(),
   metrics: aiMetricsSchema.optional(),
 });
-export type AiState = z.infer<typeof aiStateSchema>;
+export type AiPlayer = z.infer<typeof aiPlayerSchema>;
 
-export const setAiRequestSchema = z.strictObject({
-  enabled: z.boolean(),
-  instrument: z.string().min(1).max(40).optional(),
-  volume: z.number().min(0).max(2).optional(),
+/** The room's AI: its players and what the loaded model offers. */
+export const aiRoomStateSchema = z.object({
+  players: z.array(aiPlayerSchema).max(AI_PLAYERS_MAX),
+  /** Instruments the loaded model plays (empty when no worker is connected). */
+  instruments: z.array(z.string().max(40)).max(128),
+  maxPlayers: z.number().int().min(0).max(64),
+  /** Whether an inference worker is connected; without one, players wait for it. */
+  workerConnected: z.boolean(),
 });
+export type AiRoomState = z.infer<typeof aiRoomStateSchema>;
+
+/** Host requests (browser → SFU); refused to anyone else with not_host. */
+export const addAiPlayerRequestSchema = z.strictObject({ instrument: instrumentSchema, volume: volumeSchema.optional() });
+export const setAiPlayerRequestSchema = z
+  .strictObject({ playerId: aiPlayerIdSchema, instrument: instrumentSchema.optional(), volume: volumeSchema.optional() })
+  .refine((r) => r.instrument !== undefined || r.volume !== undefined, 'give an instrument or a volume');
+export const removeAiPlayerRequestSchema = z.strictObject({ playerId: aiPlayerIdSchema });
 
 export const AGENT_NAMESPACE = '/agent';
 
+const playerKey = { roomId: roomIdField, playerId: aiPlayerIdSchema };
+
 /** SFU → worker. */
 export const agentCommands = {
-  /** Open a UDP port for the room's musicians; answer with it. */
-  prepare: z.strictObject({ roomId: z.string().max(64) }),
+  /** Open a UDP port for the player's musicians; answer with it. */
+  prepare: z.strictObject({ ...playerKey }),
   start: z.strictObject({
-    roomId: z.string().max(64),
+    ...playerKey,
     instrument: z.string().max(40),
-    volume: z.number().min(0).max(2),
+    volume: volumeSchema,
     returnPort: z.number().int().min(1).max(65535),
     returnIp: z.string().max(64),
     ssrc: z.number().int().nonnegative(),
     payloadType: z.number().int().min(0).max(127),
-    /** The room's metronome grid when the AI starts, for models that take a tempo (absent: none known). */
-    tempo: tempoStateSchema.optional(),
   }),
   routes: z.strictObject({
-    roomId: z.string().max(64),
+    ...playerKey,
     routes: z.array(z.strictObject({ ssrc: z.number().int().nonnegative(), payloadType: z.number().int().min(0).max(127) })).max(64),
   }),
-  volume: z.strictObject({ roomId: z.string().max(64), volume: z.number().min(0).max(2) }),
-  stop: z.strictObject({ roomId: z.string().max(64) }),
+  /** Another instrument for a playing player: the worker swaps its engine stream, keeping its track. */
+  instrument: z.strictObject({ ...playerKey, instrument: z.string().max(40) }),
+  volume: z.strictObject({ ...playerKey, volume: volumeSchema }),
+  stop: z.strictObject({ ...playerKey }),
+  /**
+   * The room's metronome grid, sent when a player starts and whenever the grid changes.
+   * `serverNow` is the SFU's clock (the one `startAt` is on) when the command was sent,
+   * so the worker can map the grid onto its own clock.
+   */
+  tempo: z.strictObject({ roomId: roomIdField, tempo: tempoStateSchema, serverNow: z.number().finite() }),
 } as const;
 export type AgentCommand = keyof typeof agentCommands;
 
@@ -86,8 +120,9 @@ export const agentHelloSchema = z.strictObject({
   provider: z.string().max(20),
 });
 export const agentStatusSchema = z.strictObject({
-  roomId: z.string().max(64),
+  ...playerKey,
   state: z.enum(AI_STATES),
   message: z.string().max(300).optional(),
   metrics: aiMetricsSchema.optional(),
 });
+export type AgentStatus = z.infer<typeof agentStatusSchema>;

@@ -33,6 +33,10 @@ export const ERROR_CODES = [
   /** The AI worker's `/agent` connection (apps/sfu/src/agents): wrong or missing AGENT_SECRET / a worker is connected already. */
   'agent_unauthorised',
   'agent_busy',
+  /** AI players (ai-protocol.ts): the room has AI_PLAYERS_MAX already / the loaded model does not play that instrument / no worker is connected. */
+  'ai_players_full',
+  'ai_instrument_unavailable',
+  'ai_unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS, ROLES } from './constants.ts';
-import { aiStateSchema, setAiRequestSchema } from './ai-protocol.ts';
+import { addAiPlayerRequestSchema, aiRoomStateSchema, removeAiPlayerRequestSchema, setAiPlayerRequestSchema } from './ai-protocol.ts';
 import { chatNotifications, chatRequests } from './chat.ts';
 import { recordingNotifications, recordingRequests, recordingStateSchema } from './recording.ts';
 import { metronomeNotifications, metronomeRequests } from './metronome-protocol.ts';
@@ -87,7 +87,7 @@ export const requests = {
       producers: z.array(producerInfoSchema),
       /** Whether this participant may control the room (today: the longest-present musician). */
       isHost: z.boolean(),
-      ai: aiStateSchema,
+      ai: aiRoomStateSchema,
       /** The room's metronome grid (tempo.ts). */
       tempo: tempoStateSchema,
       /** Who holds the host role now (null: nobody), and whether the room admits newcomers. */
@@ -138,11 +138,10 @@ export const requests = {
     request: z.strictObject({ consumerId: id }),
     response: z.object({}),
   },
-  /** The host switches the AI band member on or off, picks its instrument and volume. */
-  setAi: {
-    request: setAiRequestSchema,
-    response: aiStateSchema,
-  },
+  /** The host adds, changes (instrument, volume) and removes the room's AI players (ai-protocol.ts). */
+  addAiPlayer: { request: addAiPlayerRequestSchema, response: aiRoomStateSchema },
+  setAiPlayer: { request: setAiPlayerRequestSchema, response: aiRoomStateSchema },
+  removeAiPlayer: { request: removeAiPlayerRequestSchema, response: aiRoomStateSchema },
   /** Host controls (packages/shared/src/host-controls.ts); refused to anyone else with not_host. */
   muteParticipant: { request: muteParticipantRequestSchema, response: peerInfoSchema },
   setParticipantRole: { request: setParticipantRoleRequestSchema, response: peerInfoSchema },
@@ -171,7 +170,7 @@ export const notifications = {
   newProducer: producerInfoSchema,
   producerClosed: z.object({ producerId: id, peerId: id }),
   consumerClosed: z.object({ consumerId: id, producerId: id }),
-  aiState: aiStateSchema,
+  aiState: aiRoomStateSchema,
   hostChanged: hostChangedSchema,
   /** A participant's role or host-muted flag changed (sent to everyone, them included). */
   peerUpdated: peerInfoSchema,

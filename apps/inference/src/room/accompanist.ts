@@ -1,7 +1,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
+import type { TempoState } from '@bandmate/shared';
 import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
 import { CausalMixer, type MixSource } from '../engine/causal-mixer.ts';
+import { LevelFollower } from './level-follower.ts';
+import { gridOnStream, type RoomGrid } from './stream-grid.ts';
 import { JitterBuffer } from '@bandmate/media/jitter-buffer';
 import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
@@ -36,6 +39,8 @@ export interface AccompanistOutput {
   volume?: number;
 }
 
+export type { RoomGrid };
+
 export interface AccompanistOptions {
   /** The worker's jitter buffer delay per musician; |t_f| must exceed it plus compute time. */
   jitterTargetMs?: number;
@@ -61,6 +66,14 @@ export class Accompanist {
   private readonly jitterFrames: number;
   private readonly silence = new Float32Array(FRAME_SAMPLES);
   private producedFrames = 0;
+  /** The tick the current stream's output frame 0 belongs to (a swapped stream starts later). */
+  private streamBase = 0;
+  /** Bumped when the stream is swapped: answers of the previous stream's pushes are dropped. */
+  private generation = 0;
+  private grid: RoomGrid | null = null;
+  private pendingGrid: { grid: RoomGrid; atLocalMs: number } | undefined;
+  private gridSkips = -1;
+  readonly level = new LevelFollower();
   private tick = 0;
   private startMs = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -135,7 +148,50 @@ export class Accompanist {
     // A push's newest output is due D − J after its tick: a queue longer than that can only make late frames.
     const { delayFrames, frameSeconds } = output.stream.settings;
     this.budgetMs = Math.max(2 * FRAME_MS, delayFrames * frameSeconds * 1000 - this.jitterFrames * FRAME_MS);
+    this.applyGrid();
     this.pump();
+  }
+
+  /**
+   * Plays another stream (another instrument) from the next tick on, on the same track: what the
+   * old one computed for frames not yet sent still goes out until the new one's output replaces
+   * it (its first push answers in one step's compute time), so the switch leaves no gap.
+   */
+  swapStream(stream: AccompanimentStream): AccompanimentStream {
+    const old = this.output!.stream;
+    this.output = { ...this.output!, stream };
+    this.generation++;
+    this.streamBase = this.tick;
+    this.producedFrames = 0;
+    this.skipped = 0;
+    this.gridSkips = -1;
+    this.level.resetPart();
+    this.applyGrid();
+    return old;
+  }
+
+  /**
+   * The room's metronome (null: none), with `serverToLocalMs` mapping its server times to this
+   * process's performance.now(). The stream gets it on its own output timeline.
+   */
+  setGrid(tempo: TempoState | null, serverToLocalMs = 0): void {
+    const next = tempo ? { tempo, serverToLocalMs } : null;
+    // A change to a running grid takes effect at its new startAt (a bar line ahead); the old grid
+    // plays on until the stream computes that moment, D − J before it is sent.
+    const switchAtLocal = next?.tempo.running && next.tempo.startAt !== null ? next.tempo.startAt + serverToLocalMs : undefined;
+    if (this.grid?.tempo.running && next && switchAtLocal !== undefined && switchAtLocal - this.budgetMs > performance.now()) {
+      this.pendingGrid = { grid: next, atLocalMs: switchAtLocal - this.budgetMs };
+      return;
+    }
+    this.pendingGrid = undefined;
+    this.grid = next;
+    this.gridSkips = -1;
+    this.applyGrid();
+  }
+
+  /** Whether the stream follows a running metronome now. */
+  get onGrid(): boolean {
+    return !!this.output?.stream.takesBeatGrid && !!this.grid?.tempo.running;
   }
 
   /** True once the engine has produced audio (the track is past warming up). */
@@ -152,6 +208,22 @@ export class Accompanist {
 
   private tickTime(n: number): number {
     return this.startMs + n * FRAME_MS;
+  }
+
+  /**
+   * Gives the stream the grid on its own output timeline. Output frame p of the stream is sent at
+   * tick streamBase + skipped + p − J and carries the room's content of that moment, so a tick
+   * dropped to catch up moves the grid one frame earlier on the stream's timeline.
+   */
+  private applyGrid(): void {
+    const stream = this.output?.stream;
+    if (!stream) return;
+    this.gridSkips = this.skipped;
+    stream.setBeatGrid(
+      this.grid
+        ? gridOnStream(this.grid, { startMs: this.startMs, firstTick: this.streamBase + this.skipped - this.jitterFrames, frameMs: FRAME_MS, roomRate: stream.roomRate })
+        : null,
+    );
   }
 
   private receive(msg: Buffer): void {
@@ -180,6 +252,12 @@ export class Accompanist {
     const concealedBefore = this.mixer.stats.concealed;
     const mix = this.mixer.mix([...this.routes.values()].map((r) => r.source));
     this.metrics.concealedFrames += this.mixer.stats.concealed - concealedBefore;
+    this.level.hearMix(mix);
+    if (this.pendingGrid && performance.now() >= this.pendingGrid.atLocalMs) {
+      this.grid = this.pendingGrid.grid;
+      this.pendingGrid = undefined;
+      this.gridSkips = -1;
+    }
     if (this.inFlight > 0 && (this.inFlight + 1) * this.serviceMs > this.budgetMs) {
       // The engine is behind real time (a busy CPU): what it would make from this tick would
       // be late anyway, so the tick's mix is dropped and the engine catches up instead of
@@ -189,19 +267,22 @@ export class Accompanist {
       this.skipped++;
       this.metrics.skippedTicks++;
     } else {
-      const skippedBefore = this.skipped;
+      if (this.skipped !== this.gridSkips) this.applyGrid();
+      const placedAt = this.streamBase + this.skipped;
+      const generation = this.generation;
       const queued = this.inFlight++;
       const pushedAt = performance.now();
       this.output!.stream
         .push(mix)
         .then((out) => {
           this.serviceMs += ((performance.now() - pushedAt) / (queued + 1) - this.serviceMs) * 0.2;
+          if (generation !== this.generation) return;
           for (let i = 0; i + FRAME_SAMPLES <= out.length; i += FRAME_SAMPLES) {
-            this.ready.set(skippedBefore + this.producedFrames++, out.subarray(i, i + FRAME_SAMPLES));
+            this.ready.set(placedAt + this.producedFrames++, out.subarray(i, i + FRAME_SAMPLES));
           }
         })
         .catch((err: Error) => {
-          this.failure = err;
+          if (generation === this.generation) this.failure = err;
         })
         .finally(() => this.inFlight--);
     }
@@ -217,7 +298,8 @@ export class Accompanist {
     // Before the engine's first output the track is warming up; after it, a gap is a late frame.
     if (!content && this.producedFrames > 0) this.metrics.lateFrames++;
     this.metrics.queueDepth = this.ready.size;
-    const payload = this.encoder.encodeMono(content ?? this.silence, this.volume);
+    // Silence (warming up, a late frame) is not measured: it would lift the gain.
+    const payload = this.encoder.encodeMono(content ? this.level.apply(content, this.volume) : this.silence);
     const sent = this.metrics.packetsOut++;
     const packet = serializeRtp({
       payloadType: this.output!.payloadType,

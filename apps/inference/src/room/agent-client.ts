@@ -1,11 +1,29 @@
 import { io, type Socket } from 'socket.io-client';
-import { AGENT_NAMESPACE, agentCommands, type AgentCommand, type AiMetrics, type AiPhase } from '@bandmate/shared';
+import { AGENT_NAMESPACE, agentCommands, type AgentCommand, type AiMetrics, type AiPhase, type TempoState } from '@bandmate/shared';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { InferenceConfig } from '../config.ts';
 import type { AccompanimentEngine } from '../engine/engine.ts';
 import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
 import { Accompanist } from './accompanist.ts';
+
+interface PlayerKey {
+  roomId: string;
+  playerId: string;
+}
+
+/** What runs on this worker for one AI player: its audio loop and engine stream. */
+interface PlayerRun extends PlayerKey {
+  accompanist: Accompanist;
+  stream?: AccompanimentStream;
+  instrument?: string;
+  timer?: ReturnType<typeof setInterval>;
+  watch?: ReturnType<typeof setInterval>;
+  reports?: number;
+  timing?: { tfMs: number; kMs: number };
+}
+
+const playerKey = (key: PlayerKey) => `${key.roomId}/${key.playerId}`;
 
 type Handlers = { [C in AgentCommand]: (payload: z.infer<(typeof agentCommands)[C]>) => Promise<unknown> };
 
@@ -17,16 +35,17 @@ const REFUSED_RETRY_MS = 5_000;
 
 /**
  * The AI as a room participant run by a worker (like LiveKit's agents): connects to
- * the SFU, and per room it is asked to join, it hears the musicians and plays back.
+ * the SFU, and for each AI player it is asked to run (several per room: drums, bass, keys, …)
+ * it hears the room's musicians and plays its part back on its own track.
  */
 export class AgentClient {
   private readonly socket: Socket;
   private closed = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly rooms = new Map<
-    string,
-    { accompanist: Accompanist; stream?: AccompanimentStream; timer?: ReturnType<typeof setInterval>; reports?: number; timing?: { tfMs: number; kMs: number } }
-  >();
+  /** One entry per AI player, keyed by playerKey(roomId, playerId). */
+  private readonly players = new Map<string, PlayerRun>();
+  /** Each room's metronome, kept for players that start after it was sent. */
+  private readonly tempos = new Map<string, { tempo: TempoState; serverToLocalMs: number }>();
 
   constructor(
     private readonly engine: AccompanimentEngine,
@@ -46,7 +65,7 @@ export class AgentClient {
     if (!config.secret) logger.error('AGENT_SECRET is not set: the SFU will refuse this worker (give both the same secret)');
     this.socket.on('disconnect', (reason) => {
       logger.warn('disconnected from the SFU; stopping all rooms');
-      for (const roomId of [...this.rooms.keys()]) void this.handlers.stop({ roomId });
+      for (const p of [...this.players.values()]) void this.handlers.stop({ roomId: p.roomId, playerId: p.playerId });
       // socket.io does not reconnect by itself after the server closed the connection.
       if (reason === 'io server disconnect') this.retry();
     });
@@ -71,72 +90,120 @@ export class AgentClient {
   }
 
   private readonly handlers: Handlers = {
-    prepare: async ({ roomId }) => {
-      await this.handlers.stop({ roomId });
+    prepare: async (key) => {
+      await this.handlers.stop(key);
       const accompanist = await Accompanist.open({ jitterTargetMs: this.config.jitterMs, listenIp: this.config.listenIp });
-      this.rooms.set(roomId, { accompanist });
+      this.players.set(playerKey(key), { ...key, accompanist });
       return { ip: this.config.listenIp, port: accompanist.port };
     },
-    start: async ({ roomId, instrument, volume, returnIp, returnPort, ssrc, payloadType }) => {
-      const room = this.rooms.get(roomId);
-      if (!room) throw new Error('prepare the room first');
-      const m = this.engine.manifest;
-      const k = this.config.k ?? m.samplesPerFrame / m.sampleRate;
-      const tf = this.config.tf ?? Math.min(m.trainedTf.max, -(this.config.jitterMs / 1000) - 2 * k);
-      if (-tf * 1000 <= this.config.jitterMs) {
-        throw new Error(`t_f = ${tf} s cannot cover the ${this.config.jitterMs} ms jitter buffer: the AI would always be late`);
+    start: async ({ roomId, playerId, instrument, volume, returnIp, returnPort, ssrc, payloadType }) => {
+      const key = { roomId, playerId };
+      const player = this.players.get(playerKey(key));
+      if (!player) throw new Error('prepare the player first');
+      const { tf, k } = this.timing();
+      player.stream = await this.engine.openStream({ tf, k, instrument, seed: hashSeed(`${roomId}/${playerId}`) });
+      player.instrument = instrument;
+      const tempo = this.tempos.get(roomId);
+      player.accompanist.setGrid(tempo?.tempo ?? null, tempo?.serverToLocalMs);
+      player.accompanist.start({ stream: player.stream, sendTo: { ip: returnIp, port: returnPort }, ssrc, payloadType, volume });
+      this.status(key, 'warming');
+      this.logger.info({ roomId, playerId, instrument, tf, k }, 'AI player joined the room');
+      player.timing = { tfMs: tf * 1000, kMs: k * 1000 };
+      player.timer = setInterval(() => this.report(key), STATUS_INTERVAL_MS);
+      this.watchUntilPlaying(key);
+      return {};
+    },
+    routes: async ({ roomId, playerId, routes }) => {
+      this.players.get(playerKey({ roomId, playerId }))?.accompanist.setRoutes(routes);
+      return {};
+    },
+    instrument: async ({ roomId, playerId, instrument }) => {
+      const key = { roomId, playerId };
+      const player = this.players.get(playerKey(key));
+      if (!player?.stream) throw new Error('start the player first');
+      if (player.instrument === instrument) return {};
+      const { tf, k } = this.timing();
+      // The new stream is opened before the old one goes, so the track plays on meanwhile.
+      const stream = await this.engine.openStream({ tf, k, instrument, seed: hashSeed(`${roomId}/${playerId}/${instrument}`) });
+      if (this.players.get(playerKey(key)) !== player) {
+        await this.engine.closeStream(stream);
+        return {};
       }
-      room.stream = await this.engine.openStream({ tf, k, instrument, seed: hashSeed(roomId) });
-      room.accompanist.start({ stream: room.stream, sendTo: { ip: returnIp, port: returnPort }, ssrc, payloadType, volume });
-      this.status(roomId, 'warming');
-      this.logger.info({ roomId, instrument, tf, k }, 'AI joined the room');
-      room.timing = { tfMs: tf * 1000, kMs: k * 1000 };
-      room.timer = setInterval(() => this.report(roomId), STATUS_INTERVAL_MS);
-      const waitForSound = setInterval(() => {
-        if (!this.rooms.has(roomId)) return clearInterval(waitForSound);
-        if (room.accompanist.error) {
-          clearInterval(waitForSound);
-          this.status(roomId, 'error', room.accompanist.error.message);
-        } else if (room.accompanist.playing) {
-          clearInterval(waitForSound);
-          this.status(roomId, 'playing');
-        }
-      }, 50);
+      const old = player.accompanist.swapStream(stream);
+      player.stream = stream;
+      player.instrument = instrument;
+      await this.engine.closeStream(old);
+      this.logger.info({ roomId, playerId, instrument }, 'AI player switched instrument');
+      this.watchUntilPlaying(key);
       return {};
     },
-    routes: async ({ roomId, routes }) => {
-      this.rooms.get(roomId)?.accompanist.setRoutes(routes);
+    volume: async ({ roomId, playerId, volume }) => {
+      const player = this.players.get(playerKey({ roomId, playerId }));
+      if (player) player.accompanist.volume = volume;
       return {};
     },
-    volume: async ({ roomId, volume }) => {
-      const room = this.rooms.get(roomId);
-      if (room) room.accompanist.volume = volume;
+    stop: async (key) => {
+      const player = this.players.get(playerKey(key));
+      if (!player) return {};
+      this.players.delete(playerKey(key));
+      clearInterval(player.timer);
+      clearInterval(player.watch);
+      player.accompanist.close();
+      if (player.stream) await this.engine.closeStream(player.stream);
+      this.status(key, 'stopped');
+      if (![...this.players.values()].some((p) => p.roomId === key.roomId)) this.tempos.delete(key.roomId);
       return {};
     },
-    stop: async ({ roomId }) => {
-      const room = this.rooms.get(roomId);
-      if (!room) return {};
-      this.rooms.delete(roomId);
-      clearInterval(room.timer);
-      room.accompanist.close();
-      if (room.stream) await this.engine.closeStream(room.stream);
-      this.status(roomId, 'stopped');
+    tempo: async ({ roomId, tempo, serverNow }) => {
+      // The command left the SFU at serverNow and arrived now (a loopback hop, well under a millisecond
+      // to a few ms): their difference maps the grid's server times onto this process's clock.
+      const serverToLocalMs = performance.now() - serverNow;
+      this.tempos.set(roomId, { tempo, serverToLocalMs });
+      for (const p of this.players.values()) if (p.roomId === roomId) p.accompanist.setGrid(tempo, serverToLocalMs);
       return {};
     },
   };
 
-  private status(roomId: string, state: AiPhase, message?: string, metrics?: AiMetrics): void {
-    if (this.socket.connected) this.socket.emit('status', { roomId, state, message, metrics });
+  /** t_f and k for every stream: configured, or the model's trained t_f behind the jitter buffer and two chunks. */
+  private timing(): { tf: number; k: number } {
+    const m = this.engine.manifest;
+    const k = this.config.k ?? m.samplesPerFrame / m.sampleRate;
+    const tf = this.config.tf ?? Math.min(m.trainedTf.max, -(this.config.jitterMs / 1000) - 2 * k);
+    if (-tf * 1000 <= this.config.jitterMs) {
+      throw new Error(`t_f = ${tf} s cannot cover the ${this.config.jitterMs} ms jitter buffer: the AI would always be late`);
+    }
+    return { tf, k };
   }
 
-  /** Per-room metrics: step compute time, late frames, queue depth. */
-  private report(roomId: string): void {
-    const room = this.rooms.get(roomId);
-    if (!room) return;
-    const { lateFrames, concealedFrames, queueDepth, skippedTicks, packetsIn, packetsOut } = room.accompanist.metrics;
+  /** Reports 'playing' as soon as the player's (new) stream has produced sound, or its failure. */
+  private watchUntilPlaying(key: PlayerKey): void {
+    const player = this.players.get(playerKey(key));
+    if (!player) return;
+    clearInterval(player.watch);
+    player.watch = setInterval(() => {
+      if (this.players.get(playerKey(key)) !== player) return clearInterval(player.watch);
+      if (player.accompanist.error) {
+        clearInterval(player.watch);
+        this.status(key, 'error', player.accompanist.error.message);
+      } else if (player.accompanist.playing) {
+        clearInterval(player.watch);
+        this.status(key, 'playing');
+      }
+    }, 20);
+  }
+
+  private status(key: PlayerKey, state: AiPhase, message?: string, metrics?: AiMetrics): void {
+    if (this.socket.connected) this.socket.emit('status', { ...key, state, message, metrics });
+  }
+
+  /** Per-player metrics: step compute time, late frames, queue depth, the level follower's gain. */
+  private report(key: PlayerKey): void {
+    const player = this.players.get(playerKey(key));
+    if (!player) return;
+    const { lateFrames, concealedFrames, queueDepth, skippedTicks, packetsIn, packetsOut } = player.accompanist.metrics;
     const compute = this.engine.batcher.recentComputeMs();
     const metrics: AiMetrics = {
-      ...room.timing,
+      ...player.timing,
       ...(compute && { stepMedianMs: round2(compute.median), stepP99Ms: round2(compute.p99) }),
       lateFrames,
       concealedFrames,
@@ -144,10 +211,12 @@ export class AgentClient {
       skippedTicks,
       packetsIn,
       packetsOut,
+      followGainDb: round2(player.accompanist.level.gainDb),
+      onGrid: player.accompanist.onGrid,
     };
-    room.reports = (room.reports ?? 0) + 1;
-    if (room.reports % LOG_EVERY === 0) this.logger.info({ roomId, ...metrics }, 'AI room metrics');
-    this.status(roomId, room.accompanist.playing ? 'playing' : 'warming', undefined, metrics);
+    player.reports = (player.reports ?? 0) + 1;
+    if (player.reports % LOG_EVERY === 0) this.logger.info({ ...key, instrument: player.instrument, ...metrics }, 'AI player metrics');
+    this.status(key, player.accompanist.error ? 'error' : player.accompanist.playing ? 'playing' : 'warming', player.accompanist.error?.message, metrics);
   }
 
   private retry(): void {
@@ -161,7 +230,7 @@ export class AgentClient {
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    for (const roomId of [...this.rooms.keys()]) void this.handlers.stop({ roomId });
+    for (const p of [...this.players.values()]) void this.handlers.stop({ roomId: p.roomId, playerId: p.playerId });
     this.socket.close();
   }
 }

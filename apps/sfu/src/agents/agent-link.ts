@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
+import type { ProducerInfo } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
@@ -33,6 +34,7 @@ export class AgentLink {
   readonly aiPeer: Peer;
   private aiProducer?: types.Producer;
   private closed = false;
+  private detach = () => {};
 
   private constructor(
     private readonly room: Room,
@@ -63,9 +65,15 @@ export class AgentLink {
     // From the worker: comedia latches onto wherever its packets come from.
     const back = await room.router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: true });
     const link = new AgentLink(room, out, back, options.displayName, options.logger.child({ agent: true }), options.onStreams);
-    room.on('newProducer', (p) => void link.follow(p.producerId, p.peerId));
-    room.on('producerClosed', (p) => link.unfollow(p.producerId));
-    for (const p of room.producerInfos()) await link.follow(p.producerId, p.peerId);
+    const onNew = (p: ProducerInfo) => void link.follow(p);
+    const onClosed = (p: ProducerInfo) => link.unfollow(p.producerId);
+    room.on('newProducer', onNew);
+    room.on('producerClosed', onClosed);
+    link.detach = () => {
+      room.off('newProducer', onNew);
+      room.off('producerClosed', onClosed);
+    };
+    for (const p of room.producerInfos()) await link.follow(p);
     return link;
   }
 
@@ -106,13 +114,18 @@ export class AgentLink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.detach();
     if (this.room.peers.has(this.aiPeer.id)) this.room.leave(this.aiPeer.id);
     this.out.close();
     this.back.close();
   }
 
-  private async follow(producerId: string, peerId: string): Promise<void> {
-    if (this.closed || peerId === this.aiPeer.id || this.consumers.has(producerId)) return;
+  /**
+   * Players hear the room's musicians (the demo band included), not the AI players: a part that
+   * heard the others' level-followed output would chase its own loudness through them.
+   */
+  private async follow({ producerId, peerId, source }: ProducerInfo): Promise<void> {
+    if (this.closed || source === 'ai' || peerId === this.aiPeer.id || this.consumers.has(producerId)) return;
     try {
       const consumer = await this.out.consume({ producerId, rtpCapabilities: this.room.rtpCapabilities, paused: false });
       const codec = consumer.rtpParameters.codecs[0]!;

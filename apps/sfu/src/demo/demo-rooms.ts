@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import { RateLimiter } from '../signalling/rate-limiter.ts';
-import { synthesiseLoop, type Loop } from './loop-synth.ts';
+import { DEMO_LOOP, synthesiseLoop, type Loop } from './loop-synth.ts';
 import { VirtualMusician } from './virtual-musician.ts';
 
 export interface DemoRoomsOptions {
@@ -17,9 +17,18 @@ export interface DemoRoomsOptions {
 
 const MAX_TRACKED_ADDRESSES = 10_000;
 
+/** The demo's rhythm section, as far as the loaded model plays it. */
+export const DEMO_AI_INSTRUMENTS = ['drums', 'bass'];
+
+/** What a demo room needs of the room's AI players (AiBand). */
+export interface DemoAi {
+  addWhenReady(preferred: string[]): Promise<unknown>;
+}
+
 /**
  * "Try it alone": a demo room is an ordinary public room that, while someone is in it, has a
- * virtual musician playing a loop and the AI band member switched on.
+ * virtual musician playing a loop, the metronome running on the loop's beat (so the AI players
+ * get its grid) and an AI drummer and bassist playing along.
  */
 export class DemoRooms {
   private readonly demoIds = new Set<string>();
@@ -51,8 +60,8 @@ export class DemoRooms {
     return room;
   }
 
-  /** Call when a room goes live; `switchAiOn` is the room's AI control. */
-  async roomOpened(room: Room, switchAiOn: () => Promise<unknown>): Promise<void> {
+  /** Call when a room goes live, with the room's AI players. */
+  async roomOpened(room: Room, ai: DemoAi): Promise<void> {
     if (!this.demoIds.has(room.id) || this.playing.has(room.id)) return;
     try {
       this.loopCache ??= synthesiseLoop();
@@ -63,7 +72,9 @@ export class DemoRooms {
         this.playing.delete(room.id);
         this.demoIds.delete(room.id);
       });
-      await switchAiOn();
+      // The loop is 4/4 and its first sample is a downbeat; its tempo is exact in samples, so the grid never drifts from it.
+      room.metronome.follow({ bpm: DEMO_LOOP.bpm, beatsPerBar: 4, startAt: musician.loopStartServerMs });
+      await ai.addWhenReady(DEMO_AI_INSTRUMENTS);
     } catch (err) {
       this.options.logger.error({ err, roomId: room.id }, 'demo room could not start its virtual band');
     }

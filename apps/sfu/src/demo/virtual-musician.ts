@@ -65,6 +65,11 @@ export class VirtualMusician {
     return musician;
   }
 
+  /** Server time (serverNow's clock) at which the loop's first sample was sent: its beat 0. */
+  get loopStartServerMs(): number {
+    return performance.timeOrigin + this.startMs;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -83,6 +83,16 @@ export class RoomMetronome extends EventEmitter<MetronomeEvents> {
     return this.publish({ ...next, startAt: switchAt, countInBeats: 0 }, 'tempo');
   }
 
+  /**
+   * Runs the grid on a beat that is already playing (the demo band's loop): no count-in, beat 0
+   * at `startAt`, which may lie in the past.
+   */
+  follow(grid: { bpm: number; beatsPerBar: number; startAt: number }): TempoState {
+    this.changedSinceOpen = true;
+    checkTempo(grid.bpm, grid.beatsPerBar);
+    return this.publish({ bpm: grid.bpm, beatsPerBar: grid.beatsPerBar, running: true, startAt: grid.startAt, countInBeats: 0 }, 'transport');
+  }
+
   private countIn(tempo: TempoState): TempoState {
     const startAt = this.now() + START_LEAD_MS + barLengthMs(tempo);
     return { ...tempo, running: true, startAt, countInBeats: tempo.beatsPerBar };

@@ -18,7 +18,7 @@ function targetOf(room: Room, actor: Peer, peerId: string, action: string): Peer
   if (!target) throw new SignalRequestError('not_found', `no participant ${peerId} in this room`);
   if (target === actor) throw new SignalRequestError('bad_request', `you cannot ${action} yourself`);
   if (target.isAgent) {
-    throw new SignalRequestError('bad_request', 'the AI band member is controlled with its own switch (setAi)');
+    throw new SignalRequestError('bad_request', 'AI players are controlled with their own requests (setAiPlayer, removeAiPlayer)');
   }
   // Someone the owner handed the role to must not lock the owner out of their own room.
   if (room.isOwner(target)) throw new SignalRequestError('forbidden', `the room's owner cannot be told to ${action}`);
@@ -76,18 +76,6 @@ export function removeParticipant(room: Room, actor: Peer, peerId: string, reaso
   const target = targetOf(room, actor, peerId, 'leave');
   room.standing.record(target, { removed: true });
   room.remove(target.id, reason ? `The host removed you: ${reason}` : 'The host removed you from the room.');
-}
-
-/**
- * The owner ended an account's membership: every peer of that account leaves, and the account
- * stays out of this room session whatever invite it brings (the owner's own peers are not touched).
- */
-export function removeAccount(room: Room, userId: string): void {
-  if (room.ownerId === userId) return;
-  room.standing.record({ userId, connectionId: undefined }, { removed: true });
-  for (const peer of [...room.peers.values()]) {
-    if (peer.userId === userId && !peer.isAgent) room.remove(peer.id, "The room's owner removed you from the room.");
-  }
 }
 
 export function handOverHost(room: Room, actor: Peer, peerId: string): void {

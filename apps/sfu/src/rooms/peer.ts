@@ -33,7 +33,8 @@ export class Peer extends EventEmitter<PeerEvents> {
 
   constructor(
     readonly id: string,
-    readonly displayName: string,
+    /** An AI player is renamed when the host changes its instrument (announced with Room.announce). */
+    public displayName: string,
     /** Changes when the host makes a musician listen-only or lets them play again. */
     public role: Role,
     readonly rtpCapabilities: types.RtpCapabilities,

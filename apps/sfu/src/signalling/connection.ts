@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
-import { SignalRequestError, type AiState, type ClientToServerEvents, type ServerToClientEvents } from '@bandmate/shared';
+import { SignalRequestError, type ClientToServerEvents, type ServerToClientEvents } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
@@ -11,6 +11,7 @@ import type { RoomAccess } from '../auth/room-access.ts';
 import { hostControlHandlers } from './host-control-handlers.ts';
 import { chatHandlers, type ChatStore } from './chat-handlers.ts';
 import { metronomeHandlers } from './metronome-handlers.ts';
+import { aiHandlers, type RoomAi } from './ai-handlers.ts';
 import { recordingHandlers, type RoomRecordings } from './recording-handlers.ts';
 
 export type SignalSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -27,11 +28,7 @@ export interface ParticipantLog {
   recordLeave(participantId: string): Promise<unknown>;
 }
 
-/** The AI band member of a room, as the signalling layer needs it. */
-export interface RoomAi {
-  readonly state: AiState;
-  set(request: { enabled: boolean; instrument?: string; volume?: number }): Promise<AiState>;
-}
+export type { RoomAi } from './ai-handlers.ts';
 
 /**
  * One browser connection. Holds at most one membership at a time, so a
@@ -146,16 +143,7 @@ export class Connection {
       return {};
     },
 
-    setAi: async (request) => {
-      const { room, peer } = this.member();
-      if (room.host() !== peer) throw new SignalRequestError('forbidden', 'only the host can control the AI band member');
-      try {
-        return await this.ai(room.id).set(request);
-      } catch (err) {
-        if (err instanceof RangeError) throw new SignalRequestError('bad_request', err.message);
-        throw err;
-      }
-    },
+    ...aiHandlers({ member: () => this.member(), ai: (roomId) => this.ai(roomId) }),
 
     ...hostControlHandlers({ member: () => this.member(), setLocked: (room, locked) => this.registry.setLocked(room, locked) }),
     ...metronomeHandlers({ member: () => this.member() }),
@@ -175,7 +163,7 @@ export class Connection {
 
   private ai(roomId: string): RoomAi {
     const ai = this.aiFor(roomId);
-    if (!ai) throw new SignalRequestError('not_found', 'this room has no AI controller');
+    if (!ai) throw new SignalRequestError('not_found', 'this room has no AI players (it is closing)');
     return ai;
   }
 

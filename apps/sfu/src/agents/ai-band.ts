@@ -1,0 +1,165 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import {
+  AI_PLAYERS_MAX,
+  AI_VOLUME_DEFAULT,
+  SignalRequestError,
+  type AgentStatus,
+  type AiRoomState,
+  type TempoState,
+} from '@bandmate/shared';
+import { serverNow } from '../metronome/server-clock.ts';
+import type { Room } from '../rooms/room.ts';
+import type { AgentHub } from './agent-hub.ts';
+import { AiPlayer, type AiPlayerOptions } from './ai-player.ts';
+
+interface BandEvents {
+  state: [state: AiRoomState];
+}
+
+/**
+ * A room's AI players (its rhythm section). Created when the room opens and closed with it:
+ * it owns its players, its listeners on the worker hub and on the room's metronome, and
+ * forwards every change of the metronome's grid to the worker while any player runs.
+ */
+export class AiBand extends EventEmitter<BandEvents> {
+  private readonly players = new Map<string, AiPlayer>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private closed = false;
+  /** Instruments to add once a worker connects (the demo room, opened before the worker was up). */
+  private wanted: string[] | undefined;
+
+  constructor(
+    private readonly room: Room,
+    private readonly hub: AgentHub,
+    private readonly options: AiPlayerOptions & { maxPlayers?: number },
+  ) {
+    super();
+    const onConnected = () => {
+      for (const p of this.players.values()) void p.start();
+      this.publish();
+      const wanted = this.wanted;
+      this.wanted = undefined;
+      if (wanted) void this.addWhenReady(wanted);
+    };
+    const onDisconnected = () => {
+      for (const p of this.players.values()) p.workerLost();
+      this.publish();
+    };
+    const onStatus = (s: AgentStatus) => {
+      if (s.roomId === room.id) this.players.get(s.playerId)?.onStatus(s);
+    };
+    const onTempo = (tempo: TempoState) => this.sendTempo(tempo);
+    hub.on('connected', onConnected);
+    hub.on('disconnected', onDisconnected);
+    hub.on('status', onStatus);
+    room.metronome.on('change', onTempo);
+    this.unsubscribe.push(
+      () => hub.off('connected', onConnected),
+      () => hub.off('disconnected', onDisconnected),
+      () => hub.off('status', onStatus),
+      () => room.metronome.off('change', onTempo),
+    );
+    room.once('close', () => this.close());
+  }
+
+  get maxPlayers(): number {
+    return this.options.maxPlayers ?? AI_PLAYERS_MAX;
+  }
+
+  get state(): AiRoomState {
+    return {
+      players: [...this.players.values()].map((p) => p.state),
+      instruments: this.hub.info?.instruments ?? [],
+      maxPlayers: this.maxPlayers,
+      workerConnected: this.hub.info !== undefined,
+    };
+  }
+
+  /** Adds a player; it joins the room as its own peer with its own track. */
+  async add(request: { instrument: string; volume?: number }): Promise<AiRoomState> {
+    if (this.closed) throw new SignalRequestError('not_found', 'the room has closed');
+    if (this.players.size >= this.maxPlayers) {
+      throw new SignalRequestError('ai_players_full', `a room has at most ${this.maxPlayers} AI players; remove one first`);
+    }
+    this.checkInstrument(request.instrument);
+    const id = `p${randomBytes(4).toString('hex')}`;
+    const player = new AiPlayer(id, request.instrument, request.volume ?? AI_VOLUME_DEFAULT, this.room, this.hub, this.options);
+    player.on('changed', () => this.publish());
+    player.on('started', () => this.sendTempo(this.room.metronome.state));
+    this.players.set(id, player);
+    this.publish();
+    await player.start();
+    return this.state;
+  }
+
+  /**
+   * Adds a player for each of `preferred` the model plays (at least one player, on the model's
+   * first instrument, if it plays none of them); without a worker, as soon as one connects.
+   */
+  async addWhenReady(preferred: string[]): Promise<AiRoomState> {
+    const instruments = this.hub.info?.instruments;
+    if (!instruments) {
+      this.wanted = preferred;
+      return this.state;
+    }
+    const playable = preferred.filter((i) => instruments.includes(i));
+    for (const instrument of playable.length ? playable : instruments.slice(0, 1)) {
+      if (this.players.size < this.maxPlayers) await this.add({ instrument });
+    }
+    return this.state;
+  }
+
+  async change(request: { playerId: string; instrument?: string; volume?: number }): Promise<AiRoomState> {
+    const player = this.player(request.playerId);
+    if (request.instrument !== undefined) this.checkInstrument(request.instrument);
+    if (request.volume !== undefined) await player.setVolume(request.volume);
+    if (request.instrument !== undefined) await player.setInstrument(request.instrument);
+    return this.state;
+  }
+
+  async remove(playerId: string): Promise<AiRoomState> {
+    const player = this.player(playerId);
+    this.players.delete(playerId);
+    await player.remove();
+    player.removeAllListeners();
+    this.publish();
+    return this.state;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const off of this.unsubscribe) off();
+    for (const p of this.players.values()) {
+      // The worker drops the room's players too when their RTP stops; tell it now so the streams go at once.
+      if (p.running && this.hub.info) void this.hub.command('stop', { roomId: this.room.id, playerId: p.id }).catch(() => {});
+      p.close();
+      p.removeAllListeners();
+    }
+    this.players.clear();
+  }
+
+  private player(playerId: string): AiPlayer {
+    const player = this.players.get(playerId);
+    if (!player) throw new SignalRequestError('not_found', `no AI player ${playerId} in this room`);
+    return player;
+  }
+
+  private checkInstrument(instrument: string): void {
+    const instruments = this.hub.info?.instruments;
+    if (!instruments) throw new SignalRequestError('ai_unavailable', 'the AI worker is not running; try again when it is');
+    if (!instruments.includes(instrument)) {
+      throw new SignalRequestError('ai_instrument_unavailable', `the AI cannot play "${instrument}"; it plays ${instruments.join(', ')}`);
+    }
+  }
+
+  private sendTempo(tempo: TempoState): void {
+    if (this.closed || !this.hub.info || ![...this.players.values()].some((p) => p.running)) return;
+    void this.hub.command('tempo', { roomId: this.room.id, tempo, serverNow: serverNow() }).catch(() => {});
+  }
+
+  private publish(): void {
+    if (!this.closed) this.emit('state', this.state);
+  }
+}
