@@ -10,6 +10,7 @@ import { OriginPolicy } from './http/origin-policy.ts';
 import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
+import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
 import { createAccessControl, type AccessControlStore } from './auth/access-control.ts';
@@ -49,6 +50,10 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     databaseUrl: config.databaseUrl,
     store,
     liveRoom: (id) => live.get(id),
+    endLiveMembership: (roomId, userId) => {
+      const room = live.get(roomId);
+      if (room) removeAccount(room, userId);
+    },
     logger,
   });
   const recordings = setUpRecordings({ settings: config.recordings, store, accounts: control.access, logger });

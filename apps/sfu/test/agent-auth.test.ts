@@ -117,14 +117,14 @@ describe('the /agent namespace with AGENT_SECRET set', () => {
         },
       }),
     );
-    await askOk<AiRoomState>(host, 'addAiPlayer', { instrument: 'bass' });
+    const ai = await askOk<AiRoomState>(host, 'addAiPlayer', { instrument: 'bass' });
     assert.deepEqual(real.prepared, [id]);
     const mic = createSocket('udp4');
     for (let i = 0; i < 20; i++) mic.send(rtp(777, i), micIn.tuple.localPort, '127.0.0.1');
     await waitFor(() => real.udp.packets >= 10);
     mic.close();
     // Empty the room before the database closes (PostgreSQL would wait for the room's last writes).
-    await askOk(host, 'setAi', { enabled: false });
+    await askOk(host, 'removeAiPlayer', { playerId: ai.players[0]!.id });
     room.leave(mia.id);
     await askOk(host, 'leave', {});
     host.close();

@@ -78,6 +78,18 @@ export function removeParticipant(room: Room, actor: Peer, peerId: string, reaso
   room.remove(target.id, reason ? `The host removed you: ${reason}` : 'The host removed you from the room.');
 }
 
+/**
+ * The owner ended an account's membership: every peer of that account leaves, and the account
+ * stays out of this room session whatever invite it brings (the owner's own peers are not touched).
+ */
+export function removeAccount(room: Room, userId: string): void {
+  if (room.ownerId === userId) return;
+  room.standing.record({ userId, connectionId: undefined }, { removed: true });
+  for (const peer of [...room.peers.values()]) {
+    if (peer.userId === userId && !peer.isAgent) room.remove(peer.id, "The room's owner removed you from the room.");
+  }
+}
+
 export function handOverHost(room: Room, actor: Peer, peerId: string): void {
   requireHost(room, actor);
   const target = room.peers.get(peerId);
