@@ -9,7 +9,7 @@ from ..data.control_frames import LAYOUT, block
 
 BINARY = ("drums_onset", "bass_onset", "bass_held", "keys_onset", "keys_held", "keys_pc")
 REGRESSED = ("drums_offset", "drums_velocity", "bass_offset", "bass_velocity", "keys_offset", "keys_velocity")
-WEIGHTS = {"onset": 1.0, "held": 0.5, "pc": 1.0, "pitch": 1.0, "offset": 2.0, "velocity": 0.5, "beat": 0.2}
+WEIGHTS = {"onset": 1.0, "held": 0.5, "pc": 1.0, "pitch": 1.0, "offset": 2.0, "velocity": 0.5, "beat": 1.0}
 
 
 def _weight(name: str) -> float:
