@@ -44,7 +44,7 @@ try {
   const frames: Float32Array[] = [];
   const render = voice.render.bind(voice);
   voice.render = (c, n) => {
-    frames.push(c.slice());
+    frames.push(c.slice(0, n * ('controlSize' in m ? m.controlSize : 0))); // without the onsets a beat tracker hears
     return render(c, n);
   };
   const block = m.sampleRate / 100;

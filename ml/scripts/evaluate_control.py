@@ -56,10 +56,11 @@ def score_set(paths, gen, cfg, args, thresholds, latent_model=None):
                 r.setdefault(name, []).append(score_part(audio, 24000, bt, bn, onsets))
 
             if gen is not None:
-                for grid_on, name in ((True, "learned, metronome on"), (False, "learned, listening only")):
+                for grid, name in (("metronome", "learned, metronome on"), ("tracker", "learned, no metronome (beat tracker)"),
+                                   ("none", "learned, no metronome, no tracker")):
                     per_seed = []
                     for seed in seeds:
-                        audio, onsets = play(learned_controls(gen, song, inst, tf, seed, grid_on), inst, thresholds, n, args.soundfont)
+                        audio, onsets = play(learned_controls(gen, song, inst, tf, seed, grid), inst, thresholds, n, args.soundfont)
                         per_seed.append(score_part(audio, 24000, bt, bn, onsets))
                     r.setdefault(name, []).append(mean_over_seeds(per_seed))
             if latent_model is not None:

@@ -1,6 +1,7 @@
 """The structured model computes the same control frames in torch (training's parallel pass),
 onnxruntime in Python (streamed frame by frame) and the Node engine (apps/inference, the engine's own
-delay, conditioning, seeded noise and state), over 20 s with and without the beat grid."""
+delay, conditioning, seeded noise and state), over 20 s with the metronome's beat grid and with the
+beat tracker's."""
 
 import json
 import subprocess
@@ -15,7 +16,8 @@ import yaml
 from bandmate_ml.export.control_package import package_control_model
 from bandmate_ml.export.control_parity import stream_onnx, torch_parallel
 from bandmate_ml.export.parity import REPO, node_engine_available
-from bandmate_ml.features.mix_features import HOP_FEATURES
+from bandmate_ml.features.beat_tracker import onset_strength, tracked_grid
+from bandmate_ml.features.mix_features import HOP_FEATURES, MixFeatureExtractor
 from bandmate_ml.models.control_generator import ControlGenerator
 from conftest import ML_ROOT
 
@@ -67,3 +69,6 @@ def test_torch_onnxruntime_and_node_engine_compute_the_same_control_frames(expor
     assert np.abs(t - o).max() < 1e-3, "torch vs onnxruntime"
     assert np.abs(n - o).max() < 1e-5, "onnxruntime (Python) vs the Node engine"
     assert np.abs(o).max() > 0.1  # not trivially zero
+    if not grid:  # the engine's beat tracker gave the generator a grid after its warm-up, the same in all three
+        heard = tracked_grid(onset_strength(MixFeatureExtractor().song_features(audio)), 4 + 10, 500)
+        assert heard[100:, 0].mean() > 0.9 and abs(heard[200, 4] / 10 - 0.04 * BPM / 60) < 0.002

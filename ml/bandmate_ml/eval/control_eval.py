@@ -23,6 +23,7 @@ from ..data.control_pairs import conditioning, delay_hops, song_frames
 from ..data.render import render_midi
 from ..export.control_package import SYNTH_PROGRAMS
 from ..export.engine_noise import engine_noise
+from ..features.beat_tracker import onset_strength, tracked_grid
 from ..features.mix_features import SAMPLE_RATE, frames_from_hops
 from .music_metrics import score_part
 
@@ -30,10 +31,19 @@ SPF = int(FRAME_S * SAMPLE_RATE)
 PITCHED = ("bass", "keys", "lead", "guitar", "pad", "chords")
 
 
-def learned_controls(gen, song: dict, inst: str, tf_s: float, seed: int, grid_on: bool) -> np.ndarray:
+GRIDS = ("metronome", "tracker", "none")
+
+
+def learned_controls(gen, song: dict, inst: str, tf_s: float, seed: int, grid: str) -> np.ndarray:
+    """The part as the engine plays it; `grid`: the metronome's, the beat tracker's (the engine's
+    choice without a metronome), or none at all (the generator finding the beat alone)."""
+    assert grid in GRIDS
     n = song_frames(song)
-    feats = frames_from_hops(song[f"hops_{inst}"].astype(np.float32), delay_hops(tf_s), n)
-    cond = conditioning(tf_s, song["beat_times"], song["beats_per_bar"], n, grid_on)
+    hops = song[f"hops_{inst}"].astype(np.float32)
+    feats = frames_from_hops(hops, delay_hops(tf_s), n)
+    cond = conditioning(tf_s, song["beat_times"], song["beats_per_bar"], n, grid == "metronome")
+    if grid == "tracker":
+        cond[:, 1:] = tracked_grid(onset_strength(hops), delay_hops(tf_s), n)
     noise = engine_noise(seed, n, gen.noise_size).reshape(1, n, gen.noise_size)
     with torch.no_grad():
         y, _ = gen(torch.from_numpy(feats)[None], torch.from_numpy(cond)[None], torch.from_numpy(noise).float(),

@@ -15,7 +15,8 @@ from torch import nn
 
 from ..data.control_frames import BASS_LOW, COND_SIZE, CONTROL_SIZE, DRUM_LANES, INSTRUMENTS, LAYOUT
 from ..data.control_decoder import KEYS_RANGE
-from ..features.mix_features import MixFeatureExtractor
+from ..features.beat_tracker import HOPS_PER_FRAME, TrackerConfig
+from ..features.mix_features import FLUX_SLICE, HOP_FEATURES, MixFeatureExtractor
 from ..models.control_generator import ControlGenerator
 from .onnx_export import STATE_OUTPUT_SUFFIX, _export, state_entries
 
@@ -65,6 +66,13 @@ def export_control_generator(gen: ControlGenerator, path: Path) -> list[dict]:
     return state_entries(specs)
 
 
+def beat_tracker_spec(cfg: TrackerConfig) -> dict:
+    """The manifest's beatTracker: where the onset strength is in the features, and the settings."""
+    camel = lambda k: k.split("_")[0] + "".join(w.title() for w in k.split("_")[1:])  # noqa: E731
+    return {"hopsPerFrame": HOPS_PER_FRAME, "hopFeatures": HOP_FEATURES,
+            "onsetFeatures": [FLUX_SLICE.start, FLUX_SLICE.stop], **{camel(k): v for k, v in cfg.to_json().items()}}
+
+
 def package_control_model(out_dir: Path, cfg: dict, gen: ControlGenerator, soundfont: Path, card: dict | None = None,
                           description: str = "") -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -102,6 +110,7 @@ def package_control_model(out_dir: Path, cfg: dict, gen: ControlGenerator, sound
             "thresholds": {k: float(cfg["decode"][f"{k}_logit"]) for k in ("onset", "held", "pc")},
         },
         "synth": {"soundFont": soundfont.name, "gain": 1.0, "instruments": SYNTH_PROGRAMS},
+        "beatTracker": beat_tracker_spec(TrackerConfig()),
         "card": card or {},
     }
     (out_dir / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")

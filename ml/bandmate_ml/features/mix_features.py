@@ -34,6 +34,7 @@ BAND_EDGES_HZ = (60, 150, 300, 600, 1200, 2400, 4800, 8000, 12000)
 CHROMA_HZ = (40.0, 2100.0)
 HOP_FEATURES = 12 + 12 * len(CHROMA_TAUS_S) + 2 * (len(BAND_EDGES_HZ) - 1) + 2
 HISTORY = LONG - HOP  # samples of the past the next hop's window needs
+FLUX_SLICE = slice(12 + 12 * len(CHROMA_TAUS_S), 12 + 12 * len(CHROMA_TAUS_S) + len(BAND_EDGES_HZ) - 1)  # band flux in a hop
 
 
 def _dft(n: int, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

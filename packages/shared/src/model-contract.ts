@@ -157,6 +157,37 @@ const synthSpecSchema = z.strictObject({
 });
 export type SynthSpec = z.infer<typeof synthSpecSchema>;
 
+/**
+ * How the engine finds the beat by listening when the room's metronome is off (format 2,
+ * optional; without it such a model gets no grid). The tracker's input is each hop's onset
+ * strength: the sum of `onsetFeatures` [start, end) of that hop's `hopFeatures` values in the
+ * features graph's output (`hopsPerFrame` hops per frame). The rest are the tracker's settings,
+ * as ml/bandmate_ml/features/beat_tracker.py names them.
+ */
+export const beatTrackerSpecSchema = z.strictObject({
+  hopsPerFrame: z.number().int().positive().max(64),
+  hopFeatures: z.number().int().positive().max(4096),
+  onsetFeatures: block,
+  windowHops: z.number().int().min(50).max(6000),
+  warmupHops: z.number().int().nonnegative().max(6000),
+  minBpm: z.number().min(20).max(400),
+  maxBpm: z.number().min(20).max(400),
+  priorBpm: z.number().min(20).max(400),
+  priorOctaves: z.number().positive().max(10),
+  harmonic: z.number().min(0).max(10),
+  combBeats: z.number().int().min(1).max(32),
+  combDecay: z.number().positive().max(1),
+  minConfidence: z.number().min(0).max(1),
+  phaseGain: z.number().min(0).max(1),
+  tempoGain: z.number().min(0).max(1),
+  tempoTolerance: z.number().positive().max(1),
+  switchFrames: z.number().int().min(1).max(1000),
+  quietHops: z.number().int().min(1).max(6000),
+  quietRatio: z.number().min(0).max(1),
+  beatsPerBar: z.number().int().min(1).max(32),
+});
+export type BeatTrackerSpec = z.infer<typeof beatTrackerSpecSchema>;
+
 /** The blocks the note decoder reads for each instrument, and their sizes (0: as many as drumKeys; −1: bass pitches, any). */
 const DECODER_BLOCKS: Record<ControlInstrument, Record<string, number>> = {
   drums: { drums_onset: 0, drums_offset: 0, drums_velocity: 0 },
@@ -179,6 +210,7 @@ export const controlModelManifestSchema = z
     graphs: z.strictObject({ features: graphSchema, generator: graphSchema }),
     control: controlSpecSchema,
     synth: synthSpecSchema,
+    beatTracker: beatTrackerSpecSchema.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -195,6 +227,13 @@ export const controlModelManifestSchema = z
         else if (want > 0 && b[1] - b[0] !== want) issue(['control', 'layout', name], `${name} must have ${want} entries, not ${b[1] - b[0]}`);
       }
       if (!m.synth.instruments[instrument]) issue(['synth', 'instruments'], `no channel and program for "${instrument}"`);
+    }
+    const bt = m.beatTracker;
+    if (bt) {
+      if (bt.hopFeatures * bt.hopsPerFrame !== m.featureSize) issue(['beatTracker'], `hopFeatures · hopsPerFrame must be featureSize ${m.featureSize}`);
+      if (bt.onsetFeatures[0] >= bt.onsetFeatures[1] || bt.onsetFeatures[1] > bt.hopFeatures) issue(['beatTracker', 'onsetFeatures'], 'must be a non-empty block within one hop');
+      if (bt.minBpm >= bt.maxBpm) issue(['beatTracker', 'minBpm'], 'minBpm must be below maxBpm');
+      if (m.samplesPerFrame % bt.hopsPerFrame !== 0) issue(['beatTracker', 'hopsPerFrame'], 'must divide samplesPerFrame');
     }
     const pitch = m.control.layout.bass_pitch;
     if (pitch && m.control.bassLowKey + pitch[1] - pitch[0] > 128) issue(['control', 'bassLowKey'], 'bass pitches must stay within MIDI keys 0–127');

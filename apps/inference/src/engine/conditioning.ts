@@ -1,4 +1,5 @@
 import { CONTROL_COND_SIZE } from '@bandmate/shared';
+import type { BeatTracker } from './beat-tracker.ts';
 
 /** The room's metronome as the AI follows it. */
 export interface BeatGrid {
@@ -27,29 +28,37 @@ export function writeConditioning(
   /** Output (room-rate) samples per frame and the room rate. */
   frameSamples: number,
   roomRate: number,
+  /** Without a grid: the beat the tracker hears, if the model has one. */
+  tracker: BeatTracker | null = null,
 ): Float32Array {
   const frameSeconds = frameSamples / roomRate;
   for (let f = 0; f < frames; f++) {
     const row = out.subarray(f * CONTROL_COND_SIZE, (f + 1) * CONTROL_COND_SIZE);
     row.fill(0);
     row[0] = frameLookBack / TF_SCALE;
-    if (!grid) continue;
+    if (!grid) {
+      const heard = tracker?.grid(firstFrame + f);
+      if (heard) writeGrid(row, heard.phase, heard.beatsPerFrame, heard.barPhase, heard.beatsPerBar);
+      continue;
+    }
     const beatsPerSecond = grid.bpm / 60;
     const index = (((firstFrame + f) * frameSamples - grid.firstBeatSample) / roomRate) * beatsPerSecond;
-    const phase = index - Math.floor(index);
     const barIndex = index / grid.beatsPerBar;
-    const bar = barIndex - Math.floor(barIndex);
-    row[1] = 1;
-    row[2] = phase;
-    row[3] = Math.sin(2 * Math.PI * phase);
-    row[4] = Math.cos(2 * Math.PI * phase);
-    row[5] = beatsPerSecond * frameSeconds * 10;
-    row[6] = bar;
-    row[7] = Math.sin(2 * Math.PI * bar);
-    row[8] = Math.cos(2 * Math.PI * bar);
-    row[9] = grid.beatsPerBar / 8;
+    writeGrid(row, index - Math.floor(index), beatsPerSecond * frameSeconds, barIndex - Math.floor(barIndex), grid.beatsPerBar);
   }
   return out;
+}
+
+function writeGrid(row: Float32Array, phase: number, beatsPerFrame: number, bar: number, beatsPerBar: number): void {
+  row[1] = 1;
+  row[2] = phase;
+  row[3] = Math.sin(2 * Math.PI * phase);
+  row[4] = Math.cos(2 * Math.PI * phase);
+  row[5] = beatsPerFrame * 10;
+  row[6] = bar;
+  row[7] = Math.sin(2 * Math.PI * bar);
+  row[8] = Math.cos(2 * Math.PI * bar);
+  row[9] = beatsPerBar / 8;
 }
 
 export function checkBeatGrid(grid: BeatGrid): void {

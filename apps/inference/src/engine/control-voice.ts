@@ -1,5 +1,6 @@
 import { CONTROL_COND_SIZE, type ControlInstrument, type ControlModelManifest } from '@bandmate/shared';
 import { DEFAULT_GAIN, SoundFontSynth, type NoteEvent } from '@bandmate/synth';
+import { BeatTracker } from './beat-tracker.ts';
 import { checkBeatGrid, writeConditioning, type BeatGrid } from './conditioning.ts';
 import { ControlDecoder } from './control-decoder.ts';
 import { EngineSettingsError, type ResolvedSettings } from './settings.ts';
@@ -23,6 +24,8 @@ export class ControlVoice {
     private readonly frameLookBack: number,
     private readonly controlSize: number,
     private readonly roomRate: number,
+    /** Finds the beat by listening while no metronome grid is set (models that have one). */
+    private readonly tracker: BeatTracker | null,
   ) {}
 
   static async create(
@@ -43,7 +46,10 @@ export class ControlVoice {
       gain: DEFAULT_GAIN * manifest.synth.gain,
     });
     const decoder = new ControlDecoder(instrument, manifest.control, frameSamples);
-    return new ControlVoice(decoder, synth, program.channel, frameSamples, settings.frameLookBack, manifest.controlSize, roomRate);
+    const bt = manifest.beatTracker;
+    // The mix the features describe trails the output timeline by the stream's delay D.
+    const tracker = bt ? new BeatTracker(bt, settings.delaySamples / (manifest.samplesPerFrame / bt.hopsPerFrame)) : null;
+    return new ControlVoice(decoder, synth, program.channel, frameSamples, settings.frameLookBack, manifest.controlSize, roomRate, tracker);
   }
 
   /**
@@ -64,13 +70,19 @@ export class ControlVoice {
   /** cond rows for the next `frames` frames. */
   nextCond(frames: number): Float32Array {
     const cond = new Float32Array(frames * CONTROL_COND_SIZE);
-    writeConditioning(cond, this.condFrame, frames, this.frameLookBack, this.grid, this.frameSamples, this.roomRate);
+    writeConditioning(cond, this.condFrame, frames, this.frameLookBack, this.grid, this.frameSamples, this.roomRate, this.tracker);
     this.condFrame += frames;
     return cond;
   }
 
-  /** Decodes `frames` control frames and renders them: frames · S' samples at the room rate. */
-  render(control: Float32Array, frames: number): Float32Array {
+  /**
+   * Decodes `frames` control frames and renders them: frames · S' samples at the room rate.
+   * A model with a beat tracker returns its hops' onset strengths after the frames: the
+   * tracker hears them (it keeps listening while a metronome runs, so it is ready without one).
+   */
+  render(step: Float32Array, frames: number): Float32Array {
+    const control = step.subarray(0, frames * this.controlSize);
+    this.tracker?.push(step.subarray(frames * this.controlSize));
     const events: NoteEvent[] = [];
     for (let f = 0; f < frames; f++) {
       for (const e of this.decoder.step(control.subarray(f * this.controlSize, (f + 1) * this.controlSize))) {

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { isControlModel, modelGraphs, STATE_OUTPUT_SUFFIX, type GraphName, type StateTensor } from '@bandmate/shared';
+import { isControlModel, modelGraphs, STATE_OUTPUT_SUFFIX, type BeatTrackerSpec, type GraphName, type StateTensor } from '@bandmate/shared';
 import { concatSamples } from '../audio/sample-queue.ts';
 import { loadModelFiles, ModelLoadError, type ModelFiles } from './load-model.ts';
 
@@ -73,7 +73,8 @@ export class ModelSession {
   /**
    * Runs the model's graphs for every stream at once: audio models encoder → generator →
    * decoder, returning each stream's audio; control models features → generator, returning
-   * each stream's control frames (n·controlSize).
+   * each stream's control frames (n·controlSize), followed, when the model has a beat tracker,
+   * by the onset strength of each of its hops (n·hopsPerFrame) for the stream's tracker.
    */
   async step(steps: StreamStep[]): Promise<Float32Array[]> {
     if (steps.length === 0) return [];
@@ -92,7 +93,9 @@ export class ModelSession {
       if (steps.some((s) => s.cond?.length !== n * m.condSize)) throw new Error(`a control model's step needs ${n}·${m.condSize} cond values`);
       const { features } = await this.run('features', steps, { audio });
       const cond = tensor(steps.map((s) => s.cond!), [B, n, m.condSize]);
-      out = (await this.run('generator', steps, { features: features!, cond, noise, instrument })).control!.data as Float32Array;
+      const control = (await this.run('generator', steps, { features: features!, cond, noise, instrument })).control!.data as Float32Array;
+      if (m.beatTracker) return withOnsets(control, features!.data as Float32Array, B, n, m.beatTracker);
+      out = control;
     } else {
       const { latents } = await this.run('encoder', steps, { audio });
       const generated = await this.run('generator', steps, { mix: latents!, noise, instrument });
@@ -154,6 +157,24 @@ function zeros(spec: StateTensor): ort.Tensor {
   return spec.dtype === 'int64'
     ? new ort.Tensor('int64', new BigInt64Array(size), spec.shape)
     : new ort.Tensor('float32', new Float32Array(size), spec.shape);
+}
+
+/** Each stream's control frames, then the onset strength of each hop its features describe. */
+function withOnsets(control: Float32Array, features: Float32Array, B: number, n: number, bt: BeatTrackerSpec): Float32Array[] {
+  const perControl = control.length / B;
+  const hops = n * bt.hopsPerFrame;
+  const [start, end] = bt.onsetFeatures;
+  return Array.from({ length: B }, (_, b) => {
+    const out = new Float32Array(perControl + hops);
+    out.set(control.subarray(b * perControl, (b + 1) * perControl));
+    for (let h = 0; h < hops; h++) {
+      const base = (b * hops + h) * bt.hopFeatures;
+      let sum = 0;
+      for (let j = start; j < end; j++) sum += features[base + j]!;
+      out[perControl + h] = sum;
+    }
+    return out;
+  });
 }
 
 function tensor(parts: Float32Array[], dims: number[]): ort.Tensor {
