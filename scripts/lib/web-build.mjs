@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const SOURCE_DIRS = ['apps/web/app', 'apps/web/components', 'apps/web/media', 'apps/web/lib', 'packages/shared/src'];
-const SOURCE_FILES = ['next.config.js', 'apps/web/package.json', 'apps/web/postcss.config.mjs', 'package-lock.json'];
+const SOURCE_FILES = ['apps/web/proxy.ts', 'next.config.js', 'apps/web/package.json', 'apps/web/postcss.config.mjs', 'package-lock.json'];
 
 function newestMtime(root, rel) {
   const full = path.join(root, rel);

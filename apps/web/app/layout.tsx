@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
+import { connection } from 'next/server';
 import { AccountMenu } from '../components/AccountMenu';
 import { sfuLocationFromEnv } from '../lib/sfu-url';
 import './globals.css';
@@ -11,7 +12,10 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  // Rendered per request, the not-found page included: each page's scripts carry the nonce of its
+  // Content-Security-Policy (proxy.ts), and SFU_PUBLIC_URL is read now, not at build time.
+  await connection();
   return (
     <html lang="en">
       <body className="min-h-screen antialiased">

@@ -109,6 +109,7 @@ export function createHttpApi(options: HttpApiOptions) {
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.url?.startsWith('/socket.io/')) return; // socket.io answers these
+    for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) res.setHeader(name, value);
     const refusal = options.origins.refusal(req);
     if (refusal) {
       send(res, 403, { error: { code: 'forbidden', message: refusal } });
@@ -133,6 +134,17 @@ export function createHttpApi(options: HttpApiOptions) {
     }
   };
 }
+
+/**
+ * On every answer of this API (JSON, files, refusals): nothing it serves is a page, so nothing may
+ * run, load or frame it, and browsers take the content type as sent.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
