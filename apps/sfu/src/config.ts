@@ -19,6 +19,8 @@ const envSchema = z.object({
   SFU_RTC_MIN_PORT: z.coerce.number().int().min(1024).max(65535).default(40000),
   SFU_RTC_MAX_PORT: z.coerce.number().int().min(1024).max(65535).default(40999),
   SFU_MAX_PEERS_PER_ROOM: z.coerce.number().int().min(1).max(100).default(12),
+  /** Peers one account (signed in or guest) holds at once across all rooms: its tabs and devices. */
+  SFU_MAX_PEERS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(8),
   /** Sustained signalling events per second per connection, and the burst above it. */
   SFU_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
   SFU_EVENT_BURST: z.coerce.number().int().positive().default(60),
@@ -65,6 +67,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPort: e.SFU_RTC_MAX_PORT,
     },
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
+    maxPeersPerAccount: e.SFU_MAX_PEERS_PER_ACCOUNT,
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },
     corsOrigins: webOrigins(e.SFU_CORS_ORIGINS ?? `http://localhost:${e.WEB_PORT},http://127.0.0.1:${e.WEB_PORT}`),
     databaseUrl: e.DATABASE_URL,

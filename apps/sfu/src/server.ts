@@ -42,7 +42,12 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     { size: config.workers, rtcMinPort: config.rtc.minPort, rtcMaxPort: config.rtc.maxPort, logger },
     (worker) => registry?.closeRoomsOnWorker(worker),
   );
-  registry = new RoomRegistry(pool, store, { rtc: config.rtc, maxPeersPerRoom: config.maxPeersPerRoom, logger });
+  registry = new RoomRegistry(pool, store, {
+    rtc: config.rtc,
+    maxPeersPerRoom: config.maxPeersPerRoom,
+    maxPeersPerAccount: config.maxPeersPerAccount,
+    logger,
+  });
   const live = registry;
   const startedAt = Date.now();
   const control = createAccessControl({

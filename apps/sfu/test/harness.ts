@@ -18,6 +18,8 @@ export interface Harness {
   databaseUrl: string;
   /** A signalling client of this SFU; closed with the harness. */
   client(): Promise<Socket>;
+  /** A browser (cookie jar, API calls, signalling) of this SFU; its sockets close with the harness. */
+  browser(): BrowserClient;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   });
   const sfu = await startSfu(config, db, createLogger('silent'));
   const clients: Socket[] = [];
+  const browsers: BrowserClient[] = [];
   return {
     sfu,
     databaseUrl: url,
@@ -48,8 +51,14 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       clients.push(socket);
       return socket;
     },
+    browser() {
+      const browser = new BrowserClient(sfu);
+      browsers.push(browser);
+      return browser;
+    },
     async close() {
       for (const socket of clients) socket.close();
+      for (const browser of browsers) browser.close();
       await sfu.close();
       await db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -57,7 +66,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   };
 }
 
-export async function createRoom(sfu: RunningSfu, name = 'Test room'): Promise<{ id: string }> {
+/** Where the SFU listens: a RunningSfu of this process, or one started elsewhere. */
+export type SfuAddress = Pick<RunningSfu, 'url'>;
+
+/** 'ok', or the code of the refusal. */
+export const replyCode = (reply: Ack<unknown>): string => (reply.ok ? 'ok' : reply.error.code);
+
+export async function createRoom(sfu: SfuAddress, name = 'Test room'): Promise<{ id: string }> {
   const res = await fetch(`${sfu.url}/api/rooms`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -67,7 +82,7 @@ export async function createRoom(sfu: RunningSfu, name = 'Test room'): Promise<{
   return (await res.json()) as { id: string };
 }
 
-export async function connect(sfu: RunningSfu): Promise<Socket> {
+export async function connect(sfu: SfuAddress): Promise<Socket> {
   const socket = io(sfu.url, { transports: ['websocket'], reconnection: false, forceNew: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -129,12 +144,22 @@ export function opusRtpParameters(ssrc: number) {
   };
 }
 
-/** One browser: a cookie jar, the HTTP API and signalling sockets that carry the cookie. */
+/**
+ * One browser: a cookie jar, the HTTP API and signalling sockets that carry the cookie. With an
+ * `address`, it is that client behind the SFU's trusted proxy (X-Forwarded-For; SFU_TRUST_PROXY=1).
+ */
 export class BrowserClient {
   cookie: string | undefined;
   private readonly sockets: Socket[] = [];
 
-  constructor(private readonly sfu: RunningSfu) {}
+  constructor(
+    private readonly sfu: SfuAddress,
+    private readonly address?: string,
+  ) {}
+
+  private get forwardedFor(): Record<string, string> {
+    return this.address ? { 'x-forwarded-for': this.address } : {};
+  }
 
   async api<T = Record<string, any>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }> {
     const res = await fetch(`${this.sfu.url}${path}`, {
@@ -142,6 +167,7 @@ export class BrowserClient {
       headers: {
         // What a browser on the web app sends (the SFU refuses cookie-carrying writes without it).
         origin: 'http://localhost:3000',
+        ...this.forwardedFor,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(this.cookie ? { cookie: `${SESSION_COOKIE}=${this.cookie}` } : {}),
       },
@@ -160,7 +186,7 @@ export class BrowserClient {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
-      extraHeaders: this.cookie ? { cookie: `${SESSION_COOKIE}=${this.cookie}` } : {},
+      extraHeaders: { ...this.forwardedFor, ...(this.cookie ? { cookie: `${SESSION_COOKIE}=${this.cookie}` } : {}) },
     });
     this.sockets.push(socket);
     await new Promise<void>((resolve, reject) => {

@@ -2,26 +2,19 @@
 // access to the recordings by cookie and the recordings pass they hold all end with it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Ack } from '@bandmate/shared';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import { ask, BrowserClient, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, nextEvent, replyCode, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 let db: BandmateDatabase;
-const clients: BrowserClient[] = [];
-const client = () => {
-  const c = new BrowserClient(h.sfu);
-  clients.push(c);
-  return c;
-};
-const code = (reply: Ack<unknown>) => (reply.ok ? 'ok' : reply.error.code);
+const client = () => h.browser();
+const code = replyCode;
 
 before(async () => {
   h = await startHarness();
   db = await openDatabase(h.databaseUrl);
 });
 after(async () => {
-  for (const c of clients) c.close();
   await new Promise((r) => setTimeout(r, 500));
   await db.close();
   await h.close();

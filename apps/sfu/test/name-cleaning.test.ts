@@ -5,9 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Ack } from '@bandmate/shared';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import { ask, BrowserClient, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, nextEvent, replyCode, startHarness, type Harness } from './harness.ts';
 
 const RLO = '\u202E';
 /** Everything a name must not carry: bidi override and isolate, newline, tab, BEL, DEL, a C1 control. */
@@ -17,20 +16,14 @@ const CLEAN = 'Evil Name';
 let h: Harness;
 let db: BandmateDatabase;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-names-'));
-const clients: BrowserClient[] = [];
-const client = () => {
-  const c = new BrowserClient(h.sfu);
-  clients.push(c);
-  return c;
-};
-const code = (reply: Ack<unknown>) => (reply.ok ? 'ok' : reply.error.code);
+const client = () => h.browser();
+const code = replyCode;
 
 before(async () => {
   h = await startHarness({ RECORDINGS_DIR: dir, RECORDINGS_MIN_FREE_MB: '0' });
   db = await openDatabase(h.databaseUrl);
 });
 after(async () => {
-  for (const c of clients) c.close();
   await new Promise((r) => setTimeout(r, 500));
   await db.close();
   await h.close();

@@ -5,6 +5,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'not_found',
   'room_full',
+  /** The account is joined (in any rooms, any tabs) SFU_MAX_PEERS_PER_ACCOUNT times already; leave one first. */
+  'account_peers_full',
   'not_joined',
   'already_joined',
   'forbidden',

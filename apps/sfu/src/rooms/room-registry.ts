@@ -4,6 +4,7 @@ import { SignalRequestError } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
+import type { Peer } from './peer.ts';
 import { Room, type RtcListenConfig } from './room.ts';
 
 /** What the registry needs from persistence; the Prisma store implements it. */
@@ -33,7 +34,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   constructor(
     private readonly pool: WorkerPool,
     private readonly store: RoomStore,
-    private readonly options: { rtc: RtcListenConfig; maxPeersPerRoom: number; logger: Logger },
+    private readonly options: { rtc: RtcListenConfig; maxPeersPerRoom: number; maxPeersPerAccount: number; logger: Logger },
   ) {
     super();
   }
@@ -45,6 +46,47 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
 
   liveParticipantCount(id: string): number {
     return this.get(id)?.peers.size ?? 0;
+  }
+
+  /** Peers an account holds in the live rooms now (each tab or device that joined one). */
+  peersOfAccount(userId: string): number {
+    let n = 0;
+    for (const room of this.rooms.values()) {
+      if (room.isClosed) continue;
+      for (const peer of room.peers.values()) if (peer.userId === userId && !peer.isAgent) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Refuses one more peer of an account that holds `maxPeersPerAccount` already, so one account
+   * cannot take seats (and media ports) across every room. Anonymous peers are bounded per address
+   * instead (each signalling connection holds one membership).
+   */
+  checkAccountPeers(userId: string | undefined): void {
+    if (userId === undefined) return;
+    const held = this.peersOfAccount(userId);
+    if (held >= this.options.maxPeersPerAccount) {
+      throw new SignalRequestError(
+        'account_peers_full',
+        `your account is in rooms ${held} times at once already (at most ${this.options.maxPeersPerAccount}, every tab and device counts); leave one first`,
+      );
+    }
+  }
+
+  /**
+   * Joins `peer` to a room `open` gave, checking its account's peers again (another connection of
+   * the account may have joined while the room opened). A room opened for a join it then refused
+   * has nobody in it to close it: it closes here.
+   */
+  join(room: Room, peer: Peer): void {
+    try {
+      this.checkAccountPeers(peer.userId);
+      room.join(peer);
+    } catch (err) {
+      if (room.peers.size === 0) room.close();
+      throw err;
+    }
   }
 
   /** The live room, opening it from its stored record if nobody is in it yet. */

@@ -65,6 +65,8 @@ export class Connection {
         cookieHeader: this.socket.handshake.headers.cookie,
         address: this.access.addressOfSocket(this.socket),
       });
+      // Refused before a room is opened for it; checked again as it joins (registry.join).
+      this.registry.checkAccountPeers(admission.user?.id);
       const room = await this.registry.open(roomId);
       const peer = new Peer(randomUUID(), displayName, role, rtpCapabilities as types.RtpCapabilities, false, {
         connectionId: this.socket.id,
@@ -73,7 +75,7 @@ export class Connection {
       // Snapshot before joining so the newcomer is not told about itself.
       const peers = room.peerInfos();
       const producers = room.producerInfos();
-      room.join(peer);
+      this.registry.join(room, peer);
       this.peersById.set(peer.id, this.socket);
       void this.socket.join(socketRoom(room.id));
       const participantId = this.participants
