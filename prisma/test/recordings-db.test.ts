@@ -77,6 +77,35 @@ function recordingSuite(name: DatabaseName, db: () => BandmateDatabase) {
     assert.ok(failed?.endedAt instanceof Date);
   });
 
+  it(`${name}: recordings are counted per room, found by age when finished, and deleted with their tracks`, async () => {
+    const room = await db().createRoom({ name: 'Shelf' });
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000);
+    const finished = async (daysAgo: number, status: 'ready' | 'failed' = 'ready') => {
+      const rec = await db().createRecording({ roomId: room.id, startedAt: at(daysAgo) });
+      await db().finishRecording(rec.id, { status, endedAt: new Date(), durationMs: 10, tracks: status === 'ready' ? [stem('A', '01-participant.wav')] : [] });
+      return rec.id;
+    };
+    const old = await finished(40);
+    const oldFailed = await finished(35, 'failed');
+    const recent = await finished(1);
+    const running = (await db().createRecording({ roomId: room.id, startedAt: at(50) })).id;
+    assert.equal(await db().countRecordings(room.id), 4);
+    assert.equal(await db().countRecordings('noSuchRoom'), 0);
+
+    const before = at(30);
+    const due = (await db().listRecordingsStartedBefore(before, 100)).filter((r) => r.roomId === room.id);
+    assert.deepEqual(due.map((r) => r.id), [old, oldFailed], 'finished ones only, oldest first');
+    assert.ok(!due.some((r) => r.id === recent || r.id === running));
+    assert.equal((await db().listRecordingsStartedBefore(before, 1)).length, 1);
+
+    const track = (await db().getRecording(old))!.tracks[0]!;
+    assert.equal(await db().deleteRecording(old), true);
+    assert.equal(await db().deleteRecording(old), false, 'once');
+    assert.equal(await db().getRecording(old), null);
+    assert.equal(await db().getRecordingTrack(old, track.id), null, 'its tracks went with it');
+    assert.equal(await db().countRecordings(room.id), 3);
+  });
+
   it(`${name}: recordings go with their room`, async () => {
     const room = await db().createRoom({ name: 'Deleted' });
     const rec = await db().createRecording({ roomId: room.id });

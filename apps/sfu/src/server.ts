@@ -84,7 +84,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   });
   const httpServer = createServer((req, res) => void handle(req, res));
   const bands = new Map<string, AiBand>();
-  const io = attachSignalling(httpServer, live, store, (roomId) => bands.get(roomId), {
+  const signalling = attachSignalling(httpServer, live, store, (roomId) => bands.get(roomId), {
     origins,
     corsOrigins: config.corsOrigins,
     rateLimit: config.rateLimit,
@@ -92,6 +92,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     access: control.access,
     recordings,
   });
+  const io = signalling.io;
   recordings.announceTo(io);
   const hub = new AgentHub(io, config.agent.secret, logger);
   // Every live room has its AI players (AiBand); they live and die with the room.
@@ -123,9 +124,13 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     async close() {
       live.closeAll();
       // Closing the rooms stopped their recordings; their files are finished before the workers go.
-      await recordings.service.close();
+      await recordings.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await pool.close();
+      // The leaves and room closes just written: the caller closes the database next (PostgreSQL
+      // would be left with transactions begun and never finished).
+      await signalling.settled();
+      await live.settled();
     },
   };
 }

@@ -29,9 +29,10 @@ test('a failing request is logged without the pass or invite token in its URL', 
     logger,
     rawRoutes: [
       recordingsRoutes({
-        store: { listRecordings: broken, getRecordingTrack: broken },
+        store: { listRecordings: broken, getRecordingTrack: broken, getRecording: broken },
         dir: '/nonexistent',
         access: { canAccessRoomFiles: async () => true },
+        removal: { remove: broken },
         logger,
       }),
     ],

@@ -9,9 +9,10 @@ const when = (iso: string) => new Date(iso).toLocaleString([], { dateStyle: 'med
 
 /**
  * The room's recordings: the host's Record/Stop button with the elapsed time, and every finished
- * recording with a waveform, a player and a download link per stem and for the mixdown.
+ * recording with a waveform, a player and a download link per stem and for the mixdown; the
+ * room's owner (`canDelete`) can delete a recording.
  */
-export function RecordingsPanel({ recording, isHost }: { recording: RecordingSession; isHost: boolean }) {
+export function RecordingsPanel({ recording, isHost, canDelete }: { recording: RecordingSession; isHost: boolean; canDelete: boolean }) {
   const { state, elapsedMs } = useRecording(recording);
   const { live } = state;
   return (
@@ -61,14 +62,34 @@ export function RecordingsPanel({ recording, isHost }: { recording: RecordingSes
         {state.loading && <li className="text-xs text-gray-500">Loading recordings…</li>}
         {!state.loading && state.recordings.length === 0 && <li className="text-xs text-gray-500">No recordings in this room yet.</li>}
         {state.recordings.map((r) => (
-          <RecordingItem key={r.id} r={r} url={(t) => recording.trackUrl(t)} />
+          <RecordingItem
+            key={r.id}
+            r={r}
+            url={(t) => recording.trackUrl(t)}
+            onDelete={canDelete && r.status !== 'recording' ? () => confirmDelete(recording, r) : undefined}
+            deleting={state.deleting === r.id}
+          />
         ))}
       </ol>
     </section>
   );
 }
 
-function RecordingItem({ r, url }: { r: RecordingSummary; url: (t: RecordingSummary['tracks'][number]) => string }) {
+function confirmDelete(recording: RecordingSession, r: RecordingSummary): void {
+  if (window.confirm(`Delete the recording of ${when(r.startedAt)} for everyone? Its files are removed from the server.`)) void recording.remove(r.id);
+}
+
+function RecordingItem({
+  r,
+  url,
+  onDelete,
+  deleting,
+}: {
+  r: RecordingSummary;
+  url: (t: RecordingSummary['tracks'][number]) => string;
+  onDelete?: () => void;
+  deleting: boolean;
+}) {
   return (
     <li className="rounded-lg border border-stage-800 p-3" data-testid="recording" data-recording-id={r.id} data-status={r.status}>
       <div className="mb-2 flex flex-wrap items-baseline gap-2 text-sm">
@@ -79,6 +100,16 @@ function RecordingItem({ r, url }: { r: RecordingSummary; url: (t: RecordingSumm
           <span className={`rounded-full px-2 py-0.5 text-xs ${r.status === 'failed' ? 'bg-red-500/20 text-red-300' : 'bg-sky-500/20 text-sky-300'}`}>
             {r.status === 'failed' ? 'Failed' : 'Saving…'}
           </span>
+        )}
+        {onDelete && (
+          <button
+            className="ml-auto rounded-md px-2 py-0.5 text-xs text-red-300 hover:bg-red-500/10 disabled:opacity-50"
+            disabled={deleting}
+            onClick={onDelete}
+            data-testid="recording-delete"
+          >
+            {deleting ? 'Deleting…' : 'Delete'}
+          </button>
         )}
       </div>
       <ul className="flex flex-col gap-2">

@@ -133,7 +133,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
         <MixerStrip id="master" name="What I hear" levels={levels.master} />
       </section>
 
-      {session.recording && <RecordingsPanel recording={session.recording} isHost={!!state.isHost} />}
+      {session.recording && <RecordingsPanel recording={session.recording} isHost={!!state.isHost} canDelete={!!room.isOwner} />}
       {session.chat && <ChatPanel chat={session.chat} selfId={state.self?.id} />}
     </div>
   );

@@ -1,5 +1,5 @@
 import type { RecordingState, RecordingSummary, RecordingTrackInfo, RecordingsAccess } from '@bandmate/shared';
-import { listRecordings, trackFileUrl } from '../lib/recordings-api.ts';
+import { deleteRecording, listRecordings, trackFileUrl } from '../lib/recordings-api.ts';
 import type { SignalClient } from './signal-client.ts';
 
 export interface RecordingViewState {
@@ -11,6 +11,8 @@ export interface RecordingViewState {
   loading: boolean;
   /** Start or stop in flight. */
   busy: boolean;
+  /** The recording the owner is deleting now. */
+  deleting?: string;
   /** The last refusal or failure, as the server worded it. */
   error?: string;
   /** News for everyone: a recording was saved, or stopped by itself. */
@@ -56,6 +58,7 @@ export class RecordingSession {
         });
         if (!live.active && live.saving === 0) void this.refresh();
       }),
+      signal.on('recordingDeleted', ({ recordingId }) => this.drop(recordingId)),
       signal.on('recordingSaved', (saved) => {
         this.update({ notice: saved.status === 'ready' ? `Recording saved${saved.message ? ` (${saved.message})` : ''}` : `Recording failed: ${saved.message ?? 'unknown error'}` });
         void this.refresh();
@@ -87,6 +90,19 @@ export class RecordingSession {
     await this.hostRequest('stopRecording');
   }
 
+  /** The room's owner deletes a recording and its files, for everyone in the room. */
+  async remove(recordingId: string): Promise<void> {
+    this.update({ deleting: recordingId, error: undefined });
+    try {
+      await deleteRecording(this.sfuUrl, this.roomId, recordingId);
+      this.drop(recordingId);
+    } catch (err) {
+      this.update({ error: `could not delete the recording: ${(err as Error).message}` });
+    } finally {
+      this.update({ deleting: undefined });
+    }
+  }
+
   /** The file of a track, for <audio> and download links (needs the pass: call after the list loaded). */
   trackUrl(track: RecordingTrackInfo): string {
     return trackFileUrl(this.sfuUrl, track, this.access?.token ?? '');
@@ -106,6 +122,10 @@ export class RecordingSession {
   close(): void {
     this.closed = true;
     for (const off of this.unsubscribe) off();
+  }
+
+  private drop(recordingId: string): void {
+    this.update({ recordings: this.current.recordings.filter((r) => r.id !== recordingId) });
   }
 
   private async pass(): Promise<string> {

@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'not_recording',
   /** The server cannot record now (too many recordings running, too little disk space). */
   'recording_unavailable',
+  /** The room keeps RECORDINGS_MAX_PER_ROOM recordings already: its owner deletes some, or old ones expire. */
+  'recordings_full',
   /** The AI worker's `/agent` connection (apps/sfu/src/agents): wrong or missing AGENT_SECRET / a worker is connected already. */
   'agent_unauthorised',
   'agent_busy',

@@ -93,6 +93,18 @@ export type RecordingSummary = z.infer<typeof recordingSummarySchema>;
 export const recordingListSchema = z.object({ recordings: z.array(recordingSummarySchema).max(RECORDING.maxListed) });
 export type RecordingList = z.infer<typeof recordingListSchema>;
 
+/**
+ * A recording is gone (its owner deleted it, or it was older than the server keeps recordings):
+ * the answer to DELETE /api/rooms/:roomId/recordings/:recordingId and the room's notification.
+ */
+export const recordingDeletedSchema = z.object({ recordingId: z.string().max(64) });
+export type RecordingDeleted = z.infer<typeof recordingDeletedSchema>;
+
+/** A recording, for its owner's DELETE; the server routes the same pattern. */
+export function recordingPath(roomId: string, recordingId: string): string {
+  return `${recordingListPath(roomId)}/${encodeURIComponent(recordingId)}`;
+}
+
 /** Where a track's file is served; the server routes the same pattern. */
 export function recordingTrackPath(roomId: string, recordingId: string, trackId: string): string {
   return `/api/rooms/${encodeURIComponent(roomId)}/recordings/${encodeURIComponent(recordingId)}/tracks/${encodeURIComponent(trackId)}/file`;
@@ -116,4 +128,5 @@ export const recordingRequests = {
 export const recordingNotifications = {
   recordingState: recordingStateSchema,
   recordingSaved: recordingSavedSchema,
+  recordingDeleted: recordingDeletedSchema,
 } as const;

@@ -104,6 +104,25 @@ export function createRecordingRepository(client: Client): RecordingRepository {
       return rows.map((r) => toRecording(r, names.get(r.startedById ?? '') ?? null));
     },
 
+    countRecordings(roomId) {
+      return client.recording.count({ where: { roomId } });
+    },
+
+    listRecordingsStartedBefore(before, limit) {
+      return client.recording.findMany({
+        where: { startedAt: { lt: before }, status: { in: ['ready', 'failed'] } },
+        orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+        take: Math.max(1, Math.min(1000, limit)),
+        select: { id: true, roomId: true },
+      });
+    },
+
+    async deleteRecording(id) {
+      // The tracks' rows go with it (onDelete: Cascade).
+      const res = await client.recording.deleteMany({ where: { id } });
+      return res.count > 0;
+    },
+
     async getRecordingTrack(recordingId, trackId) {
       const row = await client.recordingTrack.findFirst({
         where: { id: trackId, recordingId },

@@ -308,6 +308,12 @@ export interface RecordingRepository {
   getRecording(id: string): Promise<Recording | null>;
   /** Newest first, at most `limit` (default 50, at most 200). */
   listRecordings(roomId: string, opts?: { limit?: number }): Promise<Recording[]>;
+  /** How many recordings a room keeps (any status). */
+  countRecordings(roomId: string): Promise<number>;
+  /** Finished recordings (ready or failed) started before `before`, oldest first, at most `limit`. */
+  listRecordingsStartedBefore(before: Date, limit: number): Promise<Array<{ id: string; roomId: string }>>;
+  /** Deletes a recording's row and its tracks' rows (not its files); false if there was none. */
+  deleteRecording(id: string): Promise<boolean>;
   /** A track of a recording, with what an access check needs; null if no such track in that recording. */
   getRecordingTrack(
     recordingId: string,

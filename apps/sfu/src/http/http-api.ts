@@ -157,7 +157,7 @@ function setCors(req: IncomingMessage, res: ServerResponse) {
   if (!origin) return;
   res.setHeader('access-control-allow-origin', origin);
   res.setHeader('vary', 'origin');
-  res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+  res.setHeader('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
   res.setHeader('access-control-allow-headers', 'content-type');
   // The web app (another port, same site) sends the session cookie: fetch(…, { credentials: 'include' }).
   res.setHeader('access-control-allow-credentials', 'true');

@@ -3,33 +3,53 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { cleanName, RECORDING, recordingTrackPath, type RecordingList, type RecordingSummary } from '@bandmate/shared';
+import {
+  cleanName,
+  RECORDING,
+  recordingTrackPath,
+  type RecordingDeleted,
+  type RecordingList,
+  type RecordingSummary,
+} from '@bandmate/shared';
 import type { Recording, RecordingRepository } from '../db/types.ts';
 import { loggableUrl, type Logger } from '../logger.ts';
+import type { RecordingRemoval } from '../recording/recording-removal.ts';
 import type { RoomFilesAccess } from '../recording/room-files-access.ts';
 
-export type RecordingsReader = Pick<RecordingRepository, 'listRecordings' | 'getRecordingTrack'>;
+export type RecordingsReader = Pick<RecordingRepository, 'listRecordings' | 'getRecordingTrack' | 'getRecording'>;
+
+/** Who owns a room: the signed-in account of a request, and whether it owns the room. */
+export interface RoomOwnership {
+  userOfRequest(req: IncomingMessage): Promise<{ id: string } | null>;
+  isRoomOwner(userId: string, roomId: string): Promise<boolean>;
+}
 
 export interface RecordingsApiOptions {
   store: RecordingsReader;
   /** The recordings folder (RECORDINGS_DIR). */
   dir: string;
   access: RoomFilesAccess;
+  /** Who may delete a room's recordings (its owner); absent: nobody can. */
+  owners?: RoomOwnership;
+  removal: Pick<RecordingRemoval, 'remove'>;
   logger: Logger;
 }
 
 const ROOM = '([A-Za-z0-9_-]{1,32})';
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const LIST_RE = new RegExp(`^/api/rooms/${ROOM}/recordings$`);
+const ITEM_RE = new RegExp(`^/api/rooms/${ROOM}/recordings/${UUID}$`);
 const FILE_RE = new RegExp(`^/api/rooms/${ROOM}/recordings/${UUID}/tracks/${UUID}/file$`);
 /** Track files are named by the recorder; anything else is refused before touching the disk. */
 const FILE_NAME = /^[a-z0-9][a-z0-9-]{0,60}\.wav$/;
 
 /**
- * The recordings of a room, for its members only:
+ * The recordings of a room, for its members only, and their deletion, for its owner only:
  *   GET /api/rooms/:roomId/recordings                                       → recordings, tracks, peaks
  *   GET|HEAD /api/rooms/:roomId/recordings/:recordingId/tracks/:trackId/file → the WAV (Range supported)
- * Answers on the response itself (files are streamed); returns false for any other path.
+ *   DELETE /api/rooms/:roomId/recordings/:recordingId                        → { recordingId } (owner's cookie)
+ * Answers on the response itself (files are streamed); returns false for any other path. A DELETE
+ * has passed the Origin check (origin-policy.ts) like every cookie-carrying state change.
  */
 export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { store, access, logger } = options;
@@ -44,8 +64,14 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
     const url = new URL(req.url ?? '/', 'http://localhost');
     const list = LIST_RE.exec(url.pathname);
     const file = list ? null : FILE_RE.exec(url.pathname);
-    if (!list && !file) return false;
+    const item = list || file ? null : ITEM_RE.exec(url.pathname);
+    if (!list && !file && !item) return false;
     try {
+      if (item) {
+        if (req.method !== 'DELETE') sendError(res, 405, 'bad_request', `${req.method} is not allowed here; use DELETE`, { allow: 'DELETE' });
+        else await deleteRecording(req, res, item[1]!, item[2]!);
+        return true;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         sendError(res, 405, 'bad_request', `${req.method} is not allowed here; use GET`, { allow: 'GET, HEAD' });
         return true;
@@ -66,6 +92,23 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
     }
     return true;
   };
+
+  async function deleteRecording(req: IncomingMessage, res: ServerResponse, roomId: string, recordingId: string) {
+    const user = await options.owners?.userOfRequest(req);
+    if (!user) return sendError(res, 401, 'auth_required', "sign in as the room's owner to delete its recordings");
+    if (!(await options.owners!.isRoomOwner(user.id, roomId))) {
+      return sendError(res, 403, 'forbidden', "only the room's owner can delete its recordings");
+    }
+    const found = await store.getRecording(recordingId);
+    if (!found || found.roomId !== roomId) return sendError(res, 404, 'not_found', 'no such recording in this room');
+    if (found.status === 'recording') {
+      return sendError(res, 409, 'not_ready', 'this recording is still running or being saved; stop it, and delete it once it is saved');
+    }
+    await options.removal.remove(roomId, recordingId);
+    logger.info({ roomId, recordingId, by: user.id }, 'recording deleted by the room owner');
+    const body: RecordingDeleted = { recordingId };
+    sendJson(res, 200, body);
+  }
 
   async function sendTrack(req: IncomingMessage, res: ServerResponse, roomId: string, recordingId: string, trackId: string) {
     const found = await store.getRecordingTrack(recordingId, trackId);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { RECORDING } from '@bandmate/shared';
 import { parseEnv } from '../env.ts';
 import { REPO_ROOT } from '../db/url.ts';
 import type { RecordingSettings } from './recording-service.ts';
@@ -17,6 +18,10 @@ const envSchema = z.object({
   RECORDINGS_MAX_ACTIVE: z.coerce.number().int().min(1).max(64).default(4),
   /** Recordings running at once started from one client address (so one address cannot hold every slot). */
   RECORDINGS_MAX_PER_ADDRESS: z.coerce.number().int().min(1).max(64).default(1),
+  /** Recordings a room keeps (all of them listed); the owner deletes some, or old ones expire. */
+  RECORDINGS_MAX_PER_ROOM: z.coerce.number().int().min(1).max(RECORDING.maxListed).default(RECORDING.maxListed),
+  /** Recordings are deleted this many days after they were made; 0 keeps them forever. */
+  RECORDINGS_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(30),
   /** Streams (musicians, the AI, rejoins) per recording. */
   RECORDINGS_MAX_STREAMS: z.coerce.number().int().min(1).max(63).default(24),
   /** No recording starts, and running ones stop, below this much free disk space. */
@@ -30,6 +35,8 @@ export function loadRecordingConfig(env: Record<string, string | undefined> = pr
     maxDurationMs: Math.round(e.RECORDINGS_MAX_MINUTES * 60_000),
     maxActive: e.RECORDINGS_MAX_ACTIVE,
     maxPerAddress: e.RECORDINGS_MAX_PER_ADDRESS,
+    maxStoredPerRoom: e.RECORDINGS_MAX_PER_ROOM,
+    retentionMs: Math.round(e.RECORDINGS_RETENTION_DAYS * 24 * 3600 * 1000),
     maxStreams: e.RECORDINGS_MAX_STREAMS,
     minFreeBytes: e.RECORDINGS_MIN_FREE_MB * 1024 * 1024,
     // The recorder lives in the SFU process: its plain transport and socket stay on loopback.

@@ -18,7 +18,7 @@ import { mixdown } from './mixdown.ts';
 import { RoomRecorder } from './room-recorder.ts';
 import type { WavFormat } from './wav-file-writer.ts';
 
-export type RecordingStore = Pick<RecordingRepository, 'createRecording' | 'finishRecording' | 'failUnfinishedRecordings'>;
+export type RecordingStore = Pick<RecordingRepository, 'createRecording' | 'finishRecording' | 'failUnfinishedRecordings' | 'countRecordings'>;
 
 export interface RecordingSettings {
   /** Where recordings go: <dir>/<recordingId>/<file>. */
@@ -28,6 +28,10 @@ export interface RecordingSettings {
   maxActive: number;
   /** Recordings running at once started from one client address. */
   maxPerAddress: number;
+  /** Recordings a room keeps; no new one starts beyond this. */
+  maxStoredPerRoom: number;
+  /** How long recordings are kept (0: forever); recording-removal.ts deletes older ones. */
+  retentionMs: number;
   /** Streams (files) per recording. */
   maxStreams: number;
   /** Below this much free disk space no recording starts, and running ones stop. */
@@ -139,6 +143,8 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     let dir: string | undefined;
     let created: string | undefined;
     try {
+      const stored = await this.store.countRecordings(room.id);
+      if (stored >= this.settings.maxStoredPerRoom) throw this.roomFull(stored);
       await mkdir(this.settings.dir, { recursive: true });
       const free = await freeBytes(this.settings.dir);
       if (free < this.settings.minFreeBytes) {
@@ -202,6 +208,15 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
       this.starting.delete(room.id);
       this.startingFrom.delete(room.id);
     }
+  }
+
+  private roomFull(stored: number): SignalRequestError {
+    const days = Math.round(this.settings.retentionMs / 86_400_000);
+    const expiry = this.settings.retentionMs > 0 ? `, or wait: recordings are deleted after ${days} day${days === 1 ? '' : 's'}` : '';
+    return new SignalRequestError(
+      'recordings_full',
+      `this room keeps ${stored} recordings, its most (${this.settings.maxStoredPerRoom}): the room's owner can delete some${expiry}`,
+    );
   }
 
   /** Stops the room's recording now; its files are saved in the background (`saved`). */

@@ -134,6 +134,11 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     for (const room of this.rooms.values()) room.close();
   }
 
+  /** Resolves once the database writes of closed rooms are done (before the database is closed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.closing.values()]);
+  }
+
   private async create(id: string): Promise<Room> {
     await this.closing.get(id);
     const record = await this.store.getRoom(id);

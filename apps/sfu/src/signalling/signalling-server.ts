@@ -26,6 +26,12 @@ export interface SignallingOptions {
   recordings?: RoomRecordings;
 }
 
+export interface Signalling {
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  /** Resolves once the leaves of closed connections are written (before the database is closed). */
+  settled(): Promise<void>;
+}
+
 /** socket.io in front of the rooms: one Connection per socket, room events fanned out. */
 export function attachSignalling(
   httpServer: HttpServer,
@@ -33,7 +39,7 @@ export function attachSignalling(
   participants: ParticipantLog & ChatStore,
   aiFor: (roomId: string) => RoomAi | undefined,
   options: SignallingOptions,
-): Server<ClientToServerEvents, ServerToClientEvents> {
+): Signalling {
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
     // credentials: the handshake carries the session cookie (the browser's polling transport needs this).
     cors: { origin: options.corsOrigins, credentials: true },
@@ -46,6 +52,7 @@ export function attachSignalling(
     serveClient: false,
   });
   const peersById = new Map<string, SignalSocket>();
+  const leaving = new Set<Promise<void>>();
   const openPerAddress = new Map<string, number>();
   io.use((socket, next) => {
     const address = options.access.addressOfSocket(socket);
@@ -74,10 +81,11 @@ export function attachSignalling(
     dispatchRequests(socket, connection.handlers, limiter, logger);
     socket.on('disconnect', (reason) => {
       logger.debug({ reason }, 'socket disconnected');
-      void connection.leave();
+      const left = connection.leave().finally(() => leaving.delete(left));
+      leaving.add(left);
     });
   });
-  return io;
+  return { io, settled: async () => void (await Promise.allSettled([...leaving])) };
 }
 
 function fanOut(io: Server<ClientToServerEvents, ServerToClientEvents>, room: Room, peersById: Map<string, SignalSocket>) {
