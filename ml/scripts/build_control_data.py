@@ -21,7 +21,7 @@ import yaml  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--config", default="configs/structured.yaml")
-    ap.add_argument("--split", choices=["train", "valid", "handwritten", "all"], default="all")
+    ap.add_argument("--split", choices=["train", "valid", "tune", "handwritten", "all"], default="all")
     ap.add_argument("--out-root", help="instead of the config's data.root")
     ap.add_argument("--shard", default="0/1")
     ap.add_argument("--limit", type=int, help="at most this many songs per split")
@@ -33,7 +33,7 @@ def main():
     fx = MixFeatureExtractor()
     t0, done = time.time(), 0
     root = Path(args.out_root) if args.out_root else resolve(d["root"])
-    for split in (["valid", "handwritten", "train"] if args.split == "all" else [args.split]):
+    for split in (["valid", "tune", "handwritten", "train"] if args.split == "all" else [args.split]):
         if split == "handwritten":  # styles, meters and tempi the generator never makes: evaluation only
             from bandmate_ml.data.handwritten import handwritten_songs
 

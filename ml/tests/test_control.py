@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from bandmate_ml.data.control_decoder import decode, voice_chord
+from bandmate_ml.data.control_decoder import Thresholds, decode, voice_chord
 from bandmate_ml.data.control_frames import LAYOUT, beat_conditioning, control_targets
 from bandmate_ml.data.control_pairs import conditioning, delay_hops
 from bandmate_ml.features.mix_features import HOP, HOP_FEATURES, MixFeatureExtractor, frames_from_hops
@@ -67,6 +67,20 @@ def test_targets_decode_back_to_the_notes():
     drums = np.array([[0.0, 0.1, 36, 100], [0.25, 0.3, 42, 60], [0.5, 0.6, 38, 110], [0.5, 0.6, 44, 50]])
     events = decode(_logits(control_targets(drums, "drums", 20)[0]), "drums", 960)
     assert [(e.sample, e.key) for e in events] == [(0, 36), (6000, 42), (12000, 38), (12000, 42)]
+
+
+def test_a_held_part_moves_to_the_new_pitch_after_revoice_frames():
+    """One held frame sequence: C (frames 0-9) whose pitch logits turn to F at frame 5 without a new onset."""
+    for inst, pitches in (("bass", [(36, 0, 5), (41, 5, 10)]), ("keys", [(60, 0, 5), (64, 0, 5), (67, 0, 5), (65, 5, 10), (69, 5, 10), (72, 5, 10)])):
+        notes = np.array([[f0 * 0.04, f1 * 0.04, p, 100] for p, f0, f1 in pitches])
+        y = _logits(control_targets(notes, inst, 10)[0])
+        on = LAYOUT[f"{inst}_onset"][0]
+        y[5, on] = -5.0  # the change is heard, not struck: no onset at frame 5
+        held = [e for e in decode(y, inst, 960) if e.on]
+        assert {e.sample for e in held} == {0}, inst  # without revoicing the first notes ring on
+        moved = [e for e in decode(y, inst, 960, Thresholds(revoice_frames=2)) if e.on]
+        assert {e.sample for e in moved} == {0, 6 * 960}, inst  # the second frame of the new pitch
+        assert {e.key % 12 for e in moved if e.sample > 0} == ({5} if inst == "bass" else {5, 9, 0}), inst
 
 
 def test_keys_are_voiced_near_the_previous_chord():

@@ -34,6 +34,10 @@ class Thresholds:
     onset: float = 0.0
     held: float = 0.0
     pc: float = 0.0
+    # A held part whose pitch moves (bass: another pitch class; keys: a chord sharing fewer than two
+    # pitch classes with the sounding one) for this many frames in a row is struck again on the new
+    # notes, as a player who hears a chord change late moves to it at once. 0: never.
+    revoice_frames: int = 0
 
 
 def voice_chord(pcs: list[int], previous: list[int]) -> list[int]:
@@ -54,6 +58,8 @@ class ControlDecoder:
     frame: int = 0
     fired: np.ndarray = field(default_factory=lambda: np.zeros(N_LANES, bool))
     sounding: list[int] = field(default_factory=list)
+    velocity: int = 0
+    moved: int = 0
 
     def _at(self, offset: float) -> int:
         return self.frame * self.samples_per_frame + int(np.floor(min(max(offset, 0.0), 0.999) * self.samples_per_frame))
@@ -61,6 +67,28 @@ class ControlDecoder:
     @staticmethod
     def _velocity(v: float) -> int:
         return int(min(127, max(1, round(v * 127))))
+
+    def _pitch(self, c: np.ndarray) -> list[int]:
+        """Bass: the one pitch; keys: the pitch classes above threshold (at least the top three, at most five)."""
+        if self.instrument == "bass":
+            a, b = LAYOUT["bass_pitch"]
+            return [BASS_LOW + int(np.argmax(c[a:b]))]
+        a, b = LAYOUT["keys_pc"]
+        logits = c[a:b]
+        order = sorted(range(12), key=lambda k: (-logits[k], k))
+        chosen = [k for k in order if logits[k] > self.thresholds.pc][:5]
+        return chosen if len(chosen) >= 3 else order[:3]
+
+    def _moved(self, pitch: list[int]) -> bool:
+        if self.instrument == "bass":
+            return pitch[0] % 12 != self.sounding[0] % 12
+        return len({p % 12 for p in self.sounding} & set(pitch)) < 2
+
+    def _strike(self, at: int, pitch: list[int], velocity: int) -> list[NoteEvent]:
+        new = pitch if self.instrument == "bass" else voice_chord(pitch, self.sounding)
+        events = [NoteEvent(at, False, k, 0) for k in self.sounding] + [NoteEvent(at, True, k, velocity) for k in new]
+        self.sounding, self.velocity = new, velocity
+        return events
 
     def step(self, c: np.ndarray) -> list[NoteEvent]:
         t = self.thresholds
@@ -76,23 +104,19 @@ class ControlDecoder:
         else:
             i = {k: LAYOUT[f"{self.instrument}_{k}"][0] for k in ("onset", "held", "offset", "velocity")}
             fire = bool(c[i["onset"]] > t.onset)
+            pitch = self._pitch(c)
             if fire and not self.fired[0]:
-                at = self._at(c[i["offset"]])
-                if self.instrument == "bass":
-                    a, b = LAYOUT["bass_pitch"]
-                    new = [BASS_LOW + int(np.argmax(c[a:b]))]
-                else:
-                    a, b = LAYOUT["keys_pc"]
-                    logits = c[a:b]
-                    order = sorted(range(12), key=lambda k: (-logits[k], k))
-                    chosen = [k for k in order if logits[k] > t.pc][:5]
-                    new = voice_chord(chosen if len(chosen) >= 3 else order[:3], self.sounding)
-                events += [NoteEvent(at, False, k, 0) for k in self.sounding]
-                events += [NoteEvent(at, True, k, self._velocity(c[i["velocity"]])) for k in new]
-                self.sounding = new
+                events += self._strike(self._at(c[i["offset"]]), pitch, self._velocity(c[i["velocity"]]))
+                self.moved = 0
             elif self.sounding and not c[i["held"]] > t.held:
                 events += [NoteEvent(start, False, k, 0) for k in self.sounding]
                 self.sounding = []
+                self.moved = 0
+            elif self.sounding and t.revoice_frames > 0:
+                self.moved = self.moved + 1 if self._moved(pitch) else 0
+                if self.moved >= t.revoice_frames:
+                    events += self._strike(start, pitch, self.velocity)
+                    self.moved = 0
             self.fired[0] = fire
         self.frame += 1
         return events

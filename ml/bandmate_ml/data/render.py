@@ -40,6 +40,9 @@ def soundfont_for(seed: int, soundfonts: list[str]) -> str:
     return soundfonts[random.Random(f"soundfont-{seed}").randrange(len(soundfonts))]
 
 
+RENDER_TIMEOUT_S = 300
+
+
 class RenderError(RuntimeError):
     pass
 
@@ -60,7 +63,11 @@ def render_midi(midi_path: Path, sample_rate: int, soundfont: str = DEFAULT_SOUN
             "-o", "synth.reverb.active=0", "-o", "synth.chorus.active=0",
             "-o", "synth.cpu-cores=1", "-F", str(out), soundfont, str(midi_path),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        try:
+            # fluidsynth has been seen rendering one short file without end (tens of GB): bounded.
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=RENDER_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"fluidsynth took over {RENDER_TIMEOUT_S} s on {midi_path}") from None
         if proc.returncode != 0 or not out.exists():
             raise RenderError(f"fluidsynth failed on {midi_path}: {proc.stderr.strip()[:500]}")
         audio, sr = sf.read(out, dtype="float32", always_2d=True)

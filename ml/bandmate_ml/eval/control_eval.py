@@ -98,6 +98,12 @@ def events_to_audio(events: list[NoteEvent], inst: str, n_samples: int, soundfon
     if ch != 9:
         tr.append(mido.Message("program_change", channel=ch, program=prog["program"], time=0))
     now = 0
+    # Notes still sounding at the end are released there: a sustained preset (an organ) never
+    # fades by itself, and fluidsynth renders until every voice is silent.
+    on: set[int] = set()
+    for e in sorted(events, key=lambda e: (e.sample, e.on)):
+        (on.add if e.on else on.discard)(e.key)
+    events = list(events) + [NoteEvent(n_samples, False, k, 0) for k in sorted(on)]
     for e in sorted(events, key=lambda e: (e.sample, e.on)):
         tick = int(round(e.sample / SAMPLE_RATE * 1920))
         kind = "note_on" if e.on else "note_off"
