@@ -1,6 +1,8 @@
 // `npm run test:e2e` / `npm run bench:latency` / `npm run screenshots`: the platform and real
 // Chromium browsers in a network namespace that has only loopback, once per database (SQLite, then
-// PostgreSQL; the benchmark and the screenshots on SQLite only).
+// PostgreSQL; the benchmark and the screenshots on SQLite only). The browser tests run the AI on
+// the identity fixture model (e2e/tests), then once more on SQLite with the shipped model at its
+// trained t_f (e2e/shipped; `--shipped` runs only that pass).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +20,10 @@ const args = process.argv.slice(2);
 const bench = args.includes('--bench');
 // The README's screenshots (docs/screenshots/), taken with the shipped AI model.
 const screenshots = args.includes('--screenshots');
-const passThrough = args.filter((a) => a !== '--bench' && a !== '--screenshots');
+const shippedOnly = args.includes('--shipped');
+const passThrough = args.filter((a) => !['--bench', '--screenshots', '--shipped'].includes(a));
+/** The shipped model (E2E_SHIPPED_MODEL_DIR to try another, e.g. a fixture or a new export). */
+const shippedModelDir = path.resolve(process.env.E2E_SHIPPED_MODEL_DIR ?? path.join(root, 'models/default'));
 
 if (!process.env.BANDMATE_IN_NETNS && process.env.E2E_NETNS !== 'off') {
   // Re-run this script inside a fresh network namespace with only `lo` up, so every
@@ -43,10 +48,28 @@ const webPort = 3000;
 const sfuPort = 4000;
 buildWeb(root);
 
+/**
+ * The passes: the platform started afresh for each, with the AI on `model` (an identity fixture
+ * folder built per pass, or a model folder at its trained t_f) and Playwright on `suite`.
+ */
+const SUITE_TITLES = { tests: 'browser tests', shipped: 'browser tests with the shipped model', bench: 'latency benchmark', screenshots: 'screenshots' };
+const identity = { fixture: 'identity', env: { BANDMATE_TF: process.env.E2E_AI_TF ?? '-0.1', BANDMATE_K: '0.01' } };
+// Unset, not inherited from the shell: the model's own trained t_f and k.
+const shipped = { dir: shippedModelDir, env: { BANDMATE_TF: undefined, BANDMATE_K: undefined } };
+const passes = bench
+  ? databases.map((database) => ({ database, suite: 'bench', model: identity }))
+  : screenshots
+    ? databases.map((database) => ({ database, suite: 'screenshots', model: shipped }))
+    : [
+        ...(shippedOnly ? [] : databases.map((database) => ({ database, suite: 'tests', model: identity }))),
+        // After the identity passes, once: a narrowed run (`npm run test:e2e -- mixer`) skips it.
+        ...(shippedOnly || passThrough.length === 0 ? [{ database: 'sqlite', suite: 'shipped', model: shipped }] : []),
+      ];
+
 const totals = { passed: 0, failed: 0, flaky: 0, skipped: 0 };
 let exitCode = 0;
-for (const database of databases) {
-  const result = await runSuite(database);
+for (const pass of passes) {
+  const result = await runSuite(pass);
   totals.passed += result.passed;
   totals.failed += result.failed;
   totals.skipped += result.skipped;
@@ -56,8 +79,9 @@ for (const database of databases) {
 console.log(`\ne2e: ${totals.passed} passed, ${totals.failed} failed, ${totals.flaky} flaky (passed on retry), ${totals.skipped} skipped`);
 process.exit(exitCode);
 
-async function runSuite(database) {
-  console.log(`\n[e2e] ── ${bench ? 'latency benchmark' : screenshots ? 'screenshots' : 'browser tests'} on ${database} ──`);
+async function runSuite({ database, suite, model }) {
+  const started = Date.now();
+  console.log(`\n[e2e] ── ${SUITE_TITLES[suite]} on ${database}${model.dir ? ` (model ${path.relative(root, model.dir) || model.dir})` : ''} ──`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bandmate-e2e-'));
   let pg;
   let url;
@@ -83,20 +107,22 @@ async function runSuite(database) {
   };
   const agentSecret = randomBytes(32).toString('base64url');
   const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env: { ...env, AGENT_SECRET: agentSecret } });
-  // The AI runs the identity fixture model: its output is the room's mix, k − t_f later. For the
-  // screenshots it runs the shipped model (models/default) at its trained t_f, as `npm start` does.
-  const fixtures = path.join(tmp, 'models');
-  if (!screenshots) spawnSync(process.execPath, ['--import', 'tsx', 'apps/inference/test/fixtures/build-fixture-models.ts', fixtures], { cwd: root });
-  const model = screenshots
-    ? {}
-    : { BANDMATE_MODEL_DIR: path.join(fixtures, 'identity'), BANDMATE_TF: process.env.E2E_AI_TF ?? '-0.1', BANDMATE_K: '0.01' };
+  // The identity fixture model's output is the room's mix, k − t_f later. A model folder (the
+  // shipped one, as `npm start` runs it) plays at its trained t_f.
+  let modelDir = model.dir;
+  if (model.fixture) {
+    const fixtures = path.join(tmp, 'models');
+    spawnSync(process.execPath, ['--import', 'tsx', 'apps/inference/test/fixtures/build-fixture-models.ts', fixtures], { cwd: root });
+    modelDir = path.join(fixtures, model.fixture);
+  }
   const inference = startProcess('inference', process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
     cwd: root,
     env: {
       ...env,
       AGENT_SECRET: agentSecret,
       SFU_AGENT_URL: `http://127.0.0.1:${sfuPort}`,
-      ...model,
+      BANDMATE_MODEL_DIR: modelDir,
+      ...model.env,
       INFERENCE_JITTER_MS: '40',
     },
   });
@@ -123,12 +149,13 @@ async function runSuite(database) {
           E2E_DATABASE: database,
           E2E_AI_TF: process.env.E2E_AI_TF ?? '-0.1',
           E2E_AI_K: '0.01',
-          ...(bench ? { E2E_BENCH: '1' } : {}),
-          ...(screenshots ? { E2E_SCREENSHOTS: '1' } : {}),
+          // Which specs playwright.config.ts picks; set for every pass, so none inherits another's.
+          E2E_SUITE: suite,
         },
       },
     );
     const stats = readStats(report);
+    console.log(`[e2e] ${SUITE_TITLES[suite]} on ${database}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return { ok: run.status === 0, ...stats };
   } finally {
     await Promise.all([sfu.stop(), web.stop(), inference.stop()]);

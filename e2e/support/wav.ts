@@ -4,13 +4,11 @@ import path from 'node:path';
 /** Fake-microphone WAV files for the browser tests (Chromium loops them). */
 const RATE = 48_000;
 
-/** One second of 16-bit stereo 48 kHz audio from a function of the sample index. */
-function writeStereoSecond(file: string, sample: (i: number) => [number, number]): string {
-  const data = Buffer.alloc(RATE * 4);
-  for (let i = 0; i < RATE; i++) {
-    const [l, r] = sample(i);
-    data.writeInt16LE(Math.round(32767 * l), i * 4);
-    data.writeInt16LE(Math.round(32767 * r), i * 4 + 2);
+/** A 16-bit PCM WAV file of interleaved samples. */
+function writeWav(file: string, channels: number, rate: number, frames: number, sample: (frame: number, channel: number) => number): string {
+  const data = Buffer.alloc(frames * channels * 2);
+  for (let i = 0; i < frames; i++) {
+    for (let c = 0; c < channels; c++) data.writeInt16LE(Math.round(32767 * Math.max(-1, Math.min(1, sample(i, c)))), (i * channels + c) * 2);
   }
   const header = Buffer.alloc(44);
   header.write('RIFF', 0);
@@ -18,16 +16,26 @@ function writeStereoSecond(file: string, sample: (i: number) => [number, number]
   header.write('WAVEfmt ', 8);
   header.writeUInt32LE(16, 16);
   header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(2, 22); // stereo
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 4, 28);
-  header.writeUInt16LE(4, 32);
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * channels * 2, 28);
+  header.writeUInt16LE(channels * 2, 32);
   header.writeUInt16LE(16, 34);
   header.write('data', 36);
   header.writeUInt32LE(data.length, 40);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, Buffer.concat([header, data]));
   return file;
+}
+
+/** One second of 16-bit stereo 48 kHz audio from a function of the sample index. */
+function writeStereoSecond(file: string, sample: (i: number) => [number, number]): string {
+  return writeWav(file, 2, RATE, RATE, (i, c) => sample(i)[c]!);
+}
+
+/** A mono recording (what a test heard), to listen to or analyse again. */
+export function writeMonoWav(file: string, samples: Float32Array, rate: number): string {
+  return writeWav(file, 1, rate, samples.length, (i) => samples[i]!);
 }
 
 /**

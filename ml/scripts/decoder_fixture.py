@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bandmate_ml.data.control_decoder import KEYS_RANGE, Thresholds, decode  # noqa: E402
-from bandmate_ml.data.control_frames import BASS_LOW, CONTROL_SIZE, DRUM_LANES, LAYOUT, N_LANES, block  # noqa: E402
+from bandmate_ml.data.control_frames import BASS_LOW, COND_SIZE, CONTROL_SIZE, DRUM_LANES, LAYOUT, N_LANES, block  # noqa: E402
 from bandmate_ml.data.control_pairs import conditioning  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "apps/inference/test/fixtures/decoder-cases.json"
@@ -72,9 +72,22 @@ def frames(rng: np.random.Generator, n: int, thresholds: Thresholds) -> np.ndarr
 COLUMNS = {i: [j for name, (a, b) in LAYOUT.items() if name.startswith(i) for j in range(a, b)] for i in ("drums", "bass", "keys")}
 
 
-def events(controls: np.ndarray, instrument: str, spf: int, thresholds: Thresholds) -> list[list[int]]:
+def cond_rows(rng: np.random.Generator, n: int) -> np.ndarray:
+    """cond rows as the decoder reads them (grid on, beat phase, beats per frame x 10): some without
+    a grid, phases on and just off an eighth, tempi from 40 to 300 BPM at 40 ms frames."""
+    c = np.zeros((n, COND_SIZE), np.float32)
+    c[:, 1] = rng.random(n) < 0.8
+    c[:, 2] = rng.random(n)
+    c[rng.random(n) < 0.15, 2] = 0.0
+    c[rng.random(n) < 0.15, 2] = 0.5
+    c[:, 5] = rng.uniform(0.27, 2.0, n)
+    c[rng.random(n) < 0.3, 5] = 0.8  # 120 BPM
+    return c
+
+
+def events(controls: np.ndarray, instrument: str, spf: int, thresholds: Thresholds, cond: np.ndarray | None = None) -> list[list[int]]:
     """[sample, on (1/0), key, velocity] per event."""
-    return [[e.sample, int(e.on), e.key, e.velocity] for e in decode(controls, instrument, spf, thresholds)]
+    return [[e.sample, int(e.on), e.key, e.velocity] for e in decode(controls, instrument, spf, thresholds, cond)]
 
 
 def f32(v) -> float:
@@ -88,16 +101,19 @@ def main() -> None:
     args = ap.parse_args()
     rng = np.random.default_rng(20261203)
     cases = []
-    for thresholds in (Thresholds(), Thresholds(onset=0.3, held=-0.2, pc=0.7)):
+    for thresholds in (Thresholds(), Thresholds(onset=0.3, held=-0.2, pc=0.7), Thresholds(revoice_frames=1), Thresholds(held=-0.5, revoice_frames=2)):
         for instrument in ("drums", "bass", "keys"):
             c = frames(rng, 150, thresholds)
             cols = COLUMNS[instrument]
             c_used = np.zeros_like(c)
             c_used[:, cols] = c[:, cols]  # the decoder reads only its instrument's blocks
+            cond = cond_rows(rng, len(c)) if thresholds.revoice_frames else None
             cases.append({"instrument": instrument,
-                          "thresholds": {"onset": thresholds.onset, "held": thresholds.held, "pc": thresholds.pc},
+                          "thresholds": {"onset": thresholds.onset, "held": thresholds.held, "pc": thresholds.pc,
+                                         "revoiceFrames": thresholds.revoice_frames},
                           "columns": cols, "controls": [[f32(v) for v in row[cols]] for row in c_used],
-                          "events": {str(spf): events(c_used, instrument, spf, thresholds) for spf in (960, 1920)}})
+                          **({"cond": [[f32(v) for v in row] for row in cond]} if cond is not None else {}),
+                          "events": {str(spf): events(c_used, instrument, spf, thresholds, cond) for spf in (960, 1920)}})
     grids = []
     for tf, bpm, meter, first_beat, grid_on in ((-0.1, 120.0, 4, 0.5, True), (-0.12, 97.0, 3, 0.013, True),
                                                 (-0.2, 174.5, 7, 2.31, True), (-0.08, 120.0, 4, 0.0, False)):

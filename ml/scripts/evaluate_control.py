@@ -92,6 +92,7 @@ def main():
     ap.add_argument("--run-dir", default="runs/structured")
     ap.add_argument("--checkpoint", default="control_supervised.pt")
     ap.add_argument("--data-root", help="folder holding valid/ and handwritten/ (default: the config's data.root)")
+    ap.add_argument("--sets", nargs="+", default=["valid", "handwritten"], help="held-out folders to score (valid_fonts: mixed SoundFonts)")
     ap.add_argument("--songs", type=int, default=24)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--tf", type=float)
@@ -105,7 +106,7 @@ def main():
     run_dir = resolve(args.run_dir)
     gen = None if args.baselines_only else load_control_generator(run_dir / args.checkpoint)[0]
     d = cfg["decode"]
-    thresholds = Thresholds(d["onset_logit"], d["held_logit"], d["pc_logit"])
+    thresholds = Thresholds(d["onset_logit"], d["held_logit"], d["pc_logit"], int(d.get("revoice_frames", 0)))
     root = Path(args.data_root) if args.data_root else resolve(cfg["data"]["root"])
     latent_model = None
     if args.audio_latent_model:
@@ -114,7 +115,10 @@ def main():
         latent_model = StreamingModel(resolve(args.audio_latent_model))
     t0 = time.time()
     out, md = {}, []
-    for name, folder in (("held-out generated songs", "valid"), ("hand-written songs (styles and meters the generator never makes)", "handwritten")):
+    names = {"valid": "held-out generated songs", "handwritten": "hand-written songs (styles and meters the generator never makes)",
+             "valid_fonts": "held-out generated songs, each stem in one of several SoundFonts"}
+    for folder in args.sets:
+        name = names.get(folder, folder)
         paths = sorted((root / folder).glob("*.npz"))[: args.songs]
         if not paths:
             continue

@@ -1,7 +1,7 @@
 """Parity of one model folder: torch (optional) vs onnxruntime (Python) vs the Node engine, on the same
 30 s input, step by step. Exit code 1 if any pair differs by more than the tolerance.
 
-  $PY scripts/parity.py ../models/default [--run-dir runs/default --mode adversarial] [--input mix.wav]
+  $PY scripts/parity.py ../models/audio-latent [--run-dir runs/default --mode adversarial] [--input mix.wav]
 
 The input is a held-out song's mix (data/generated/valid) when there is one, else a synthetic signal;
 noise is the engine's seeded noise (reproduced bit for bit in Python), t_f/k as the engine resolves them.

@@ -81,6 +81,12 @@ def test_a_held_part_moves_to_the_new_pitch_after_revoice_frames():
         moved = [e for e in decode(y, inst, 960, Thresholds(revoice_frames=2)) if e.on]
         assert {e.sample for e in moved} == {0, 6 * 960}, inst  # the second frame of the new pitch
         assert {e.key % 12 for e in moved if e.sample > 0} == ({5} if inst == "bass" else {5, 9, 0}), inst
+        # With a beat grid the new notes wait for the next eighth: 120 BPM, 40 ms frames (0.08 beats),
+        # beat phase 0.1 at frame 0. The move is due at frame 6 (phase 0.58); the next eighth, the beat
+        # at phase 1.0, falls in frame 11 (phase 0.98 at its start), a quarter of the frame in.
+        cond = conditioning(-0.12, np.arange(-0.05, 5, 0.5), 4, 12, True)
+        grid = sorted({e.sample for e in decode(np.concatenate([y, y[-2:]]), inst, 960, Thresholds(revoice_frames=2), cond) if e.on})
+        assert grid[0] == 0 and len(grid) == 2 and abs(grid[1] - (11 * 960 + 240)) <= 1, (inst, grid)
 
 
 def test_keys_are_voiced_near_the_previous_chord():

@@ -16,7 +16,7 @@ from bandmate_ml.export.parity import (REPO, check, node_engine_available, strea
                                        stream_torch)
 from conftest import ML_ROOT, SPF, SR, TF
 
-SHIPPED = ML_ROOT.parent / "models" / "default"
+SHIPPED = ML_ROOT.parent / "models" / "audio-latent"
 needs_node = pytest.mark.skipif(not node_engine_available(), reason="node + repo node_modules (tsx, onnxruntime-node) needed")
 K = SPF / SR
 

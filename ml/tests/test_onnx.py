@@ -16,7 +16,7 @@ from bandmate_ml.export.package import package_model
 from conftest import ML_ROOT, SPF, SR
 
 TOL = 1e-4
-SHIPPED = ML_ROOT.parent / "models" / "default"
+SHIPPED = ML_ROOT.parent / "models" / "audio-latent"
 
 
 @pytest.fixture(scope="module")

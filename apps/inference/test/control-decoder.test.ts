@@ -13,6 +13,8 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/decoder-cases.json',
     thresholds: ControlSpec['thresholds'];
     columns: number[];
     controls: number[][];
+    /** cond rows per frame (cases with revoiceFrames): where a moved note may start. */
+    cond?: number[][];
     events: Record<string, Array<[number, number, number, number]>>;
   }>;
   conditioning: Array<{ tf: number; bpm: number; beatsPerBar: number; firstBeat: number; gridOn: boolean; rows: number[][] }>;
@@ -24,11 +26,12 @@ describe('control decoder: the same events as the Python decoder', () => {
       test(`${c.instrument}, thresholds ${JSON.stringify(c.thresholds)}, ${spf} samples per frame (${expected.length} events)`, () => {
         const decoder = new ControlDecoder(c.instrument, { ...fixture.control, thresholds: c.thresholds }, Number(spf));
         const got: Array<[number, number, number, number]> = [];
-        for (const row of c.controls) {
+        c.controls.forEach((row, f) => {
           const frame = new Float32Array(fixture.control.controlSize);
           c.columns.forEach((col, i) => (frame[col] = row[i]!));
-          for (const e of decoder.step(frame)) got.push([e.sample, e.on ? 1 : 0, e.key, e.velocity]);
-        }
+          const cond = c.cond ? Float32Array.from(c.cond[f]!) : undefined;
+          for (const e of decoder.step(frame, cond)) got.push([e.sample, e.on ? 1 : 0, e.key, e.velocity]);
+        });
         assert.deepEqual(got, expected);
       });
     }

@@ -9,6 +9,7 @@ drawn per song and instrument (−32 … −14 dBFS RMS), as rooms differ.
 
 from __future__ import annotations
 
+import random
 import tempfile
 from pathlib import Path
 
@@ -32,14 +33,22 @@ def note_array(song: Song, stem) -> np.ndarray:
     return np.asarray(rows, np.float64).reshape(-1, 4)
 
 
-def render_stems(song: Song, soundfont: str = DEFAULT_SOUNDFONT) -> dict[str, np.ndarray]:
+def stem_soundfont(song: Song, stem_name: str, soundfonts: list[str]) -> str:
+    """Each stem's SoundFont, drawn from `soundfonts` by the song's seed and the stem alone."""
+    return soundfonts[0] if len(soundfonts) == 1 else random.Random(f"soundfont-{song.seed}-{stem_name}").choice(soundfonts)
+
+
+def render_stems(song: Song, soundfonts: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Every stem at the model rate; with several SoundFonts each stem is rendered with one of them,
+    so the model hears a kit, a bass and keys that need not come from one font."""
+    fonts = soundfonts or [DEFAULT_SOUNDFONT]
     n = int(round(song.duration_s * SAMPLE_RATE))
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i, stem in enumerate(song.stems):
             path = Path(tmp) / f"S{i:02d}.mid"
             stem_to_midi(song, stem).save(path)
-            audio = render_midi(path, SAMPLE_RATE, soundfont)
+            audio = render_midi(path, SAMPLE_RATE, stem_soundfont(song, stem.name, fonts))
             out[stem.name] = np.pad(audio, (0, max(0, n - len(audio))))[:n].astype(np.float32)
     return out
 
@@ -50,9 +59,9 @@ def at_level(audio: np.ndarray, dbfs: float) -> np.ndarray:
 
 
 def build_song(song: Song, out_path: Path, extractor: MixFeatureExtractor, keep_audio: bool,
-               soundfont: str = DEFAULT_SOUNDFONT) -> None:
+               soundfonts: list[str] | None = None) -> None:
     rng = np.random.default_rng(song.seed + 7_000_000)
-    stems = render_stems(song, soundfont)
+    stems = render_stems(song, soundfonts)
     arrays: dict[str, np.ndarray] = {
         "beat_times": np.asarray(song.beat_times, np.float64),
         "beats_per_bar": np.int64(song.beats_per_bar),

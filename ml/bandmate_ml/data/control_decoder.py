@@ -11,6 +11,7 @@ moves smoothly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +37,8 @@ class Thresholds:
     pc: float = 0.0
     # A held part whose pitch moves (bass: another pitch class; keys: a chord sharing fewer than two
     # pitch classes with the sounding one) for this many frames in a row is struck again on the new
-    # notes, as a player who hears a chord change late moves to it at once. 0: never.
+    # notes, as a player who hears a chord change late moves to it on the next eighth note of the
+    # beat grid (at once without one). 0: never.
     revoice_frames: int = 0
 
 
@@ -90,7 +92,19 @@ class ControlDecoder:
         self.sounding, self.velocity = new, velocity
         return events
 
-    def step(self, c: np.ndarray) -> list[NoteEvent]:
+    def _eighth_in_frame(self, cond: np.ndarray | None) -> int | None:
+        """The sample of the first eighth note of the generator's beat grid (cond row: grid on,
+        beat phase at the frame's start, beats per frame x 10) that starts in this frame; the
+        frame's start without a grid; None if no eighth starts in it. In float64 from the float32
+        row, as the engine computes it."""
+        start = self.frame * self.samples_per_frame
+        if cond is None or not float(cond[1]) > 0.5 or not float(cond[5]) > 0.0:
+            return start
+        phase, eighths = (2.0 * float(cond[2])) % 1.0, 2.0 * float(cond[5]) / 10.0
+        to_next = 0.0 if phase == 0.0 else (1.0 - phase) / eighths
+        return None if to_next >= 1.0 else start + math.floor(to_next * self.samples_per_frame)
+
+    def step(self, c: np.ndarray, cond: np.ndarray | None = None) -> list[NoteEvent]:
         t = self.thresholds
         events: list[NoteEvent] = []
         start = self.frame * self.samples_per_frame
@@ -114,14 +128,17 @@ class ControlDecoder:
                 self.moved = 0
             elif self.sounding and t.revoice_frames > 0:
                 self.moved = self.moved + 1 if self._moved(pitch) else 0
-                if self.moved >= t.revoice_frames:
-                    events += self._strike(start, pitch, self.velocity)
+                at = self._eighth_in_frame(cond) if self.moved >= t.revoice_frames else None
+                if at is not None:
+                    events += self._strike(at, pitch, self.velocity)
                     self.moved = 0
             self.fired[0] = fire
         self.frame += 1
         return events
 
 
-def decode(controls: np.ndarray, instrument: str, samples_per_frame: int, thresholds: Thresholds | None = None) -> list[NoteEvent]:
+def decode(controls: np.ndarray, instrument: str, samples_per_frame: int, thresholds: Thresholds | None = None,
+           cond: np.ndarray | None = None) -> list[NoteEvent]:
+    """`cond`: the generator's cond rows, one per frame (where a revoiced note may start)."""
     dec = ControlDecoder(instrument, samples_per_frame, thresholds or Thresholds())
-    return [e for c in controls for e in dec.step(c)]
+    return [e for i, c in enumerate(controls) for e in dec.step(c, None if cond is None else cond[i])]

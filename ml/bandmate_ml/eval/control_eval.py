@@ -34,9 +34,10 @@ PITCHED = ("bass", "keys", "lead", "guitar", "pad", "chords")
 GRIDS = ("metronome", "tracker", "none")
 
 
-def learned_controls(gen, song: dict, inst: str, tf_s: float, seed: int, grid: str) -> np.ndarray:
-    """The part as the engine plays it; `grid`: the metronome's, the beat tracker's (the engine's
-    choice without a metronome), or none at all (the generator finding the beat alone)."""
+def learned_controls(gen, song: dict, inst: str, tf_s: float, seed: int, grid: str) -> tuple[np.ndarray, np.ndarray]:
+    """The part as the engine plays it, and the cond rows it was given (the decoder places moved
+    notes on their grid); `grid`: the metronome's, the beat tracker's (the engine's choice without a
+    metronome), or none at all (the generator finding the beat alone)."""
     assert grid in GRIDS
     n = song_frames(song)
     hops = song[f"hops_{inst}"].astype(np.float32)
@@ -48,10 +49,10 @@ def learned_controls(gen, song: dict, inst: str, tf_s: float, seed: int, grid: s
     with torch.no_grad():
         y, _ = gen(torch.from_numpy(feats)[None], torch.from_numpy(cond)[None], torch.from_numpy(noise).float(),
                    torch.tensor([INSTRUMENTS.index(inst)]), gen.initial_state(1))
-    return y[0].numpy()
+    return y[0].numpy(), cond
 
 
-def follower_controls(song: dict, inst: str, tf_s: float) -> np.ndarray:
+def follower_controls(song: dict, inst: str, tf_s: float) -> tuple[np.ndarray, np.ndarray]:
     """The bar a learned player must clear: on the metronome's beats, what it hears (1 s chroma)."""
     n = song_frames(song)
     cond = conditioning(tf_s, song["beat_times"], song["beats_per_bar"], n, True)
@@ -85,7 +86,7 @@ def follower_controls(song: dict, inst: str, tf_s: float) -> np.ndarray:
             else:
                 for pc in top[:3]:
                     put("keys_pc", i, 10.0, int(pc))
-    return y
+    return y, cond
 
 
 def events_to_audio(events: list[NoteEvent], inst: str, n_samples: int, soundfont: str) -> np.ndarray:
@@ -125,8 +126,10 @@ def onsets_of(events: list[NoteEvent]) -> np.ndarray:
     return np.array(sorted({e.sample for e in events if e.on}), np.float64) / SAMPLE_RATE
 
 
-def play(controls: np.ndarray, inst: str, thresholds: Thresholds, n_samples: int, soundfont: str):
-    events = decode(controls, inst, SPF, thresholds)
+def play(part: tuple[np.ndarray, np.ndarray], inst: str, thresholds: Thresholds, n_samples: int, soundfont: str):
+    """`part`: control frames and their cond rows."""
+    controls, cond = part
+    events = decode(controls, inst, SPF, thresholds, cond)
     return events_to_audio(events, inst, n_samples, soundfont), onsets_of(events)
 
 

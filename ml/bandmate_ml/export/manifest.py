@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 MODEL_FORMAT = "bandmate-model"
 MODEL_FORMAT_VERSION = 1
@@ -123,3 +124,14 @@ def build_manifest(*, name: str, version: str, description: str, sample_rate: in
     }
     validate_manifest(m)
     return m
+
+
+MAX_SHIPPED_BYTES = 25 * 1024 * 1024
+
+
+def shipped_size(dest: Path) -> int:
+    """Bytes of a shipped model folder; exits when it is over the repository's 25 MiB limit."""
+    total = sum(p.stat().st_size for p in dest.iterdir() if p.is_file())
+    if total > MAX_SHIPPED_BYTES:
+        raise SystemExit(f"{dest} is {total / 1e6:.1f} MB, over the 25 MiB limit")
+    return total

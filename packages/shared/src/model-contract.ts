@@ -135,8 +135,12 @@ const controlSpecSchema = z.strictObject({
   bassLowKey: midiKey,
   /** Keys voices its chords within [lo, hi). */
   keysRange: z.tuple([midiKey, z.number().int().min(1).max(128)]),
-  /** Logit thresholds: an onset fires, a note is held, a pitch class sounds above them. */
-  thresholds: z.strictObject({ onset: z.number(), held: z.number(), pc: z.number() }),
+  /**
+   * Logit thresholds: an onset fires, a note is held, a pitch class sounds above them. A held
+   * bass or keys part whose pitch has moved for revoiceFrames frames in a row is struck again on the
+   * new notes (absent or 0: never).
+   */
+  thresholds: z.strictObject({ onset: z.number(), held: z.number(), pc: z.number(), revoiceFrames: z.number().int().min(0).max(100).optional() }),
 });
 export type ControlSpec = z.infer<typeof controlSpecSchema>;
 

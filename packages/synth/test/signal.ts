@@ -64,8 +64,8 @@ export function energyShare(power: Float64Array, sampleRate: number, fftSize: nu
   return inside / total;
 }
 
-/** Pitch class (0 = C … 11 = B) holding the most spectral power between `fromHz` and `toHz`. */
-export function strongestPitchClass(power: Float64Array, sampleRate: number, fftSize: number, fromHz = 30, toHz = 2000): number {
+/** Spectral power between `fromHz` and `toHz` folded into pitch classes (0 = C … 11 = B), each bin to its nearest semitone. */
+export function pitchClassPower(power: Float64Array, sampleRate: number, fftSize: number, fromHz = 30, toHz = 2000): Float64Array {
   const chroma = new Float64Array(12);
   for (let k = 1; k < power.length; k++) {
     const hz = (k * sampleRate) / fftSize;
@@ -73,6 +73,12 @@ export function strongestPitchClass(power: Float64Array, sampleRate: number, fft
     const midi = 69 + 12 * Math.log2(hz / 440);
     chroma[((Math.round(midi) % 12) + 12) % 12]! += power[k]!;
   }
+  return chroma;
+}
+
+/** Pitch class (0 = C … 11 = B) holding the most spectral power between `fromHz` and `toHz`. */
+export function strongestPitchClass(power: Float64Array, sampleRate: number, fftSize: number, fromHz = 30, toHz = 2000): number {
+  const chroma = pitchClassPower(power, sampleRate, fftSize, fromHz, toHz);
   let best = 0;
   for (let pc = 1; pc < 12; pc++) if (chroma[pc]! > chroma[best]!) best = pc;
   return best;

@@ -9,7 +9,10 @@ import type { ControlInstrument, ControlSpec } from '@bandmate/shared';
  * logit passes the threshold and did not fire in the previous frame; a note starts `offset` of the
  * way into its frame. Drums are one-shots (no note-off). Bass is monophonic: a new onset ends the
  * old note; the note ends when the held logit drops. Keys play the pitch classes above threshold
- * (at least the top three, at most five), voiced in keysRange closest to the previous chord.
+ * (at least the top three, at most five), voiced in keysRange closest to the previous chord. With
+ * revoiceFrames > 0, a held part whose pitch has moved for that many frames in a row is struck
+ * again on the new notes, as a player who hears a chord change late moves to it on the next eighth
+ * note of the beat grid (at once without one).
  *
  * Python compares float32 controls with its float thresholds, and multiplies them by ints, in
  * float32 (NumPy 2 promotion): Math.fround below reproduces that to the bit.
@@ -29,7 +32,10 @@ export class ControlDecoder {
   private frame = 0;
   private fired: boolean[];
   private sounding: number[] = [];
-  private readonly thresholds: { onset: number; held: number; pc: number };
+  private velocity = 0;
+  /** Frames in a row the held part's pitch has differed from what sounds (see revoiceFrames). */
+  private moved = 0;
+  private readonly thresholds: { onset: number; held: number; pc: number; revoiceFrames: number };
   private readonly at: (name: string) => number;
 
   constructor(
@@ -39,7 +45,7 @@ export class ControlDecoder {
     private readonly samplesPerFrame: number,
   ) {
     const t = spec.thresholds;
-    this.thresholds = { onset: Math.fround(t.onset), held: Math.fround(t.held), pc: Math.fround(t.pc) };
+    this.thresholds = { onset: Math.fround(t.onset), held: Math.fround(t.held), pc: Math.fround(t.pc), revoiceFrames: t.revoiceFrames ?? 0 };
     this.fired = new Array<boolean>(spec.drumKeys.length).fill(false);
     this.at = (name) => {
       const block = spec.layout[name];
@@ -48,8 +54,11 @@ export class ControlDecoder {
     };
   }
 
-  /** Events of the next frame, given its control vector. */
-  step(c: Float32Array): DecodedNote[] {
+  /**
+   * Events of the next frame, given its control vector and the cond row the generator was given
+   * for it (where a moved note may start; without one, at the frame's start).
+   */
+  step(c: Float32Array, cond?: Float32Array): DecodedNote[] {
     const t = this.thresholds;
     const events: DecodedNote[] = [];
     const start = this.frame * this.samplesPerFrame;
@@ -66,29 +75,68 @@ export class ControlDecoder {
       const name = this.instrument;
       const [onset, held, offset, vel] = ['onset', 'held', 'offset', 'velocity'].map((k) => this.at(`${name}_${k}`)) as [number, number, number, number];
       const fire = c[onset]! > t.onset;
+      const pitch = this.pitch(c);
       if (fire && !this.fired[0]) {
-        const at = this.sampleAt(c[offset]!);
-        let next: number[];
-        if (name === 'bass') {
-          const [a, b] = this.spec.layout.bass_pitch!;
-          next = [this.spec.bassLowKey + argmax(c.subarray(a, b))];
-        } else {
-          const [a] = this.spec.layout.keys_pc!;
-          const logits = c.subarray(a, a + 12);
-          const order = Array.from({ length: 12 }, (_, k) => k).sort((x, y) => logits[y]! - logits[x]! || x - y);
-          const chosen = order.filter((k) => logits[k]! > t.pc).slice(0, 5);
-          next = voiceChord(chosen.length >= 3 ? chosen : order.slice(0, 3), this.sounding, this.spec.keysRange);
-        }
-        for (const k of this.sounding) events.push({ sample: at, on: false, key: k, velocity: 0 });
-        for (const k of next) events.push({ sample: at, on: true, key: k, velocity: velocity(c[vel]!) });
-        this.sounding = next;
+        events.push(...this.strike(this.sampleAt(c[offset]!), pitch, velocity(c[vel]!)));
+        this.moved = 0;
       } else if (this.sounding.length && !(c[held]! > t.held)) {
         for (const k of this.sounding) events.push({ sample: start, on: false, key: k, velocity: 0 });
         this.sounding = [];
+        this.moved = 0;
+      } else if (this.sounding.length && t.revoiceFrames > 0) {
+        this.moved = this.hasMoved(pitch) ? this.moved + 1 : 0;
+        const at = this.moved >= t.revoiceFrames ? this.eighthInFrame(cond) : null;
+        if (at !== null) {
+          events.push(...this.strike(at, pitch, this.velocity));
+          this.moved = 0;
+        }
       }
       this.fired[0] = fire;
     }
     this.frame++;
+    return events;
+  }
+
+  /** Bass: the one pitch; keys: the pitch classes above threshold (at least the top three, at most five). */
+  private pitch(c: Float32Array): number[] {
+    if (this.instrument === 'bass') {
+      const [a, b] = this.spec.layout.bass_pitch!;
+      return [this.spec.bassLowKey + argmax(c.subarray(a, b))];
+    }
+    const [a] = this.spec.layout.keys_pc!;
+    const logits = c.subarray(a, a + 12);
+    const order = Array.from({ length: 12 }, (_, k) => k).sort((x, y) => logits[y]! - logits[x]! || x - y);
+    const chosen = order.filter((k) => logits[k]! > this.thresholds.pc).slice(0, 5);
+    return chosen.length >= 3 ? chosen : order.slice(0, 3);
+  }
+
+  /** Bass: another pitch class; keys: a chord sharing fewer than two pitch classes with the sounding one. */
+  private hasMoved(pitch: number[]): boolean {
+    if (this.instrument === 'bass') return pitch[0]! % 12 !== this.sounding[0]! % 12;
+    const sounding = new Set(this.sounding.map((p) => p % 12));
+    return pitch.filter((pc) => sounding.has(pc)).length < 2;
+  }
+
+  /**
+   * The sample of the first eighth note of the generator's beat grid (cond: grid on, beat phase at
+   * the frame's start, beats per frame × 10) that starts in this frame; the frame's start without
+   * a grid; null if no eighth starts in it. Float64 from the float32 row, as the Python decoder.
+   */
+  private eighthInFrame(cond: Float32Array | undefined): number | null {
+    const start = this.frame * this.samplesPerFrame;
+    if (!cond || !(cond[1]! > 0.5) || !(cond[5]! > 0)) return start;
+    const phase = (2 * cond[2]!) % 1;
+    const eighths = (2 * cond[5]!) / 10;
+    const toNext = phase === 0 ? 0 : (1 - phase) / eighths;
+    return toNext >= 1 ? null : start + Math.floor(toNext * this.samplesPerFrame);
+  }
+
+  private strike(at: number, pitch: number[], vel: number): DecodedNote[] {
+    const next = this.instrument === 'bass' ? pitch : voiceChord(pitch, this.sounding, this.spec.keysRange);
+    const events: DecodedNote[] = this.sounding.map((k) => ({ sample: at, on: false, key: k, velocity: 0 }));
+    for (const k of next) events.push({ sample: at, on: true, key: k, velocity: vel });
+    this.sounding = next;
+    this.velocity = vel;
     return events;
   }
 

@@ -35,11 +35,19 @@ type Sessions = Partial<Record<GraphName, ort.InferenceSession>>;
 export class ModelSession {
   private readonly states = new Map<string, Partial<Record<GraphName, State>>>();
 
+  /**
+   * Whether a graph was exported with a fixed batch of one (the shipped models are): a step of
+   * several streams then runs the graphs once per stream, in the same call.
+   */
+  readonly singleStreamGraphs: boolean;
+
   private constructor(
     readonly files: ModelFiles,
     private readonly sessions: Sessions,
     readonly provider: ExecutionProvider,
-  ) {}
+  ) {
+    this.singleStreamGraphs = Object.values(sessions).some((s) => s!.inputMetadata.some((m) => m.isTensor && m.shape[0] === 1));
+  }
 
   static async create(dir: string, options: SessionOptions): Promise<ModelSession> {
     const files = loadModelFiles(dir);
@@ -78,6 +86,11 @@ export class ModelSession {
    */
   async step(steps: StreamStep[]): Promise<Float32Array[]> {
     if (steps.length === 0) return [];
+    if (steps.length > 1 && this.singleStreamGraphs) {
+      const outputs: Float32Array[] = [];
+      for (const s of steps) outputs.push(...(await this.step([s])));
+      return outputs;
+    }
     const m = this.manifest;
     const B = steps.length;
     const n = steps[0]!.audio.length / m.samplesPerFrame;
