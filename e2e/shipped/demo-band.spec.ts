@@ -16,7 +16,7 @@ import { writeMonoWav, writeToneWav } from '../support/wav.ts';
  * are heard within 2 s. Every figure goes to the log and the test's annotations (for the README).
  */
 
-/** Median distance of onsets from their common phase on the eighth-note grid (the README's target). */
+/** Median distance of onsets from the eighth-note grid, at the phase they fit best (the issue's target). */
 export const GRID_MAD_MAX_MS = 20;
 /** Onsets in the recording, per part: a rhythm section plays at least every other beat. */
 export const MIN_ONSETS = 8;
@@ -109,11 +109,11 @@ test('demo room: the AI drummer and bassist play on the loop’s grid and in its
   const bandPhase = gridPhase(onsetTimes(bandPcm.samples, rate), eighthS);
   note(
     `demo band: ${bandPhase.count} onsets, phase MAD ${ms(bandPhase.madS)} ms on the eighth grid, ` +
-      `phase ${ms(wrapS(bandPhase.meanS - aligned.startS, eighthS))} ms from the loop's grid`,
+      `phase ${ms(wrapS(bandPhase.phaseS - aligned.startS, eighthS))} ms from the loop's grid`,
   );
   for (const [name, pcm] of [['drums', drumsPcm], ['bass', bassPcm]] as const) {
     const phase = gridPhase(onsetTimes(pcm.samples, rate), eighthS);
-    const toBand = wrapS(phase.meanS - bandPhase.meanS, eighthS);
+    const toBand = wrapS(phase.phaseS - bandPhase.phaseS, eighthS);
     const levelDb = rmsDb(pcm.samples) - rmsDb(bandPcm.samples);
     figures[name] = { onsets: phase.count, phaseMadMs: phase.madS * 1000, phaseToBandMs: toBand * 1000, levelToBandDb: levelDb };
     note(

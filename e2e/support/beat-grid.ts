@@ -70,9 +70,13 @@ export function onsetTimes(x: Float32Array, sampleRate: number, options: OnsetOp
 }
 
 export interface GridPhase {
-  /** Circular mean of the onsets' phases, s in [0, period). */
-  meanS: number;
-  /** Median of |phase − mean| (wrapped), s. */
+  /**
+   * The grid's phase the onsets fit best, s in [0, period): where the median distance from each
+   * onset to its nearest grid line is smallest. Not their mean: a part whose hits come in two
+   * groups (most on the line, a few late) sits on the line its most hits are on.
+   */
+  phaseS: number;
+  /** That median distance, s. */
   madS: number;
   count: number;
 }
@@ -82,15 +86,25 @@ export const wrapS = (d: number, periodS: number) => d - periodS * Math.round(d 
 
 /** How tightly onsets sit on a grid of `periodS` (the beat, or its eighths). */
 export function gridPhase(onsetsS: number[], periodS: number): GridPhase {
-  let s = 0;
-  let c = 0;
-  for (const t of onsetsS) {
-    s += Math.sin((2 * Math.PI * t) / periodS);
-    c += Math.cos((2 * Math.PI * t) / periodS);
+  const n = onsetsS.length;
+  if (n === 0) return { phaseS: 0, madS: Number.NaN, count: 0 };
+  const phases = onsetsS.map((t) => ((t % periodS) + periodS) % periodS).sort((a, b) => a - b);
+  const deviation = (p: number) => median(onsetsS.map((t) => Math.abs(wrapS(t - p, periodS))).sort((a, b) => a - b));
+  // The best phase is the middle of the shortest arc holding half the onsets (or one of them).
+  const half = Math.floor(n / 2) + 1;
+  const candidates = [...phases];
+  for (let i = 0; i < n && half <= n; i++) {
+    const j = i + half - 1;
+    const end = j < n ? phases[j]! : phases[j - n]! + periodS;
+    candidates.push((((phases[i]! + end) / 2) % periodS + periodS) % periodS);
   }
-  const meanS = ((((Math.atan2(s, c) / (2 * Math.PI)) * periodS) % periodS) + periodS) % periodS;
-  const deviations = onsetsS.map((t) => Math.abs(wrapS(t - meanS, periodS))).sort((a, b) => a - b);
-  return { meanS, madS: median(deviations), count: onsetsS.length };
+  let phaseS = candidates[0]!;
+  let madS = deviation(phaseS);
+  for (const p of candidates) {
+    const d = deviation(p);
+    if (d < madS) [phaseS, madS] = [p, d];
+  }
+  return { phaseS, madS, count: n };
 }
 
 export function median(sorted: number[]): number {
