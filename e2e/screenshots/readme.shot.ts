@@ -101,16 +101,16 @@ test('README screenshots: a teacher’s lesson with a student, a second musician
   await teacher.page.getByRole('button', { name: 'Start metronome' }).click();
   await expect(student.page.getByTestId('metronome-status')).toHaveAttribute('data-running', 'true');
 
-  // The AI band member on piano, with the shipped model.
-  await teacher.page.getByLabel("New AI player's instrument").selectOption('piano');
+  // The AI band member on keys, with the shipped model.
+  await teacher.page.getByLabel("New AI player's instrument").selectOption('keys');
   await teacher.page.getByRole('button', { name: 'Add AI player' }).click();
   for (const p of [teacher.page, student.page]) await expect(p.getByTestId('ai-state')).toHaveAttribute('data-state', 'playing', { timeout: 60_000 });
-  await expect(teacher.page.getByTestId('ai-player')).toHaveAttribute('data-instrument', 'piano');
-  await expect(teacher.page.getByTestId('presence')).toContainText('AI · piano');
+  await expect(teacher.page.getByTestId('ai-player')).toHaveAttribute('data-instrument', 'keys');
+  await expect(teacher.page.getByTestId('presence')).toContainText('AI · keys');
   await expect(teacher.page.getByTestId('ai-step')).toContainText(/\d ms \/ \d/, { timeout: 20_000 });
 
   // Chat.
-  await teacher.page.getByLabel('Chat message').fill('Welcome, Leo! Scales first, then the blues in A. The AI plays along on piano.');
+  await teacher.page.getByLabel('Chat message').fill('Welcome, Leo! Scales first, then the blues in A. The AI plays along on keys.');
   await teacher.page.getByLabel('Chat message').press('Enter');
   await expect(student.page.getByTestId('chat-log').getByTestId('chat-body')).toHaveCount(1);
   await student.page.getByLabel('Chat message').fill('Ready 🎹');
