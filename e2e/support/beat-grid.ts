@@ -93,7 +93,7 @@ export function gridPhase(onsetsS: number[], periodS: number): GridPhase {
   // The best phase is the middle of the shortest arc holding half the onsets (or one of them).
   const half = Math.floor(n / 2) + 1;
   const candidates = [...phases];
-  for (let i = 0; i < n && half <= n; i++) {
+  for (let i = 0; i < n; i++) {
     const j = i + half - 1;
     const end = j < n ? phases[j]! : phases[j - n]! + periodS;
     candidates.push((((phases[i]! + end) / 2) % periodS + periodS) % periodS);

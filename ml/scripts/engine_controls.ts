@@ -40,12 +40,12 @@ try {
   if (!stream.takesBeatGrid) throw new Error(`${values.model} is not a control model`);
   if (values.bpm) stream.setBeatGrid({ bpm: Number(values.bpm), beatsPerBar: Number(values['beats-per-bar']), firstBeatSample: 0 });
   // The frames the generator returned, seen where the stream hands them to its decoder.
-  const voice = (stream as unknown as { control: { render(c: Float32Array, frames: number): Float32Array } }).control;
+  const voice = (stream as unknown as { control: { render(c: Float32Array, frames: number, cond: Float32Array): Float32Array } }).control;
   const frames: Float32Array[] = [];
   const render = voice.render.bind(voice);
-  voice.render = (c, n) => {
+  voice.render = (c, n, cond) => {
     frames.push(c.slice(0, n * ('controlSize' in m ? m.controlSize : 0))); // without the onsets a beat tracker hears
-    return render(c, n);
+    return render(c, n, cond);
   };
   const block = m.sampleRate / 100;
   for (let i = 0; i + block <= input.length; i += block) await stream.push(input.subarray(i, i + block));

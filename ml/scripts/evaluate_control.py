@@ -20,9 +20,9 @@ from bandmate_ml.data.control_frames import INSTRUMENTS  # noqa: E402
 from bandmate_ml.eval.control_eval import (band_notes, follower_controls, learned_controls, mean_over_seeds,  # noqa: E402
                                            play, summarise)
 from bandmate_ml.eval.music_metrics import score_part  # noqa: E402
+from bandmate_ml.export.control_package import SHIPPED_SOUNDFONT  # noqa: E402
 from bandmate_ml.training.control import load_control_generator  # noqa: E402
 
-SHIPPED_SOUNDFONT = Path(__file__).resolve().parents[2] / "models" / "default" / "instruments.sf3"
 
 
 AUDIO_LATENT_NAMES = {"drums": "drums", "bass": "bass", "keys": "piano"}

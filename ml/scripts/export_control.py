@@ -12,11 +12,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bandmate_ml.config import resolve  # noqa: E402
 from bandmate_ml.data.control_dataset import load_song  # noqa: E402
-from bandmate_ml.export.control_package import package_control_model  # noqa: E402
+from bandmate_ml.export.control_package import SHIPPED_SOUNDFONT, package_control_model  # noqa: E402
 from bandmate_ml.export.control_parity import stream_onnx, torch_parallel  # noqa: E402
 from bandmate_ml.training.control import load_control_generator  # noqa: E402
-
-SHIPPED_SOUNDFONT = Path(__file__).resolve().parents[2] / "models" / "default" / "instruments.sf3"
 
 
 def main():

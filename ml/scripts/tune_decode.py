@@ -16,10 +16,9 @@ from bandmate_ml.config import resolve  # noqa: E402
 from bandmate_ml.data.control_dataset import load_song  # noqa: E402
 from bandmate_ml.data.control_decoder import Thresholds  # noqa: E402
 from bandmate_ml.eval.control_eval import band_notes, learned_controls, play  # noqa: E402
+from bandmate_ml.export.control_package import SHIPPED_SOUNDFONT  # noqa: E402
 from bandmate_ml.eval.music_metrics import score_part  # noqa: E402
 from bandmate_ml.training.control import load_control_generator  # noqa: E402
-
-SHIPPED_SOUNDFONT = Path(__file__).resolve().parents[2] / "models" / "default" / "instruments.sf3"
 
 
 def main():

@@ -13,7 +13,7 @@ import pytest
 import torch
 import yaml
 
-from bandmate_ml.export.control_package import package_control_model
+from bandmate_ml.export.control_package import SHIPPED_SOUNDFONT as SOUNDFONT, package_control_model
 from bandmate_ml.export.control_parity import stream_onnx, torch_parallel
 from bandmate_ml.export.parity import REPO, node_engine_available
 from bandmate_ml.features.beat_tracker import onset_strength, tracked_grid
@@ -21,7 +21,6 @@ from bandmate_ml.features.mix_features import HOP_FEATURES, MixFeatureExtractor
 from bandmate_ml.models.control_generator import ControlGenerator
 from conftest import ML_ROOT
 
-SOUNDFONT = ML_ROOT.parent / "models" / "default" / "instruments.sf3"
 needs_node = pytest.mark.skipif(not node_engine_available() or not SOUNDFONT.exists(),
                                 reason="node + repo node_modules and the shipped SoundFont needed")
 SR, BPM = 24000, 120.0

@@ -24,7 +24,7 @@ const shipped = path.join(DEFAULT_MODEL_DIR, 'model.json');
 const isControl = existsSync(shipped) && (JSON.parse(readFileSync(shipped, 'utf8')) as { kind?: string }).kind === 'control';
 const bin = fileURLToPath(new URL('../bin/bandmate.mjs', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-shipped-'));
-after(() => (process.env.KEEP_SHIPPED_TEST ? undefined : rmSync(dir, { recursive: true, force: true })));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 const RATE = 48000;
 const LOOPS = 2;

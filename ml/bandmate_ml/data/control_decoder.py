@@ -118,15 +118,15 @@ class ControlDecoder:
         else:
             i = {k: LAYOUT[f"{self.instrument}_{k}"][0] for k in ("onset", "held", "offset", "velocity")}
             fire = bool(c[i["onset"]] > t.onset)
-            pitch = self._pitch(c)
             if fire and not self.fired[0]:
-                events += self._strike(self._at(c[i["offset"]]), pitch, self._velocity(c[i["velocity"]]))
+                events += self._strike(self._at(c[i["offset"]]), self._pitch(c), self._velocity(c[i["velocity"]]))
                 self.moved = 0
             elif self.sounding and not c[i["held"]] > t.held:
                 events += [NoteEvent(start, False, k, 0) for k in self.sounding]
                 self.sounding = []
                 self.moved = 0
             elif self.sounding and t.revoice_frames > 0:
+                pitch = self._pitch(c)
                 self.moved = self.moved + 1 if self._moved(pitch) else 0
                 at = self._eighth_in_frame(cond) if self.moved >= t.revoice_frames else None
                 if at is not None:

@@ -21,6 +21,9 @@ from ..models.control_generator import ControlGenerator
 from .onnx_export import STATE_OUTPUT_SUFFIX, _export, state_entries
 
 FORMAT_VERSION = 2
+# The SoundFont the model ships with (cut from FluidR3_GM: packages/synth/SOUNDFONT.md), which the
+# export copies and the evaluation renders with.
+SHIPPED_SOUNDFONT = Path(__file__).resolve().parents[3] / "models" / "default" / "instruments.sf3"
 SYNTH_PROGRAMS = {
     "drums": {"channel": 9, "bank": 128, "program": 0},
     "bass": {"channel": 0, "bank": 0, "program": 33},

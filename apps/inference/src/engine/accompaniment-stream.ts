@@ -84,7 +84,7 @@ export class AccompanimentStream {
         const noise = this.noise.fill(new Float32Array(callFrames * this.manifest.noiseSize));
         const cond = this.control?.nextCond(callFrames);
         const generated = await this.batcher.submit({ streamId: this.streamId, audio, noise, instrument: this.settings.instrumentIndex, cond });
-        outputs.push(this.control ? this.control.render(generated, callFrames) : this.toRoom.process(generated));
+        outputs.push(this.control ? this.control.render(generated, callFrames, cond!) : this.toRoom.process(generated));
       }
       this.stepsDone++;
     }

@@ -75,15 +75,15 @@ export class ControlDecoder {
       const name = this.instrument;
       const [onset, held, offset, vel] = ['onset', 'held', 'offset', 'velocity'].map((k) => this.at(`${name}_${k}`)) as [number, number, number, number];
       const fire = c[onset]! > t.onset;
-      const pitch = this.pitch(c);
       if (fire && !this.fired[0]) {
-        events.push(...this.strike(this.sampleAt(c[offset]!), pitch, velocity(c[vel]!)));
+        events.push(...this.strike(this.sampleAt(c[offset]!), this.pitch(c), velocity(c[vel]!)));
         this.moved = 0;
       } else if (this.sounding.length && !(c[held]! > t.held)) {
         for (const k of this.sounding) events.push({ sample: start, on: false, key: k, velocity: 0 });
         this.sounding = [];
         this.moved = 0;
       } else if (this.sounding.length && t.revoiceFrames > 0) {
+        const pitch = this.pitch(c);
         this.moved = this.hasMoved(pitch) ? this.moved + 1 : 0;
         const at = this.moved >= t.revoiceFrames ? this.eighthInFrame(cond) : null;
         if (at !== null) {

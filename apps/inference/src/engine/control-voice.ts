@@ -15,8 +15,6 @@ import { EngineSettingsError, type ResolvedSettings } from './settings.ts';
 export class ControlVoice {
   private grid: BeatGrid | null = null;
   private condFrame = 0;
-  /** cond rows handed out by nextCond and not yet rendered: the decoder reads the grid from them. */
-  private readonly condQueue: Float32Array[] = [];
 
   private constructor(
     private readonly decoder: ControlDecoder,
@@ -74,7 +72,6 @@ export class ControlVoice {
     const cond = new Float32Array(frames * CONTROL_COND_SIZE);
     writeConditioning(cond, this.condFrame, frames, this.frameLookBack, this.grid, this.frameSamples, this.roomRate, this.tracker);
     this.condFrame += frames;
-    this.condQueue.push(cond);
     return cond;
   }
 
@@ -82,15 +79,14 @@ export class ControlVoice {
    * Decodes `frames` control frames and renders them: frames · S' samples at the room rate.
    * A model with a beat tracker returns its hops' onset strengths after the frames: the
    * tracker hears them (it keeps listening while a metronome runs, so it is ready without one).
+   * `cond`: the rows nextCond gave these frames (the decoder places moved notes on their grid).
    */
-  render(step: Float32Array, frames: number): Float32Array {
+  render(step: Float32Array, frames: number, cond: Float32Array): Float32Array {
     const control = step.subarray(0, frames * this.controlSize);
     this.tracker?.push(step.subarray(frames * this.controlSize));
-    const cond = this.condQueue.shift();
-    if (cond && cond.length !== frames * CONTROL_COND_SIZE) throw new Error(`rendering ${frames} frames against cond rows for ${cond.length / CONTROL_COND_SIZE}`);
     const events: NoteEvent[] = [];
     for (let f = 0; f < frames; f++) {
-      const row = cond?.subarray(f * CONTROL_COND_SIZE, (f + 1) * CONTROL_COND_SIZE);
+      const row = cond.subarray(f * CONTROL_COND_SIZE, (f + 1) * CONTROL_COND_SIZE);
       for (const e of this.decoder.step(control.subarray(f * this.controlSize, (f + 1) * this.controlSize), row)) {
         events.push({ sample: e.sample, type: e.on ? 'on' : 'off', channel: this.channel, key: e.key, velocity: e.velocity });
       }
