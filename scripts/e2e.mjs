@@ -102,6 +102,9 @@ async function runSuite({ database, suite, model }) {
     SFU_PUBLIC_URL: `http://127.0.0.1:${sfuPort}`,
     // Recordings made by the tests go with the run's temp folder, not into data/.
     RECORDINGS_DIR: path.join(tmp, 'recordings'),
+    // Sign-up mails: the tests read their links from here (no SMTP server in a test run).
+    SFU_MAIL_OUTBOX: path.join(tmp, 'outbox'),
+    SFU_PUBLIC_WEB_URL: `http://127.0.0.1:${webPort}`,
     // The browser tests drive many requests from one connection in little time.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
@@ -147,6 +150,7 @@ async function runSuite({ database, suite, model }) {
           E2E_SFU_URL: `http://127.0.0.1:${sfuPort}`,
           E2E_JSON_REPORT: report,
           E2E_DATABASE: database,
+          E2E_MAIL_OUTBOX: env.SFU_MAIL_OUTBOX,
           E2E_AI_TF: process.env.E2E_AI_TF ?? '-0.1',
           E2E_AI_K: '0.01',
           // Which specs playwright.config.ts picks; set for every pass, so none inherits another's.

@@ -48,6 +48,9 @@ try {
   await waitForHttp(`http://127.0.0.1:${sfuPort}/health`, { proc: sfu });
   await waitForHttp(`http://127.0.0.1:${webPort}/`, { proc: web });
   console.log(`\n  Bandmate is up: open http://localhost:${webPort}\n`);
+  if (!process.env.SFU_SMTP_URL) {
+    console.log('  No mail server set (SFU_SMTP_URL): sign-up links are written to this log ("link") and to data/outbox.\n');
+  }
   if (process.argv.includes('--demo')) {
     console.log(`  Demo room (a virtual band plays, the AI joins in): http://localhost:${webPort}/demo\n`);
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect, type Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
+import { mailsTo, nextMail, type OutboxMail } from '../../apps/sfu/test/outbox.ts';
 import { SFU_URL, WEB_ORIGIN } from './room.ts';
 
 /**
@@ -11,9 +12,25 @@ import { SFU_URL, WEB_ORIGIN } from './room.ts';
 
 export const uniqueEmail = (who: string) => `${who.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
 
+/** Where the SFU of this run keeps its mail (scripts/e2e.mjs sets SFU_MAIL_OUTBOX). */
+export const MAIL_OUTBOX = process.env.E2E_MAIL_OUTBOX ?? '';
+
+/** The newest mail to `email` after it had `already` mails: the SFU sends after answering. */
+export async function nextMailTo(email: string, already: number): Promise<OutboxMail> {
+  if (!MAIL_OUTBOX) throw new Error('E2E_MAIL_OUTBOX is not set: run the browser tests through scripts/e2e.mjs');
+  return nextMail(MAIL_OUTBOX, email, already);
+}
+
+export const mailCount = async (email: string) => (MAIL_OUTBOX ? (await mailsTo(MAIL_OUTBOX, email)).length : 0);
+
+/** Signs up as a person does (ask, then the mail's link with the password); that browser is then signed in. */
 export async function signUpViaApi(page: Page, displayName: string, password = 'a good long password') {
   const email = uniqueEmail(displayName);
-  const res = await page.request.post(`${SFU_URL}/api/auth/signup`, { data: { email, password, displayName }, headers: { origin: WEB_ORIGIN } });
+  const before = await mailCount(email);
+  const asked = await page.request.post(`${SFU_URL}/api/auth/signup`, { data: { email, password, displayName }, headers: { origin: WEB_ORIGIN } });
+  expect(asked.status(), await asked.text()).toBe(202);
+  const token = new URL((await nextMailTo(email, before)).link!).searchParams.get('token');
+  const res = await page.request.post(`${SFU_URL}/api/auth/signup/finish`, { data: { token, password }, headers: { origin: WEB_ORIGIN } });
   expect(res.status(), await res.text()).toBe(201);
   const { user } = (await res.json()) as { user: { id: string } };
   return { email, password, id: user.id };

@@ -1,15 +1,28 @@
-import { createInviteAs, createRoomAs, joinOnSignalling, signallingAs, signUpViaApi, uniqueEmail } from '../support/accounts.ts';
+import { createInviteAs, createRoomAs, joinOnSignalling, mailCount, nextMailTo, signallingAs, signUpViaApi, uniqueEmail } from '../support/accounts.ts';
 import { expect, test, TONES, toneWav } from '../support/fixtures.ts';
 import { expectTones, joinRoom, peerId, SFU_URL } from '../support/room.ts';
 
-test('sign up, sign out and sign in through the pages; the session is an HttpOnly, Secure, SameSite=Lax cookie', async ({ launch }) => {
+test('sign up by mail, sign out and sign in through the pages; the session is an HttpOnly, Secure, SameSite=Lax cookie', async ({ launch }) => {
   const { page } = await launch();
   const email = uniqueEmail('Ana');
+  const before = await mailCount(email);
   await page.goto('/signup');
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Your name').fill('Ana');
   await page.getByLabel('Password').fill('a good long password');
   await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByRole('status', { name: 'Check your email' })).toBeVisible();
+  await expect(page.getByTestId('mailed-to')).toHaveText(email);
+  await expect(page.getByTestId('signed-in-as')).toHaveCount(0);
+  // The mail's link, opened in the same browser: the password again makes the account.
+  const mail = await nextMailTo(email, before);
+  expect(mail.subject).toBe('Finish signing up to Bandmate');
+  await page.goto(mail.link!);
+  await page.getByLabel('Password').fill('not what I chose');
+  await page.getByRole('button', { name: 'Make my account' }).click();
+  await expect(page.locator('p[role=alert]')).toHaveAttribute('data-code', 'invalid_credentials');
+  await page.getByLabel('Password').fill('a good long password');
+  await page.getByRole('button', { name: 'Make my account' }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByTestId('signed-in-as')).toContainText('Ana');
   await expect(page.getByTestId('signed-in-as')).toContainText(email);
@@ -41,14 +54,21 @@ test('sign up, sign out and sign in through the pages; the session is an HttpOnl
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('signed-in-as')).toContainText('Ana');
 
-  // The same email cannot sign up twice.
+  // Signing up again with the email shows the same page as a new sign-up (nobody learns which
+  // emails have accounts); the mail tells the account's owner, and the used link opens nothing.
   const other = await launch();
   await other.page.goto('/signup');
   await other.page.getByLabel('Email').fill(email.toUpperCase());
   await other.page.getByLabel('Your name').fill('Impostor');
   await other.page.getByLabel('Password').fill('another long password');
   await other.page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(other.page.getByRole('status', { name: 'Check your email' })).toBeVisible();
+  expect((await nextMailTo(email, before + 1)).subject).toBe('You already have a Bandmate account');
+  await other.page.goto(mail.link!);
+  await other.page.getByLabel('Password').fill('a good long password');
+  await other.page.getByRole('button', { name: 'Make my account' }).click();
   await expect(other.page.locator('p[role=alert]')).toHaveAttribute('data-code', 'email_taken');
+  await expect(other.page.getByTestId('signed-in-as')).toHaveCount(0);
 });
 
 test('a public room made by a signed-in user is listed and open to anyone', async ({ launch }) => {

@@ -5,6 +5,7 @@ import { AGENT_NAMESPACE, recordingListPath } from '@bandmate/shared';
 import { safeNext } from '../../web/lib/auth-api.ts';
 import { SESSION_COOKIE } from '../src/auth/sessions.ts';
 import { ask, nextEvent, replyCode } from '../test/harness.ts';
+import { mailsTo } from '../test/outbox.ts';
 import { ATTACK_SETTINGS, signedUp, type Attack, type Target } from './target.ts';
 
 const EVIL = 'https://evil.example';
@@ -106,8 +107,23 @@ export const accessAttacks: Attack[] = [
   },
   {
     row: '11',
-    what: 'sign-up with an existing email answers 409 email_taken',
-    open: 'without email verification a sign-up that succeeds for a new email and not for a taken one tells them apart; SFU_LIMIT_AUTH_IP slows enumeration',
+    what: 'sign-up with an existing email (and with a new one): do the answers tell them apart?',
+    async run(t) {
+      const owner = await signedUp(t, 'Known');
+      const ask = async (email: string) => {
+        const browser = t.browser(t.address());
+        const started = performance.now();
+        const res = await browser.api('POST', '/api/auth/signup', { email, password: 'another fine password', displayName: 'Probe' });
+        return { status: res.status, body: JSON.stringify(res.body).replace(email, '<email>'), cookie: browser.cookie, ms: performance.now() - started };
+      };
+      const taken = await ask(owner.email);
+      const fresh = await ask(`nobody-${Date.now()}@example.com`);
+      assert.deepEqual([taken.status, taken.body, taken.cookie], [fresh.status, fresh.body, fresh.cookie], 'the two answers differ');
+      assert.equal(taken.status, 202, 'a sign-up answers 202 (a mail goes out)');
+      const mails = await mailsTo(t.mailOutbox, owner.email);
+      assert.match(mails.at(-1)?.subject ?? '', /already have/, 'the owner is told by mail, not the asker');
+      return `both ${taken.status} ${taken.body}, no cookie (${taken.ms.toFixed(0)} / ${fresh.ms.toFixed(0)} ms); the owner gets "already have an account" by mail`;
+    },
   },
   {
     row: '12',
@@ -117,7 +133,7 @@ export const accessAttacks: Attack[] = [
       const email = 'weak@example.com';
       const statuses = [];
       for (const password of ['12345678', '        ', email]) {
-        statuses.push((await browser.api('POST', '/api/auth/signup', { email, password, displayName: 'Weak' })).status);
+        statuses.push((await browser.signUp({ email, password, displayName: 'Weak' })).status);
       }
       assert.deepEqual(statuses, [400, 400, 400]);
       return '400 bad_request with the reason, all three';

@@ -30,6 +30,8 @@ export const ATTACK_SETTINGS = {
 
 export interface Target {
   url: string;
+  /** Where the SFU keeps the mail it sends (sign-up links). */
+  mailOutbox: string;
   /** A browser (cookie jar, API, signalling) at a client address of its own. */
   browser(address?: string): BrowserClient;
   /** A fresh client address (198.18.0.0/15, the benchmarking range), never used before. */
@@ -53,6 +55,7 @@ export async function startTarget(): Promise<Target> {
       ...ATTACK_SETTINGS,
       DATABASE_URL: databaseUrl,
       RECORDINGS_DIR: path.join(dir, 'recordings'),
+      SFU_MAIL_OUTBOX: path.join(dir, 'outbox'),
       SFU_PORT: String(port),
       SFU_HOST: '127.0.0.1',
       SFU_WORKERS: '1',
@@ -81,10 +84,12 @@ export async function startTarget(): Promise<Target> {
     browsers = [];
     sockets = [];
   };
+  const mailOutbox = path.join(dir, 'outbox');
   return {
     url,
+    mailOutbox,
     browser(address) {
-      const browser = new BrowserClient({ url }, address);
+      const browser = new BrowserClient({ url, mailOutbox }, address);
       browsers.push(browser);
       return browser;
     },
@@ -142,7 +147,7 @@ export interface Attack {
 export async function signedUp(target: Target, name: string, address = target.address()): Promise<{ browser: BrowserClient; id: string; email: string }> {
   const browser = target.browser(address);
   const email = `${name.toLowerCase()}-${randomBytes(4).toString('hex')}@example.com`;
-  const res = await browser.api('POST', '/api/auth/signup', { email, password: 'a long and fine password', displayName: name });
+  const res = await browser.signUp({ email, password: 'a long and fine password', displayName: name });
   if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { browser, id: (res.body.user as { id: string }).id, email };
 }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { parseEnv } from './env.ts';
 import { loadAuthConfig } from './auth/auth-config.ts';
+import { loadMailConfig } from './mail/mail-config.ts';
 import { loadRecordingConfig } from './recording/recording-config.ts';
 
 /**
@@ -56,6 +57,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.SFU_RTC_MIN_PORT > e.SFU_RTC_MAX_PORT) {
     throw new Error('Invalid SFU configuration: SFU_RTC_MIN_PORT is above SFU_RTC_MAX_PORT');
   }
+  const corsOrigins = webOrigins(e.SFU_CORS_ORIGINS ?? `http://localhost:${e.WEB_PORT},http://127.0.0.1:${e.WEB_PORT}`);
   return {
     port: e.SFU_PORT,
     host: e.SFU_HOST,
@@ -69,7 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
     maxPeersPerAccount: e.SFU_MAX_PEERS_PER_ACCOUNT,
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },
-    corsOrigins: webOrigins(e.SFU_CORS_ORIGINS ?? `http://localhost:${e.WEB_PORT},http://127.0.0.1:${e.WEB_PORT}`),
+    corsOrigins,
     databaseUrl: e.DATABASE_URL,
     agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP },
     demo: { maxRooms: e.DEMO_MAX_ROOMS },
@@ -77,6 +79,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     /** Accounts, invites and access rate limits (apps/sfu/src/auth/auth-config.ts). */
     auth: loadAuthConfig(env),
+    /** Where mail goes (apps/sfu/src/mail/mail-config.ts). */
+    mail: loadMailConfig(env, { webOrigin: corsOrigins[0]!, databaseUrl: e.DATABASE_URL }),
     /** Recording rooms (apps/sfu/src/recording/recording-config.ts). */
     recordings: loadRecordingConfig(env),
   };

@@ -14,6 +14,7 @@ import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
 import { createAccessControl, type AccessControlStore } from './auth/access-control.ts';
+import { createMailer } from './mail/mailer.ts';
 import type { RoomAccess } from './auth/room-access.ts';
 import type { ChatStore } from './signalling/chat-handlers.ts';
 import { wireMetronome, type TempoStore } from './signalling/metronome-fanout.ts';
@@ -50,10 +51,13 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   });
   const live = registry;
   const startedAt = Date.now();
+  const mailer = createMailer(config.mail, logger);
+  logger.info({ mail: mailer.describe }, 'mail goes here');
   const control = createAccessControl({
     config: config.auth,
     databaseUrl: config.databaseUrl,
     store,
+    mail: { mailer, webUrl: config.mail.webUrl },
     liveRoom: (id) => live.get(id),
     endLiveMembership: (roomId, userId) => {
       const room = live.get(roomId);
@@ -131,6 +135,8 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
       // would be left with transactions begun and never finished).
       await signalling.settled();
       await live.settled();
+      await control.settled();
+      mailer.close?.();
     },
   };
 }

@@ -19,7 +19,7 @@ after(async () => {
 
 test('an account holds at most SFU_MAX_PEERS_PER_ACCOUNT peers across rooms; leaving frees a place', async () => {
   const hoarder = client();
-  assert.equal((await hoarder.api('POST', '/api/auth/signup', { email: `hoarder-${process.pid}@example.com`, password: 'a long password', displayName: 'Hoarder' })).status, 201);
+  assert.equal((await hoarder.signUp({ email: `hoarder-${process.pid}@example.com`, password: 'a long password', displayName: 'Hoarder' })).status, 201);
   const rooms: string[] = [];
   for (let i = 0; i < 3; i++) rooms.push((await createRoom(h.sfu, `Room ${i}`)).id);
 
@@ -33,7 +33,7 @@ test('an account holds at most SFU_MAX_PEERS_PER_ACCOUNT peers across rooms; lea
 
   // Others are not counted with it.
   const other = client();
-  assert.equal((await other.api('POST', '/api/auth/signup', { email: `other-${process.pid}@example.com`, password: 'a long password', displayName: 'Other' })).status, 201);
+  assert.equal((await other.signUp({ email: `other-${process.pid}@example.com`, password: 'a long password', displayName: 'Other' })).status, 201);
   assert.equal(code((await other.join(rooms[1]!)).reply), 'ok');
   assert.equal(code((await client().join(rooms[2]!, { name: 'Anonymous' })).reply), 'ok');
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack } from '@bandmate/shared';
 import { SESSION_COOKIE } from '../src/auth/sessions.ts';
+import { mailsTo, nextMail } from './outbox.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/index.ts';
 import { createLogger } from '../src/logger.ts';
@@ -13,7 +14,7 @@ import { startSfu, type RunningSfu } from '../src/server.ts';
 import { migrateDatabase } from '../../../scripts/install/database.mjs';
 
 export interface Harness {
-  sfu: RunningSfu;
+  sfu: RunningSfu & { mailOutbox?: string };
   /** The database the SFU runs on, for tests that check what it stored. */
   databaseUrl: string;
   /** A signalling client of this SFU; closed with the harness. */
@@ -36,11 +37,13 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     SFU_RTC_LISTEN_IP: '127.0.0.1',
     SFU_ANNOUNCED_ADDRESS: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    SFU_MAIL_OUTBOX: path.join(dir, 'outbox'),
     // Also places a generated invite secret next to the test database, not in the repo's data/.
     DATABASE_URL: url,
     ...env,
   });
-  const sfu = await startSfu(config, db, createLogger('silent'));
+  const running = await startSfu(config, db, createLogger('silent'));
+  const sfu = Object.assign(running, { mailOutbox: config.mail.smtpUrl ? undefined : config.mail.outbox });
   const clients: Socket[] = [];
   const browsers: BrowserClient[] = [];
   return {
@@ -66,8 +69,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   };
 }
 
-/** Where the SFU listens: a RunningSfu of this process, or one started elsewhere. */
-export type SfuAddress = Pick<RunningSfu, 'url'>;
+/**
+ * Where the SFU listens (a RunningSfu of this process, or one started elsewhere) and, when it
+ * keeps its mail in an outbox folder, where (for sign-up links).
+ */
+export type SfuAddress = Pick<RunningSfu, 'url'> & { mailOutbox?: string };
 
 /** 'ok', or the code of the refusal. */
 export const replyCode = (reply: Ack<unknown>): string => (reply.ok ? 'ok' : reply.error.code);
@@ -179,6 +185,24 @@ export class BrowserClient {
       this.cookie = /Max-Age=0/.test(set) ? undefined : m[1];
     }
     return { status: res.status, body: (await res.json()) as T, headers: res.headers };
+  }
+
+  /**
+   * Sign-up as a person does it: ask (202, a mail goes out), open the mail's link and type the
+   * password again. The answer of the last step ({ user, next } and the cookie), or of the first
+   * when it was refused.
+   */
+  async signUp(body: { email: string; password: string; displayName: string; next?: string }) {
+    const outbox = this.sfu.mailOutbox;
+    if (!outbox) throw new Error('this SFU sends real mail; signUp() reads the outbox folder');
+    const to = body.email.trim().toLowerCase();
+    const before = (await mailsTo(outbox, to)).length;
+    const asked = await this.api('POST', '/api/auth/signup', body);
+    if (asked.status !== 202) return asked;
+    const mail = await nextMail(outbox, to, before);
+    const token = mail.link && new URL(mail.link).searchParams.get('token');
+    if (!token) throw new Error(`the mail to ${to} has no sign-up link: ${mail.subject}`);
+    return this.api('POST', '/api/auth/signup/finish', { token, password: body.password });
   }
 
   async socket(): Promise<Socket> {

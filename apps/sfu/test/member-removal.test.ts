@@ -22,7 +22,7 @@ after(async () => {
 
 test('the owner removes an invited member: out now, no way back without a new invite, no recordings, no pass', async () => {
   const owner = client();
-  const signedUp = await owner.api('POST', '/api/auth/signup', { email: `owner-${process.pid}@example.com`, password: 'a long password', displayName: 'Olga' });
+  const signedUp = await owner.signUp({ email: `owner-${process.pid}@example.com`, password: 'a long password', displayName: 'Olga' });
   assert.equal(signedUp.status, 201);
   const room = (await owner.api('POST', '/api/rooms', { name: 'Lesson', visibility: 'private' })).body as { id: string };
   const invite = (await owner.api('POST', `/api/rooms/${room.id}/invites`, { role: 'musician' })).body as { id: string; token: string };
@@ -76,7 +76,7 @@ test('the owner removes an invited member: out now, no way back without a new in
 
 test('the owner cannot remove themselves; strangers get 401/403', async () => {
   const owner = client();
-  const me = (await owner.api('POST', '/api/auth/signup', { email: `self-${process.pid}@example.com`, password: 'a long password', displayName: 'Sam' })).body.user as { id: string };
+  const me = (await owner.signUp({ email: `self-${process.pid}@example.com`, password: 'a long password', displayName: 'Sam' })).body.user as { id: string };
   const room = (await owner.api('POST', '/api/rooms', { name: 'Mine', visibility: 'private' })).body as { id: string };
   const self = await owner.api('POST', `/api/rooms/${room.id}/members/${me.id}/remove`);
   assert.deepEqual([self.status, self.body.error.code], [400, 'bad_request']);

@@ -59,7 +59,7 @@ test('room names are cleaned before they are stored and listed in the lobby', as
 
 test('account and guest display names are cleaned too', async () => {
   const user = client();
-  const up = await user.api('POST', '/api/auth/signup', { email: `names-${process.pid}@example.com`, password: 'a long password', displayName: DIRTY });
+  const up = await user.signUp({ email: `names-${process.pid}@example.com`, password: 'a long password', displayName: DIRTY });
   assert.equal(up.body.user.displayName, CLEAN);
   const room = (await user.api('POST', '/api/rooms', { name: 'Private', visibility: 'private' })).body as { id: string };
   const invite = (await user.api('POST', `/api/rooms/${room.id}/invites`, {})).body.token as string;
@@ -69,7 +69,7 @@ test('account and guest display names are cleaned too', async () => {
 
 test("a track's download file name is made from the cleaned label, even one stored before names were cleaned", async () => {
   const owner = client();
-  await owner.api('POST', '/api/auth/signup', { email: `rec-${process.pid}@example.com`, password: 'a long password', displayName: 'Olga' });
+  await owner.signUp({ email: `rec-${process.pid}@example.com`, password: 'a long password', displayName: 'Olga' });
   const room = (await owner.api('POST', '/api/rooms', { name: 'Recorded', visibility: 'private' })).body as { id: string };
   const recording = await db.createRecording({ roomId: room.id, startedAt: new Date('2026-11-21T15:30:00Z') });
   mkdirSync(path.join(dir, recording.id), { recursive: true });

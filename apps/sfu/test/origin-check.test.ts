@@ -30,13 +30,10 @@ describe('only the web app may use the visitor’s session', () => {
 
   before(async () => {
     h = await startHarness();
-    const up = await fetch(`${h.sfu.url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { origin: WEB, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `owner-${process.pid}@example.com`, password: 'a long password', displayName: 'Owner' }),
-    });
+    const owner = h.browser();
+    const up = await owner.signUp({ email: `owner-${process.pid}@example.com`, password: 'a long password', displayName: 'Owner' });
     assert.equal(up.status, 201);
-    cookie = /bandmate_session=([^;]+)/.exec(up.headers.getSetCookie().join('\n'))![1]!;
+    cookie = owner.cookie!;
     const room = await api('POST', '/api/rooms', { origin: WEB, body: { name: 'Private', visibility: 'private' } });
     assert.equal(room.status, 201, room.body);
     roomId = JSON.parse(room.body).id;

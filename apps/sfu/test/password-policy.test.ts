@@ -29,14 +29,14 @@ test('common, email-like and repetitive passwords are refused with a reason; a g
   ];
   const client = new BrowserClient(h.sfu);
   for (const [password, why] of refused) {
-    const res = await client.api('POST', '/api/auth/signup', { email, password, displayName: 'Ada' });
+    const res = await client.signUp({ email, password, displayName: 'Ada' });
     assert.deepEqual([res.status, res.body.error?.code], [400, 'bad_request'], JSON.stringify(password));
     assert.match(res.body.error.message, why, JSON.stringify(password));
   }
   assert.equal(client.cookie, undefined, 'no account, no session');
   const signIn = await client.api('POST', '/api/auth/signin', { email, password: '12345678' });
   assert.equal(signIn.status, 401, 'nothing was created');
-  const ok = await client.api('POST', '/api/auth/signup', { email, password: 'analytical engine 1843', displayName: 'Ada' });
+  const ok = await client.signUp({ email, password: 'analytical engine 1843', displayName: 'Ada' });
   assert.equal(ok.status, 201);
   client.close();
   assert.ok(COMMON_PASSWORD_COUNT >= 200, `${COMMON_PASSWORD_COUNT} common passwords shipped`);

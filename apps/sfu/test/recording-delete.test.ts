@@ -30,7 +30,7 @@ after(async () => {
 
 async function signedUp(name: string): Promise<BrowserClient> {
   const browser = h.browser();
-  const res = await browser.api('POST', '/api/auth/signup', { email: `${name}-${process.pid}-${++seq}@example.com`, password: 'a long password', displayName: name });
+  const res = await browser.signUp({ email: `${name}-${process.pid}-${++seq}@example.com`, password: 'a long password', displayName: name });
   assert.equal(res.status, 201);
   return browser;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import { recordingListSchema, type RecordingSaved, type RecordingState } from '@bandmate/shared';
+import { SESSION_COOKIE } from '../src/auth/sessions.ts';
 import { OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import { serializeRtp } from '@bandmate/media/rtp';
 import { decodeWav } from '@bandmate/media/wav';
@@ -377,13 +378,10 @@ test('limits: recordings running at once, the time limit, the disk space; each r
 
 test("a signed-in member (the room's owner) lists the recordings with their cookie alone; another account cannot", async () => {
   const signUp = async (name: string) => {
-    const res = await fetch(`${h.sfu.url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `${name}-${Date.now()}@example.com`, password: 'a good long password', displayName: name }),
-    });
-    assert.equal(res.status, 201, await res.text());
-    return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const browser = h.browser();
+    const res = await browser.signUp({ email: `${name}-${Date.now()}@example.com`, password: 'a good long password', displayName: name });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return `${SESSION_COOKIE}=${browser.cookie}`;
   };
   const owner = await signUp('Olga');
   const stranger = await signUp('Sid');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SignInThrottle } from '../src/auth/sign-in-throttle.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { BrowserClient, startHarness, type Harness } from './harness.ts';
 
 const OWNER_ADDRESS = '198.51.100.2';
 const GUESSER_ADDRESS = '203.0.113.66';
@@ -14,7 +14,7 @@ let h: Harness;
 before(async () => {
   // Behind a proxy of our own, so that one test process can be two addresses.
   h = await startHarness({ SFU_TRUST_PROXY: '1', SFU_SIGNIN_DELAY_MS: '40' });
-  const up = await post('/api/auth/signup', OWNER_ADDRESS, { email: EMAIL, password: PASSWORD, displayName: 'Owner' });
+  const up = await new BrowserClient(h.sfu, OWNER_ADDRESS).signUp({ email: EMAIL, password: PASSWORD, displayName: 'Owner' });
   assert.equal(up.status, 201);
 });
 after(async () => {

@@ -16,6 +16,8 @@ export function AuthForm({ mode, sfu }: { mode: 'signin' | 'signup'; sfu: SfuLoc
   const [displayName, setDisplayName] = useState('');
   const [error, setError] = useState<{ code: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Sign-up asked: the address the mail went to. */
+  const [mailedTo, setMailedTo] = useState<string | null>(null);
   const signingUp = mode === 'signup';
   const other = signingUp ? '/signin' : '/signup';
 
@@ -25,14 +27,32 @@ export function AuthForm({ mode, sfu }: { mode: 'signin' | 'signup'; sfu: SfuLoc
     setError(null);
     try {
       const sfuUrl = resolveSfuUrl(sfu);
-      if (signingUp) await signUp(sfuUrl, { email, password, displayName });
-      else await signIn(sfuUrl, { email, password });
+      if (signingUp) {
+        const asked = await signUp(sfuUrl, { email, password, displayName, ...(next === '/' ? {} : { next }) });
+        setMailedTo(asked.email);
+        setBusy(false);
+        return;
+      }
+      await signIn(sfuUrl, { email, password });
       // A full navigation, so the next page (and its signalling connection) starts with the new cookie.
       window.location.assign(next);
     } catch (e) {
       setError({ code: e instanceof ApiError ? e.code : 'internal', message: (e as Error).message });
       setBusy(false);
     }
+  }
+
+  if (mailedTo) {
+    return (
+      <section role="status" aria-label="Check your email" className="mx-auto flex max-w-sm flex-col gap-3 rounded-xl border border-stage-800 bg-stage-900 p-5">
+        <h1 className="text-xl font-semibold">Check your email</h1>
+        <p className="text-sm text-gray-300">
+          We sent a mail to <strong data-testid="mailed-to">{mailedTo}</strong>. Open its link and type your password again to finish; the link works
+          for {AUTH_LIMITS.signUpLinkHours} hours.
+        </p>
+        <p className="text-xs text-gray-500">If this address has an account already, the mail says so: sign in instead.</p>
+      </section>
+    );
   }
 
   const input = 'rounded-md border border-stage-700 bg-stage-950 px-3 py-2 outline-none focus:border-accent';

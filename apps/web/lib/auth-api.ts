@@ -1,8 +1,10 @@
 import {
+  finishSignUpResponseSchema,
   inviteListSchema,
   inviteSummarySchema,
   memberListSchema,
   meResponseSchema,
+  signUpResponseSchema,
   type CreateInviteRequest,
   type CurrentUser,
   type InviteSummary,
@@ -19,8 +21,16 @@ const user = (b: unknown) => meResponseSchema.parse(b).user;
 
 export const fetchMe = (sfu: string): Promise<CurrentUser | null> => call(`${sfu}/api/auth/me`, { method: 'GET' }, user);
 
-export const signUp = (sfu: string, body: { email: string; password: string; displayName: string }) =>
-  call(`${sfu}/api/auth/signup`, { method: 'POST', body: JSON.stringify(body) }, user).then(announced);
+/** Asks for an account: a mail goes to the address (a link to finish, or a note that it has one). */
+export const signUp = (sfu: string, body: { email: string; password: string; displayName: string; next?: string }) =>
+  call(`${sfu}/api/auth/signup`, { method: 'POST', body: JSON.stringify(body) }, (b) => signUpResponseSchema.parse(b));
+
+/** The mail's link, with the password chosen at sign-up: the account exists and this browser is in it. */
+export const finishSignUp = (sfu: string, body: { token: string; password: string }) =>
+  call(`${sfu}/api/auth/signup/finish`, { method: 'POST', body: JSON.stringify(body) }, (b) => finishSignUpResponseSchema.parse(b)).then((r) => {
+    announced(r.user);
+    return r;
+  });
 
 export const signIn = (sfu: string, body: { email: string; password: string }) =>
   call(`${sfu}/api/auth/signin`, { method: 'POST', body: JSON.stringify(body) }, user).then(announced);

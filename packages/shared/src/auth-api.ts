@@ -18,6 +18,12 @@ export const AUTH_LIMITS = {
   inviteMaxSeconds: 365 * 24 * 3600,
   /** Invites listed for a room (newest first). */
   invitesListed: 100,
+  /** A sign-up link's token (sealed account details; see apps/sfu/src/auth/signup-links.ts). */
+  signUpTokenMax: 1200,
+  /** Where a sign-up link goes afterwards: a path on the web app. */
+  nextMax: 512,
+  /** How long a sign-up link works. */
+  signUpLinkHours: 24,
 } as const;
 
 export const emailSchema = z
@@ -50,8 +56,34 @@ export const signUpRequestSchema = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
   displayName,
+  /** The web app's path to go to once the account exists (a room the person came from). */
+  next: z
+    .string()
+    .max(AUTH_LIMITS.nextMax)
+    .regex(/^\/(?![/\\])[^\s\\]*$/, 'next must be a path on this site')
+    .optional(),
 });
 export type SignUpRequest = z.infer<typeof signUpRequestSchema>;
+
+/**
+ * The answer to every well-formed sign-up, whether the email has an account or not (telling them
+ * apart would tell anyone which emails are registered): a mail goes to the address either way, with
+ * a link that finishes the sign-up, or with a note that the account exists.
+ */
+export const signUpResponseSchema = z.object({ mailSent: z.literal(true), email: z.string() });
+export type SignUpResponse = z.infer<typeof signUpResponseSchema>;
+
+export const signUpTokenSchema = z
+  .string()
+  .max(AUTH_LIMITS.signUpTokenMax, 'sign-up link is too long')
+  .regex(/^[A-Za-z0-9_-]{40,}$/, 'sign-up link is malformed; copy the whole link');
+
+/** The sign-up link's page: the token, and the password chosen at sign-up (the link alone is not enough). */
+export const finishSignUpRequestSchema = z.strictObject({
+  token: signUpTokenSchema,
+  password: z.string().min(1, 'password is required').max(AUTH_LIMITS.passwordMax),
+});
+export type FinishSignUpRequest = z.infer<typeof finishSignUpRequestSchema>;
 
 export const signInRequestSchema = z.strictObject({
   email: emailSchema,
@@ -80,6 +112,10 @@ export type CurrentUser = z.infer<typeof currentUserSchema>;
 /** GET /api/auth/me and the answer of sign-up, sign-in and guest. */
 export const meResponseSchema = z.object({ user: currentUserSchema.nullable() });
 export type MeResponse = z.infer<typeof meResponseSchema>;
+
+/** The account made by a sign-up link, and where the sign-up came from (a path, or null). */
+export const finishSignUpResponseSchema = z.object({ user: currentUserSchema, next: z.string().nullable() });
+export type FinishSignUpResponse = z.infer<typeof finishSignUpResponseSchema>;
 
 export const createInviteRequestSchema = z.strictObject({
   role: z.enum(ROLES).default('musician'),

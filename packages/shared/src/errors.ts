@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'auth_required',
   'invalid_credentials',
   'email_taken',
+  /** A sign-up link that is malformed, altered or older than AUTH_LIMITS.signUpLinkHours: sign up again. */
+  'signup_link_invalid',
   'invite_required',
   'invite_invalid',
   'invite_expired',

@@ -8,12 +8,16 @@ import { loadInviteSecret } from './invite-secret.ts';
 import { InviteBook } from './invites.ts';
 import { RoomAccess } from './room-access.ts';
 import { SessionService } from './sessions.ts';
+import { SignUpLinks } from './signup-links.ts';
+import { SignUpMail } from './signup-mail.ts';
+import type { Mailer } from '../mail/mailer.ts';
 
 export type AccessControlStore = Pick<
   AccessRepository,
   | 'createUser'
   | 'createGuestUser'
   | 'upgradeGuest'
+  | 'getUser'
   | 'findUserByEmail'
   | 'createAuthSession'
   | 'findAuthSession'
@@ -35,6 +39,8 @@ export interface AccessControl {
   access: RoomAccess;
   /** The HTTP routes and rules (http-api.ts takes it as `access`). */
   http: HttpAccess;
+  /** Resolves once the mails being sent have gone (or failed). */
+  settled(): Promise<void>;
 }
 
 /** Wires accounts, sessions, invites and the access rate limits from the SFU's config. */
@@ -45,6 +51,8 @@ export function createAccessControl(options: {
   liveRoom: (roomId: string) => { locked: boolean } | undefined;
   /** Ends a removed member's presence in the live room (and keeps them out of its session). */
   endLiveMembership?: (roomId: string, userId: string) => void;
+  /** Sign-up mail: how it goes, and the web app's address for its links. */
+  mail: { mailer: Mailer; webUrl: string };
   logger: Logger;
 }): AccessControl {
   const { config, store, logger } = options;
@@ -54,6 +62,7 @@ export function createAccessControl(options: {
   const invites = new InviteBook(store, secret.key);
   const limits = new AccessLimits(config.limits);
   const access = new RoomAccess({ store, sessions, invites, limits, liveRoom: options.liveRoom, trustProxy: config.trustProxy });
-  const http = createAuthRoutes({ store, sessions, invites, access, limits, logger, endLiveMembership: options.endLiveMembership });
-  return { access, http };
+  const signUps = new SignUpMail({ links: new SignUpLinks(secret.key), ...options.mail, logger });
+  const http = createAuthRoutes({ store, sessions, invites, access, limits, signUps, logger, endLiveMembership: options.endLiveMembership });
+  return { access, http, settled: () => signUps.settled() };
 }

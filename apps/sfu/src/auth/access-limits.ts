@@ -61,6 +61,8 @@ export class RateLimitedError extends SignalRequestError {
 export class AccessLimits {
   readonly authIp: KeyedRateLimiter;
   readonly signInAccount: KeyedRateLimiter;
+  /** Sign-up mails per email address, so nobody can flood someone's inbox through us. */
+  readonly signUpEmail: KeyedRateLimiter;
   readonly roomCreateIp: KeyedRateLimiter;
   readonly roomCreateAccount: KeyedRateLimiter;
   readonly joinIp: KeyedRateLimiter;
@@ -72,6 +74,7 @@ export class AccessLimits {
     this.signInThrottle = new SignInThrottle(limits.signInDelayMs, undefined, undefined, now);
     this.authIp = new KeyedRateLimiter(limits.authIp, undefined, now);
     this.signInAccount = new KeyedRateLimiter(limits.signInAccount, undefined, now);
+    this.signUpEmail = new KeyedRateLimiter(limits.signUpEmail, undefined, now);
     this.roomCreateIp = new KeyedRateLimiter(limits.roomCreateIp, undefined, now);
     this.roomCreateAccount = new KeyedRateLimiter(limits.roomCreateAccount, undefined, now);
     this.joinIp = new KeyedRateLimiter(limits.joinIp, undefined, now);

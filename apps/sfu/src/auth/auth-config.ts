@@ -33,6 +33,8 @@ const envSchema = z.object({
    * account's owner elsewhere.
    */
   SFU_LIMIT_SIGNIN_ACCOUNT: limit.default(limit.parse('10/2')),
+  /** Sign-up mails to one email address (the link, or "you have an account"). */
+  SFU_LIMIT_SIGNUP_EMAIL: limit.default(limit.parse('3/0.1')),
   /** After 5 wrong passwords for an email, its answers wait this long, doubling per failure up to 32×. */
   SFU_SIGNIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   /** Room creation per client address and per account. */
@@ -56,6 +58,7 @@ export function loadAuthConfig(env: Record<string, string | undefined> = process
     limits: {
       authIp: e.SFU_LIMIT_AUTH_IP,
       signInAccount: e.SFU_LIMIT_SIGNIN_ACCOUNT,
+      signUpEmail: e.SFU_LIMIT_SIGNUP_EMAIL,
       roomCreateIp: e.SFU_LIMIT_ROOM_CREATE_IP,
       roomCreateAccount: e.SFU_LIMIT_ROOM_CREATE_ACCOUNT,
       joinIp: e.SFU_LIMIT_JOIN_IP,

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   createInviteRequestSchema,
   describeZodError,
+  finishSignUpRequestSchema,
   guestRequestSchema,
   inviteTokenSchema,
   signInRequestSchema,
@@ -11,6 +12,8 @@ import {
   AUTH_LIMITS,
   type CurrentUser,
   type ErrorCode,
+  type FinishSignUpResponse,
+  type SignUpResponse,
   type RoomMemberSummary,
 } from '@bandmate/shared';
 import type { AccessRepository } from '../db/types.ts';
@@ -22,11 +25,12 @@ import type { InviteBook } from './invites.ts';
 import { weakPasswordReason } from './password-policy.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import type { RoomAccess } from './room-access.ts';
+import type { SignUpMail } from './signup-mail.ts';
 import { clearedSessionCookie, type SessionService } from './sessions.ts';
 
 export type AuthRouteStore = Pick<
   AccessRepository,
-  'createUser' | 'createGuestUser' | 'upgradeGuest' | 'findUserByEmail' | 'getRoomAccess' | 'listRoomMembers' | 'removeRoomMember'
+  'createUser' | 'createGuestUser' | 'upgradeGuest' | 'getUser' | 'findUserByEmail' | 'getRoomAccess' | 'listRoomMembers' | 'removeRoomMember'
 >;
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -41,6 +45,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   room_locked: 403,
   not_found: 404,
   email_taken: 409,
+  signup_link_invalid: 400,
   rate_limited: 429,
 };
 
@@ -48,7 +53,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
  * The HTTP half of accounts and room access:
  *
  *   GET  /api/auth/me                                  → { user | null }
- *   POST /api/auth/signup  { email, password, displayName }  → 201 { user } + session cookie
+ *   POST /api/auth/signup  { email, password, displayName, next? }  → 202 { mailSent, email }, and a mail
+ *   POST /api/auth/signup/finish  { token, password }   → 201 { user, next } + session cookie
  *   POST /api/auth/signin  { email, password }          → { user } + session cookie
  *   POST /api/auth/signout                              → { user: null }, cookie cleared
  *   POST /api/auth/guest   { roomId, invite, displayName }   → 201 { user } + cookie (a guest account)
@@ -66,11 +72,12 @@ export function createAuthRoutes(deps: {
   invites: InviteBook;
   access: RoomAccess;
   limits: AccessLimits;
+  signUps: SignUpMail;
   logger: Logger;
   /** Puts a removed member out of the live room, if it is open, for the rest of its session. */
   endLiveMembership?: (roomId: string, userId: string) => void;
 }): HttpAccess {
-  const { store, sessions, invites, access, limits, logger } = deps;
+  const { store, sessions, invites, access, limits, signUps, logger } = deps;
 
   const signedIn = async (req: IncomingMessage, user: CurrentUser, status = 200): Promise<HttpResult> => {
     // A new token at every sign-in; the one the browser had (if any) ends.
@@ -103,17 +110,63 @@ export function createAuthRoutes(deps: {
         limits.check('sign-ups', [[limits.authIp, access.addressOfRequest(req)]]);
         const weak = weakPasswordReason(body.password, body.email);
         if (weak) throw new SignalRequestError('bad_request', weak);
-        const passwordHash = await hashPassword(body.password);
-        const current = await access.userOfRequest(req);
+        // Only a sign-up that sends a mail counts against the email: nobody floods an inbox through us.
+        limits.check('sign-up mails to this email', [[limits.signUpEmail, body.email]]);
+        // Both cases look the password up and hash it, and both answer before their mail goes: the
+        // answer and its timing are the same whether the email has an account or not.
+        const [existing, passwordHash, current] = await Promise.all([
+          store.findUserByEmail(body.email),
+          hashPassword(body.password),
+          access.userOfRequest(req),
+        ]);
+        if (existing) signUps.sendAccountExists(body.email);
+        else {
+          signUps.sendLink({
+            email: body.email,
+            displayName: body.displayName,
+            passwordHash,
+            // A guest who signs up keeps their account, and with it the rooms they were let into.
+            guestId: current?.guest ? current.id : null,
+            next: body.next ?? null,
+          });
+        }
+        const answer: SignUpResponse = { mailSent: true, email: body.email };
+        return { status: 202, body: answer };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/auth\/signup\/finish$/,
+      run: async (req) => {
+        const body = await parseBody(req, finishSignUpRequestSchema);
+        const address = access.addressOfRequest(req);
+        limits.check('sign-up links', [[limits.authIp, address]]);
+        const claim = signUps.links.open(body.token);
+        if (!claim) {
+          throw new SignalRequestError(
+            'signup_link_invalid',
+            `this sign-up link is not valid or is older than ${AUTH_LIMITS.signUpLinkHours} hours; sign up again for a new one`,
+          );
+        }
+        // Guessing the password of someone else's link is guessing a password: the sign-in limits.
+        limits.check('attempts', [[limits.signInAccount, `${claim.email}\n${address}`]]);
+        await limits.signInThrottle.wait(claim.email);
+        if (!(await verifyPassword(claim.passwordHash, body.password))) {
+          limits.signInThrottle.failed(claim.email);
+          throw new SignalRequestError('invalid_credentials', 'this is not the password you chose when you signed up');
+        }
+        limits.signInThrottle.succeeded(claim.email);
+        const input = { email: claim.email, displayName: claim.displayName, passwordHash: claim.passwordHash };
         try {
-          // A guest who signs up keeps their account, and with it the rooms they were let into.
-          const user = current?.guest
-            ? await store.upgradeGuest(current.id, { ...body, passwordHash })
-            : await store.createUser({ ...body, passwordHash });
-          return await signedIn(req, user, 201);
+          const guest = claim.guestId ? await store.getUser(claim.guestId) : null;
+          const user = guest?.guest ? await store.upgradeGuest(guest.id, input) : await store.createUser(input);
+          const done = await signedIn(req, user, 201);
+          const answer: FinishSignUpResponse = { user: publicUser(user)!, next: claim.next };
+          return { ...done, body: answer };
         } catch (err) {
+          // Whoever holds the link reads the email's mail: saying the account exists tells them nothing new.
           if (err instanceof EmailTakenError) {
-            throw new SignalRequestError('email_taken', 'an account with this email exists already; sign in instead');
+            throw new SignalRequestError('email_taken', 'an account with this email exists already (this link was used); sign in instead');
           }
           throw err;
         }
