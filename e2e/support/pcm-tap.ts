@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 
 /**
  * What a listener hears of each peer, as PCM: an AudioWorklet in the page's own mixer context
- * records every received track (after the browser's jitter buffer and decoder, as it is played)
+ * records every received stream (after the jitter buffer and decoder of the path that plays it)
  * in mono, with the context frame of each sample. All peers share that one sample clock, so their
  * recordings line up with each other and with `contextFrame` marks taken when the test acts.
  */
@@ -54,13 +54,14 @@ export async function tapAllPeers(page: Page): Promise<void> {
     const tapped = new Set<string>();
     setInterval(() => {
       for (const peer of session.state.peers) {
-        const track = tapped.has(peer.id) ? undefined : session.remoteTrack(peer.id);
-        if (!track) continue;
+        // What the mix receives of the peer, in the mix's own context (no hop through a track).
+        const source = tapped.has(peer.id) ? undefined : session.remoteNode(peer.id);
+        if (!source) continue;
         tapped.add(peer.id);
         const chunks: TapWindow['__pcm'][string] = (w.__pcm[peer.id] = []);
         const node = new AudioWorkletNode(context, 'pcm-tap');
         node.port.onmessage = (e) => chunks.push(e.data);
-        new MediaStreamAudioSourceNode(context, { mediaStream: new MediaStream([track]) }).connect(node);
+        source.connect(node);
         // Pulled by the graph, heard by nobody.
         node.connect(new GainNode(context, { gain: 0 })).connect(context.destination);
       }

@@ -1,10 +1,25 @@
 'use client';
 
 import type { StripLevels, StripSettings } from '../media/mixer-graph';
-import type { ReceiveStats } from '../media/receive-stats';
+import type { PlayoutMode } from '../media/playout/playout-buffer';
+import { SENDER_ESTIMATE_MS, type ReceiveStats } from '../media/receive-stats';
 import { LevelMeter } from './LevelMeter';
 
 const fmt = (v: number | null | undefined, unit: string, digits = 0) => (v == null ? '—' : `${v.toFixed(digits)} ${unit}`);
+
+/** The fixed depths offered beside Auto, ms above the least network delay. */
+const BUFFER_CHOICES_MS = [2, 5, 10, 20, 40, 80];
+
+/** Where the mouth-to-ear figure comes from: measured parts and the sender's estimate. */
+function latencyBreakdown(s: ReceiveStats): string {
+  const part = (name: string, v: number | null) => `${name} ${v == null ? '?' : v.toFixed(1)} ms`;
+  return [
+    part('capture + codec at the sender (estimate)', SENDER_ESTIMATE_MS),
+    part('network (RTT/2)', s.networkMs),
+    part(s.path === 'low-latency' ? 'our jitter buffer' : "the browser's jitter buffer", s.bufferMs),
+    part('output', s.outputMs),
+  ].join(' + ');
+}
 
 export function MixerStrip(props: {
   id: string;
@@ -13,6 +28,9 @@ export function MixerStrip(props: {
   settings?: StripSettings;
   stats?: ReceiveStats;
   onChange?: (settings: Partial<StripSettings>) => void;
+  /** Our playout path's buffer for this stream ("lower latency ↔ fewer dropouts"); absent on the browser's path. */
+  playoutMode?: PlayoutMode;
+  onPlayoutMode?: (mode: PlayoutMode) => void;
 }) {
   const { settings, onChange } = props;
   return (
@@ -59,10 +77,37 @@ export function MixerStrip(props: {
           />
         </div>
       )}
+      {props.playoutMode && props.onPlayoutMode && (
+        <label className="mt-2 flex items-center justify-between gap-2 text-xs text-gray-400" title="Lower latency ↔ fewer dropouts">
+          Buffer
+          <select
+            aria-label={`Buffer for ${props.name}`}
+            className="rounded border border-stage-700 bg-stage-950 px-1 py-0.5"
+            value={props.playoutMode.kind === 'auto' ? 'auto' : String(props.playoutMode.delayMs)}
+            onChange={(e) => props.onPlayoutMode!(e.target.value === 'auto' ? { kind: 'auto' } : { kind: 'fixed', delayMs: Number(e.target.value) })}
+          >
+            <option value="auto">Auto</option>
+            {BUFFER_CHOICES_MS.map((ms) => (
+              <option key={ms} value={ms}>
+                {ms} ms{ms <= 5 ? ' (lowest latency)' : ms >= 80 ? ' (fewest dropouts)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       {props.stats && (
-        <dl className="mt-2 grid grid-cols-2 gap-x-2 text-[11px] text-gray-400" data-testid={`stats-${props.id}`}>
+        <dl className="mt-2 grid grid-cols-2 gap-x-2 text-[11px] text-gray-400" data-testid={`stats-${props.id}`} data-path={props.stats.path}>
           <dt>Latency</dt>
-          <dd>{fmt(props.stats.latencyMs, 'ms')}</dd>
+          <dd data-testid={`latency-${props.id}`} title={latencyBreakdown(props.stats)}>
+            {fmt(props.stats.latencyMs, 'ms')}
+          </dd>
+          <dt>Buffer</dt>
+          <dd data-testid={`buffer-${props.id}`}>
+            {fmt(props.stats.bufferMs, 'ms', 1)}
+            {props.stats.bufferMode === 'auto' && props.stats.bufferTargetMs != null ? ` (auto ${props.stats.bufferTargetMs.toFixed(0)})` : ''}
+          </dd>
+          <dt>Dropouts</dt>
+          <dd data-testid={`dropouts-${props.id}`}>{fmt(props.stats.dropoutsPerMinute, '/min', 1)}</dd>
           <dt>Jitter</dt>
           <dd>{fmt(props.stats.jitterMs, 'ms', 1)}</dd>
           <dt>Loss</dt>

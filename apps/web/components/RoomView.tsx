@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { RoomSummary } from '@bandmate/shared';
-import { RoomSession, type SessionState } from '../media/room-session';
+import { PLAYOUT_PREFERENCE_KEY, RoomSession, type SessionState } from '../media/room-session';
 import { getRoom } from '../lib/rooms-api';
 import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
 import { AiPanel } from './AiPanel';
@@ -115,6 +115,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
         onStartPlaying={() => void session.startPlaying()}
       />
 
+      <PlayoutLine state={state} />
       <section aria-label="Mixer" className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
         {state.self?.role === 'musician' && <MixerStrip id="self" name="My input" levels={levels.self} />}
         {musicians
@@ -128,6 +129,11 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
               settings={session.graph?.strip(p.id)}
               stats={p.stats}
               onChange={(s) => session.setStrip(p.id, s)}
+              playoutMode={session.playoutMode(p.id)}
+              onPlayoutMode={(mode) => {
+                session.setPlayoutMode(p.id, mode);
+                force((n) => n + 1);
+              }}
             />
           ))}
         <MixerStrip id="master" name="What I hear" levels={levels.master} />
@@ -140,3 +146,33 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
 }
 
 const noopSubscribe = () => () => {};
+
+/** Which path plays what this page hears, and the room's latency: the slowest stream's mouth to ear. */
+function PlayoutLine({ state }: { state: SessionState }) {
+  const playout = state.playout;
+  if (!playout) return null;
+  const latencies = state.peers.map((p) => p.stats?.latencyMs).filter((v): v is number => v != null);
+  const room = latencies.length ? Math.max(...latencies) : null;
+  const usesOurs = playout.path === 'low-latency';
+  return (
+    <p className="text-xs text-gray-400" data-testid="playout" data-path={playout.path}>
+      Playback: {usesOurs ? 'low-latency path (our jitter buffer)' : "the browser's path"}
+      {playout.reason ? ` — ${playout.reason}` : ''}
+      {room != null && (
+        <>
+          {' · '}room latency ≈ <span data-testid="room-latency">{room.toFixed(0)} ms</span> (mouth to ear, slowest stream)
+        </>
+      )}
+      {' · '}
+      <button
+        className="underline"
+        onClick={() => {
+          localStorage.setItem(PLAYOUT_PREFERENCE_KEY, usesOurs ? 'browser' : 'low-latency');
+          window.location.reload();
+        }}
+      >
+        {usesOurs ? "use the browser's path (reloads the page)" : 'use the low-latency path (reloads the page)'}
+      </button>
+    </p>
+  );
+}

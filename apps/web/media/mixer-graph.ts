@@ -69,9 +69,16 @@ export class MixerGraph {
   private readonly strips = new Map<string, ChannelStrip>();
   /** Chromium only pulls remote WebRTC audio into WebAudio while a media element plays it. */
   private readonly sinks = new Map<string, HTMLAudioElement>();
+  /** Each source as it comes in (before its fader), and a track of it once someone asks for one. */
+  private readonly inputs = new Map<string, AudioNode>();
+  private readonly taps = new Map<string, MediaStreamAudioDestinationNode>();
 
-  constructor() {
-    this.context = new AudioContext({ latencyHint: 'interactive', sampleRate: SAMPLE_RATE });
+  private readonly ownsContext: boolean;
+
+  constructor(context?: AudioContext) {
+    // 0 s asks for the smallest output buffer the device allows (the browser clamps it there).
+    this.context = context ?? new AudioContext({ latencyHint: 0, sampleRate: SAMPLE_RATE });
+    this.ownsContext = !context;
     this.master = new GainNode(this.context);
     this.masterStrip = new ChannelStrip(this.context, this.master, this.context.destination);
   }
@@ -92,11 +99,46 @@ export class MixerGraph {
     }
     const source = new MediaStreamAudioSourceNode(this.context, { mediaStream: stream });
     this.strips.set(id, new ChannelStrip(this.context, source, options.monitor ? this.master : null));
+    this.inputs.set(id, source);
+  }
+
+  /** A source that is already audio in this context (our playout path's node), heard in the mix. */
+  addNodeSource(id: string, node: AudioNode): void {
+    this.removeSource(id);
+    this.strips.set(id, new ChannelStrip(this.context, node, this.master));
+    this.inputs.set(id, node);
+  }
+
+  /** A source as it comes in, before its fader (for analysis in this context). */
+  input(id: string): AudioNode | undefined {
+    return this.inputs.get(id);
+  }
+
+  /** A source as a track (for analysis elsewhere, or to send on), made on first ask. */
+  track(id: string): MediaStreamTrack | undefined {
+    const input = this.inputs.get(id);
+    if (!input) return undefined;
+    let tap = this.taps.get(id);
+    if (!tap) {
+      tap = new MediaStreamAudioDestinationNode(this.context, { channelCount: 2 });
+      input.connect(tap);
+      this.taps.set(id, tap);
+    }
+    return tap.stream.getAudioTracks()[0];
+  }
+
+  /** Output latency of this context: the device's and WebAudio's own buffer, ms. */
+  outputLatencyMs(): number {
+    const c = this.context as AudioContext & { outputLatency?: number };
+    return ((c.outputLatency ?? 0) + (c.baseLatency ?? 0)) * 1000;
   }
 
   removeSource(id: string): void {
     this.strips.get(id)?.disconnect();
     this.strips.delete(id);
+    this.inputs.delete(id);
+    this.taps.get(id)?.disconnect();
+    this.taps.delete(id);
     const sink = this.sinks.get(id);
     if (sink) {
       sink.srcObject = null;
@@ -127,6 +169,7 @@ export class MixerGraph {
 
   async close(): Promise<void> {
     for (const id of [...this.strips.keys()]) this.removeSource(id);
-    await this.context.close();
+    this.masterStrip.disconnect();
+    if (this.ownsContext) await this.context.close();
   }
 }

@@ -6,6 +6,9 @@ import { setLowestJitterTarget } from './jitter-target.ts';
 import { openMicrophone } from './microphone.ts';
 import { MixerGraph } from './mixer-graph.ts';
 import { receiveStats, type ReceiveStats } from './receive-stats.ts';
+import { LowLatencyReceiver, lowLatencySupported, type PlayoutPath } from './playout/low-latency-receiver.ts';
+import type { PlayoutMode, PlayoutStats } from './playout/playout-buffer.ts';
+import { storedPlayoutPreference, type PlayoutPreference } from './playout/preference.ts';
 import { SignalClient } from './signal-client.ts';
 import { ChatSession } from './chat-session.ts';
 import { MetronomeSession } from './metronome-session.ts';
@@ -37,6 +40,8 @@ export interface SessionState {
   /** Whether this page sends its microphone, and whether the player paused it themselves. */
   publishing?: boolean;
   micPaused?: boolean;
+  /** Which path plays what this page receives, and why when it is not the one asked for. */
+  playout?: { path: PlayoutPath; reason?: string };
 }
 
 export interface JoinOptions {
@@ -48,7 +53,20 @@ export interface JoinOptions {
   track?: MediaStreamTrack;
   /** The invite link's token (?invite=…), for a private room. */
   invite?: string;
+  /**
+   * Playout of received streams: our low-latency path (where the browser can; else the browser's
+   * own, with the reason shown), or the browser's own. Default: what the listener chose last
+   * (localStorage), else DEFAULT_PLAYOUT.
+   */
+  playout?: PlayoutPreference;
+  /**
+   * The AudioContext the mix plays in (benchmarks build their probe in it, so what they hear is
+   * what the mix hears); the session then leaves it open when it leaves. Default: its own.
+   */
+  context?: AudioContext;
 }
+
+export { PLAYOUT_PREFERENCE_KEY, type PlayoutPreference } from './playout/preference.ts';
 
 const STATS_INTERVAL_MS = 1000;
 
@@ -67,6 +85,8 @@ export class RoomSession {
   private micTrack?: MediaStreamTrack;
   private micProducer?: types.Producer;
   private readonly consumers = new Map<string, types.Consumer>();
+  /** Our playout path, when this session uses it (else the browser's jitter buffer plays). */
+  private lowLatency?: LowLatencyReceiver;
   /** Producers announced before the recv transport exists are consumed once it does. */
   private pendingProducers: ProducerInfo[] = [];
   private statsTimer?: ReturnType<typeof setInterval>;
@@ -106,8 +126,9 @@ export class RoomSession {
     this.lastJoin = options;
     this.update({ phase: 'joining', error: undefined, errorCode: undefined, peers: [] });
     try {
-      this.graph = new MixerGraph();
+      this.graph = new MixerGraph(options.context);
       await this.graph.resume();
+      await this.choosePlayout(options.playout ?? storedPlayoutPreference());
       if (options.role === 'musician') this.micTrack = options.track ?? (await openMicrophone(options.deviceId));
 
       const { routerRtpCapabilities } = await this.signal.request('getRouterRtpCapabilities', { roomId: options.roomId });
@@ -137,7 +158,7 @@ export class RoomSession {
       void this.chat.loadHistory();
       this.recording = new RecordingSession(this.signal, this.sfuUrl, options.roomId, joined.recording);
       this.recvTransport = await this.createTransport('recv');
-      tapReceivers(this.recvTransport);
+      watchReceivers(this.recvTransport, this.lowLatency);
       const announced = [...joined.producers, ...this.pendingProducers];
       this.pendingProducers = [];
       for (const producer of announced) await this.consume(producer);
@@ -223,16 +244,71 @@ export class RoomSession {
     }
   }
 
-  /** The received track of a peer's microphone, once it is being consumed. */
+  /**
+   * What this page receives of a peer, as a track, once it is being consumed: on the browser's
+   * path its received track, on ours the playout node's output (both before the fader).
+   */
   remoteTrack(peerId: string): MediaStreamTrack | undefined {
-    for (const c of this.consumers.values()) if (c.appData.peerId === peerId) return c.track;
+    const consumer = this.consumerOf(peerId);
+    if (!consumer) return undefined;
+    return this.lowLatency ? this.graph?.track(peerId) : consumer.track;
+  }
+
+  /** The same as audio in the mixer's context (no hop through a track). */
+  remoteNode(peerId: string): AudioNode | undefined {
+    return this.consumerOf(peerId) ? this.graph?.input(peerId) : undefined;
+  }
+
+  /** Our playout buffer for a peer: automatic depth, or a fixed one in ms ("lower latency ↔ fewer dropouts"). */
+  setPlayoutMode(peerId: string, mode: PlayoutMode): void {
+    const consumer = this.consumerOf(peerId);
+    if (consumer && this.lowLatency) this.lowLatency.setMode(consumer.track.id, mode);
+  }
+
+  /** Our playout buffer's own figures for a peer (diagnostics, tests); undefined on the browser's path. */
+  playoutStats(peerId: string): PlayoutStats | undefined {
+    const consumer = this.consumerOf(peerId);
+    return consumer && this.lowLatency ? this.lowLatency.stats(consumer.track.id) : undefined;
+  }
+
+  playoutMode(peerId: string): PlayoutMode | undefined {
+    const consumer = this.consumerOf(peerId);
+    return consumer && this.lowLatency ? this.lowLatency.mode(consumer.track.id) : undefined;
+  }
+
+  private consumerOf(peerId: string): types.Consumer | undefined {
+    for (const c of this.consumers.values()) if (c.appData.peerId === peerId) return c;
     return undefined;
+  }
+
+  private async choosePlayout(preference: PlayoutPreference): Promise<void> {
+    this.lowLatency?.close();
+    this.lowLatency = undefined;
+    const tapped = !!(globalThis as { __bandmateReceiverTap?: unknown }).__bandmateReceiverTap;
+    let reason: string | undefined;
+    if (preference === 'browser') reason = undefined;
+    else if (tapped) reason = 'a diagnostics tap holds the receivers';
+    else if (!lowLatencySupported()) reason = 'this browser lacks encoded transforms, WebCodecs or AudioWorklet';
+    else {
+      try {
+        this.lowLatency = await LowLatencyReceiver.create(this.graph!.context);
+      } catch (err) {
+        reason = `could not start: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    this.update({ playout: { path: this.lowLatency ? 'low-latency' : 'browser', ...(reason ? { reason } : {}) } });
   }
 
   /** The browser's inbound-rtp and codec statistics of a peer's stream (diagnostics, tests). */
   async inboundRtp(peerId: string): Promise<{ inbound?: Record<string, unknown>; codec?: Record<string, unknown> }> {
     const consumer = [...this.consumers.values()].find((c) => c.appData.peerId === peerId);
-    return consumer ? rtpStats(await consumer.getStats(), 'inbound-rtp') : {};
+    if (!consumer) return {};
+    const found = rtpStats(await consumer.getStats(), 'inbound-rtp');
+    // Chromium reports the codec of an inbound stream only once its own decoder has run; on our
+    // playout path it never does, so the codec is the one negotiated for this consumer.
+    const negotiated = consumer.rtpParameters.codecs[0];
+    const codec = found.codec ?? (negotiated && { ...negotiated, sdpFmtpLine: fmtpLine(negotiated.parameters), source: 'negotiated' });
+    return { inbound: found.inbound, codec };
   }
 
   /** The same for what this page sends. */
@@ -311,8 +387,12 @@ export class RoomSession {
       appData: { peerId: reply.peerId },
     });
     this.consumers.set(consumer.id, consumer);
-    setLowestJitterTarget(consumer.rtpReceiver);
-    this.graph?.addSource(reply.peerId, consumer.track, { monitor: true });
+    const node = this.lowLatency?.node(consumer.track.id);
+    if (node) this.graph?.addNodeSource(reply.peerId, node);
+    else {
+      setLowestJitterTarget(consumer.rtpReceiver);
+      this.graph?.addSource(reply.peerId, consumer.track, { monitor: true });
+    }
     await this.signal.request('resumeConsumer', { consumerId: consumer.id });
     this.patchPeer(reply.peerId, { producerId: reply.producerId });
   }
@@ -389,14 +469,18 @@ export class RoomSession {
     if (!consumer) return;
     consumer.close();
     this.consumers.delete(consumerId);
+    this.lowLatency?.drop(consumer.track.id);
     const peerId = String(consumer.appData.peerId);
     this.graph?.removeSource(peerId);
     this.patchPeer(peerId, { producerId: undefined, stats: undefined });
   }
 
   private async pollStats(): Promise<void> {
+    const outputMs = this.graph ? this.graph.outputLatencyMs() : null;
     for (const consumer of this.consumers.values()) {
-      const stats = await receiveStats(consumer, MUSIC_OPUS.ptimeMs).catch(() => undefined);
+      const playout = this.lowLatency?.stats(consumer.track.id);
+      const path = this.lowLatency ? 'low-latency' : 'browser';
+      const stats = await receiveStats(consumer, { path, playout, outputMs }).catch(() => undefined);
       if (stats) this.patchPeer(String(consumer.appData.peerId), { stats });
     }
   }
@@ -411,6 +495,8 @@ export class RoomSession {
     this.unsubscribe = [];
     for (const c of this.consumers.values()) c.close();
     this.consumers.clear();
+    this.lowLatency?.close();
+    this.lowLatency = undefined;
     this.pendingProducers = [];
     this.sendTransport?.close();
     this.recvTransport?.close();
@@ -444,16 +530,25 @@ function rtpStats(report: RTCStatsReport, type: 'inbound-rtp' | 'outbound-rtp') 
   return { inbound: rtp, codec: all.find((s) => s.type === 'codec' && s.id === rtp?.codecId) };
 }
 
+function fmtpLine(parameters: Record<string, unknown> | undefined): string {
+  return Object.entries(parameters ?? {})
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(';');
+}
+
 /**
- * Diagnostics hook (tests, measurements): a page that defines `__bandmateReceiverTap` gets every
- * new receiver, keyed by its track id, to attach an RTCRtpScriptTransform that sees encoded
- * frames before the jitter buffer. Chromium routes frames only to a transform set while the
- * remote description is applied (the peer connection's `track` event), hence the reach into
- * mediasoup-client's handler.
+ * Every new receiver of the recv transport, as the browser makes it (the peer connection's `track`
+ * event: Chromium routes frames only to a transform set while the remote description is applied,
+ * hence the reach into mediasoup-client's handler), goes to our playout path when it runs; else to
+ * the diagnostics hook `__bandmateReceiverTap` when a page defines it (tests and measurements
+ * attach an RTCRtpScriptTransform that sees encoded frames before the browser's jitter buffer).
  */
 type ReceiverTap = (trackId: string, receiver: RTCRtpReceiver) => void;
-function tapReceivers(transport: types.Transport): void {
+function watchReceivers(transport: types.Transport, lowLatency: LowLatencyReceiver | undefined): void {
   const tap = (globalThis as { __bandmateReceiverTap?: ReceiverTap }).__bandmateReceiverTap;
   const pc = (transport.handler as unknown as { _pc?: RTCPeerConnection })._pc;
-  if (tap && pc) pc.addEventListener('track', (e) => tap(e.track.id, e.receiver));
+  if (!pc) return;
+  if (lowLatency) pc.addEventListener('track', (e) => lowLatency.attach(e.track.id, e.receiver));
+  else if (tap) pc.addEventListener('track', (e) => tap(e.track.id, e.receiver));
 }
+

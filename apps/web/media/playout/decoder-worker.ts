@@ -1,0 +1,75 @@
+/**
+ * The worker of our playout path. Each received stream's RTCRtpScriptTransform runs here: its
+ * encoded Opus frames are taken before the browser's jitter buffer (and not passed on, so the
+ * browser's own path stays silent), decoded with WebCodecs, and posted with their RTP timestamp
+ * to the stream's AudioWorklet node over a MessagePort of their own (no hop through the page).
+ *
+ * This function is the worker's whole source: it is turned into text and never called in the
+ * page, so it must not use anything from outside itself.
+ */
+export function runDecoderWorker(): void {
+  type Options = { trackId: string; port: MessagePort; sampleRate: number; channels: number };
+  type TransformEvent = Event & {
+    transformer: { readable: ReadableStream<EncodedFrame>; writable: WritableStream<EncodedFrame>; options: Options };
+  };
+  type EncodedFrame = { data: ArrayBuffer; timestamp: number; getMetadata(): { rtpTimestamp?: number } };
+  const scope = self as unknown as { onrtctransform: ((e: TransformEvent) => void) | null };
+
+  scope.onrtctransform = (event) => {
+    const { port, sampleRate, channels } = event.transformer.options;
+    const rtpOfChunk = new Map<number, number>();
+    let chunk = 0;
+    let failed = false;
+    const decoder = new AudioDecoder({
+      output(data) {
+        // The decoder may recompute an output's timestamp from its sample count (a few µs off):
+        // the chunk it came from is the nearest 10 ms step.
+        const index = Math.round(data.timestamp / 10_000);
+        const rtp = rtpOfChunk.get(index);
+        rtpOfChunk.delete(index);
+        const planes: Float32Array[] = [];
+        for (let c = 0; c < data.numberOfChannels; c++) {
+          const plane = new Float32Array(data.numberOfFrames);
+          data.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
+          planes.push(plane);
+        }
+        data.close();
+        if (rtp !== undefined) port.postMessage({ type: 'frame', rtp, planes }, planes.map((p) => p.buffer));
+      },
+      error(err) {
+        failed = true;
+        port.postMessage({ type: 'error', message: String(err) });
+      },
+    });
+    decoder.configure({ codec: 'opus', sampleRate, numberOfChannels: channels });
+    const reader = event.transformer.readable.getReader();
+    // How late frames reach this worker, against the least delay of the last 1000 (diagnostics:
+    // it tells jitter from before our pipeline apart from jitter added in it).
+    const transits: number[] = [];
+    let first: number | undefined;
+    let last = 0;
+    void (async () => {
+      for (;;) {
+        const { value: frame, done } = await reader.read();
+        if (done || failed) return;
+        const rtp = frame.getMetadata().rtpTimestamp ?? frame.timestamp;
+        first ??= rtp;
+        let unwrapped = rtp - first;
+        unwrapped += Math.round((last - unwrapped) / 2 ** 32) * 2 ** 32;
+        last = unwrapped;
+        transits.push(performance.now() - (unwrapped / sampleRate) * 1000);
+        if (transits.length === 1000) {
+          const least = Math.min(...transits);
+          const late = transits.map((t) => t - least).sort((a, b) => a - b);
+          port.postMessage({ type: 'upstream', p99: late[989], max: late[999] });
+          transits.length = 0;
+        }
+        // Timestamps of chunks are ours (10 ms steps of a running count): they only pair outputs with RTP times.
+        const index = chunk++;
+        rtpOfChunk.set(index, rtp);
+        if (rtpOfChunk.size > 200) rtpOfChunk.delete(rtpOfChunk.keys().next().value!);
+        decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: index * 10_000, data: frame.data }));
+      }
+    })().catch((err: unknown) => port.postMessage({ type: 'error', message: String(err) }));
+  };
+}

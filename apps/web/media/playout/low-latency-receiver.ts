@@ -1,0 +1,118 @@
+import { runDecoderWorker } from './decoder-worker.ts';
+import type { PlayoutMode, PlayoutStats } from './playout-buffer.ts';
+import { PLAYOUT_PROCESSOR, playoutWorkletSource, SOURCE_HELPERS, type PlayoutReport } from './playout-worklet.ts';
+
+/** Which path plays received streams: ours, or the browser's (NetEQ). */
+export type PlayoutPath = 'low-latency' | 'browser';
+
+/** Everything our path needs: encoded transforms in a worker, WebCodecs' Opus decoder, AudioWorklet. */
+export function lowLatencySupported(): boolean {
+  return (
+    typeof RTCRtpScriptTransform !== 'undefined' &&
+    typeof AudioDecoder !== 'undefined' &&
+    typeof AudioWorkletNode !== 'undefined' &&
+    typeof Worker !== 'undefined'
+  );
+}
+
+interface Stream {
+  node: AudioWorkletNode;
+  stats?: PlayoutStats;
+  upstream?: { p99: number; max: number };
+  error?: string;
+}
+
+/**
+ * Our playout path for one room session: one decoder worker for every stream, and per stream an
+ * encoded transform on its receiver (attached when the browser creates the receiver, the only
+ * moment Chromium routes frames to it) and a playout node in the mixer's AudioContext.
+ */
+export class LowLatencyReceiver {
+  private readonly worker: Worker;
+  private readonly ports = new Map<string, MessagePort>();
+  private readonly streams = new Map<string, Stream>();
+  private readonly modes = new Map<string, PlayoutMode>();
+
+  private constructor(private readonly context: AudioContext) {
+    const url = URL.createObjectURL(new Blob([`${SOURCE_HELPERS}(${runDecoderWorker.toString()})();`], { type: 'text/javascript' }));
+    this.worker = new Worker(url, { name: 'bandmate-playout-decoder' });
+    URL.revokeObjectURL(url);
+  }
+
+  static async create(context: AudioContext): Promise<LowLatencyReceiver> {
+    const url = URL.createObjectURL(new Blob([playoutWorkletSource()], { type: 'text/javascript' }));
+    try {
+      await context.audioWorklet.addModule(url);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+    return new LowLatencyReceiver(context);
+  }
+
+  /** Takes a new receiver's encoded frames (call from the peer connection's `track` event). */
+  attach(trackId: string, receiver: RTCRtpReceiver): void {
+    const channel = new MessageChannel();
+    receiver.transform = new RTCRtpScriptTransform(
+      this.worker,
+      { trackId, port: channel.port1, sampleRate: this.context.sampleRate, channels: 2 },
+      [channel.port1],
+    );
+    this.ports.set(trackId, channel.port2);
+  }
+
+  /** The node that plays a received track, made on first ask; undefined when the track was not attached. */
+  node(trackId: string): AudioWorkletNode | undefined {
+    const existing = this.streams.get(trackId);
+    if (existing) return existing.node;
+    const port = this.ports.get(trackId);
+    if (!port) return undefined;
+    this.ports.delete(trackId);
+    const node = new AudioWorkletNode(this.context, PLAYOUT_PROCESSOR, { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2] });
+    const stream: Stream = { node };
+    node.port.onmessage = (e: MessageEvent<PlayoutReport>) => {
+      if (e.data.type === 'stats') stream.stats = e.data.stats;
+      else if (e.data.type === 'upstream') stream.upstream = { p99: e.data.p99, max: e.data.max };
+      else stream.error = e.data.message;
+    };
+    node.port.postMessage({ type: 'frames', port }, [port]);
+    const mode = this.modes.get(trackId);
+    if (mode) node.port.postMessage({ type: 'mode', mode });
+    this.streams.set(trackId, stream);
+    return node;
+  }
+
+  setMode(trackId: string, mode: PlayoutMode): void {
+    this.modes.set(trackId, mode);
+    this.streams.get(trackId)?.node.port.postMessage({ type: 'mode', mode });
+  }
+
+  mode(trackId: string): PlayoutMode {
+    return this.modes.get(trackId) ?? { kind: 'auto' };
+  }
+
+  /** The buffer's figures, with how late frames reached the decoder worker (upstream of our pipeline). */
+  stats(trackId: string): (PlayoutStats & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number; error?: string }) | undefined {
+    const stream = this.streams.get(trackId);
+    if (!stream?.stats) return undefined;
+    return {
+      ...stream.stats,
+      ...(stream.upstream ? { upstreamLatenessP99Ms: stream.upstream.p99, upstreamLatenessMaxMs: stream.upstream.max } : {}),
+      ...(stream.error ? { error: stream.error } : {}),
+    };
+  }
+
+  drop(trackId: string): void {
+    this.ports.get(trackId)?.close();
+    this.ports.delete(trackId);
+    const stream = this.streams.get(trackId);
+    stream?.node.disconnect();
+    stream?.node.port.close();
+    this.streams.delete(trackId);
+    this.modes.delete(trackId);
+  }
+
+  close(): void {
+    for (const id of [...this.streams.keys(), ...this.ports.keys()]) this.drop(id);
+    this.worker.terminate();
+  }
+}

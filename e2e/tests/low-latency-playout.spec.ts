@@ -1,0 +1,225 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { PLAYOUT_PREFERENCE_KEY } from '../../apps/web/media/playout/preference.ts';
+import type { Participant } from '../support/browsers.ts';
+import { ARTIFACTS, expect, test, TONE_AMPLITUDE, TONES, toneWav } from '../support/fixtures.ts';
+import { contextFrame, readPcm, tapAllPeers } from '../support/pcm-tap.ts';
+import { createRoomViaApi, expectTones, joinRoom, peerId, steadyLevel } from '../support/room.ts';
+import { sineRmsDb, writeBurstWav } from '../support/wav.ts';
+
+/**
+ * Our playout path (encoded frames → WebCodecs → our jitter buffer in an AudioWorklet), as a
+ * listener hears it, chosen as a listener chooses it (the page's switch, kept in localStorage).
+ */
+async function lowLatencyListener(launch: (o?: object) => Promise<Participant>): Promise<Participant> {
+  const listener = await launch();
+  await listener.page.addInitScript((key) => localStorage.setItem(key, 'low-latency'), PLAYOUT_PREFERENCE_KEY);
+  return listener;
+}
+
+const SECONDS = Number(process.env.E2E_PLAYOUT_SECONDS ?? 60);
+
+// Playback never touches the database: one pass (SQLite's) is enough.
+test.skip(process.env.E2E_DATABASE === 'postgresql', 'playback does not depend on the database; the SQLite pass runs it');
+
+/** RMS of each 10 ms window of a recording, in dB. */
+function windowsDb(samples: Float32Array, rate: number): number[] {
+  const n = Math.round(rate / 100);
+  const out: number[] = [];
+  for (let start = 0; start + n <= samples.length; start += n) {
+    let sum = 0;
+    for (let i = start; i < start + n; i++) sum += samples[i]! ** 2;
+    out.push(10 * Math.log10(sum / n + 1e-12));
+  }
+  return out;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+test('our playout path plays the tones at their pitch and level in stereo, with no gap for a minute, and conceals lost packets', async ({ launch }) => {
+  test.setTimeout(60_000 + SECONDS * 1000 + 60_000);
+  const roomId = await createRoomViaApi('Low latency');
+  const ana = await launch({ wav: toneWav('ana') });
+  const cat = await lowLatencyListener(launch);
+  await joinRoom(ana.page, roomId, 'Ana');
+  await joinRoom(cat.page, roomId, 'Cat', 'listener');
+  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'low-latency');
+  const anaId = await peerId(cat.page, 'Ana');
+
+  // Pitch: 440 Hz left and 660 Hz right, so nothing was downmixed; level: that of the tones sent.
+  await expectTones(cat.page, anaId, TONES.ana);
+  for (const channel of ['left', 'right'] as const) {
+    const level = await steadyLevel(cat.page, anaId, channel, 7);
+    expect(level, `level of Ana (${channel})`).toBeGreaterThan(sineRmsDb(TONE_AMPLITUDE) - 3);
+    expect(level, `level of Ana (${channel})`).toBeLessThan(sineRmsDb(TONE_AMPLITUDE) + 1.5);
+  }
+
+  // A minute of the tones: every 10 ms window within a few dB of the rest.
+  await tapAllPeers(cat.page);
+  await cat.page.waitForTimeout(1000);
+  const from = await contextFrame(cat.page);
+  await cat.page.waitForTimeout(SECONDS * 1000);
+  const to = await contextFrame(cat.page);
+  const minute = await readPcm(cat.page, anaId, from, to);
+  expect(minute.samples.length / minute.sampleRate).toBeGreaterThan(SECONDS * 0.95);
+  const levels = windowsDb(minute.samples, minute.sampleRate);
+  const typical = median(levels);
+  const dips = levels.filter((db) => db < typical - 6).length;
+  const gaps = levels.filter((db) => db < typical - 30).length;
+  // A dropout: a run of dipped windows (a concealed gap longer than one frame goes silent).
+  const dropouts = levels.filter((db, i) => db < typical - 6 && !(levels[i - 1]! < typical - 6)).length;
+  const stats = await cat.page.evaluate((id) => window.__bandmate!.state.peers.find((p) => p.id === id)?.stats, anaId);
+  console.log(
+    `[playout] ${SECONDS} s at Cat: ${dropouts} dropouts, ${dips} windows 6 dB under the typical ${typical.toFixed(1)} dB, ${gaps} silent; ` +
+      `buffer ${stats?.bufferMs} ms (auto ${stats?.bufferTargetMs}), ${stats?.dropoutsPerMinute?.toFixed(2)} dropouts/min, latency ≈ ${stats?.latencyMs?.toFixed(0)} ms`,
+  );
+  // The target is under one dropout a minute: the automatic depth learns from late frames, so on
+  // a loaded machine (two browsers, the SFU and the web app on two cores) the first spike it
+  // meets may get through.
+  expect(dropouts, 'dropouts in the minute').toBeLessThanOrEqual(Math.max(1, Math.floor(SECONDS / 60)));
+  expect(gaps, 'silent 10 ms windows').toBeLessThanOrEqual(5);
+  expect(stats?.path).toBe('low-latency');
+  expect(stats?.bufferMs ?? Infinity).toBeLessThan(60);
+
+  // Lost packets: nftables drops 1 % of UDP in this namespace for 10 s (both legs, Ana→SFU and
+  // SFU→Cat). The buffer conceals each gap with the last frame faded out over 20 ms: no click, and
+  // silence only where three or more packets in a row were lost (rare at this rate).
+  if (!process.env.BANDMATE_IN_NETNS) {
+    test.info().annotations.push({ type: 'skipped part', description: 'packet loss needs the network namespace (E2E_NETNS is off)' });
+    return;
+  }
+  const lostBefore = await cat.page.evaluate((id) => window.__bandmate!.inboundRtp(id), anaId);
+  const lossFrom = await contextFrame(cat.page);
+  loseUdp(0.01);
+  try {
+    await cat.page.waitForTimeout(10_000);
+  } finally {
+    loseUdp(null);
+  }
+  const lossTo = await contextFrame(cat.page);
+  const lostAfter = await cat.page.evaluate((id) => window.__bandmate!.inboundRtp(id), anaId);
+  const lost = Number(lostAfter.inbound?.packetsLost ?? 0) - Number(lostBefore.inbound?.packetsLost ?? 0);
+  const lossy = await readPcm(cat.page, anaId, lossFrom, lossTo);
+  const lossyLevels = windowsDb(lossy.samples, lossy.sampleRate);
+  let step = 0;
+  for (let i = 1; i < lossy.samples.length; i++) step = Math.max(step, Math.abs(lossy.samples[i]! - lossy.samples[i - 1]!));
+  // The steepest step of the mono mix of the tones: (0.5 · 2π · 440 + 0.5 · 2π · 660) / 2 / 48000.
+  const toneStep = (TONE_AMPLITUDE * 2 * Math.PI * (TONES.ana.left + TONES.ana.right)) / 2 / lossy.sampleRate;
+  const concealed = lossyLevels.filter((db) => db < typical - 1.5).length;
+  console.log(`[playout] 10 s of 1 % UDP loss: ${lost} packets lost at Cat's receiver, ${concealed} windows concealed, the quietest at ${Math.min(...lossyLevels).toFixed(1)} dB, largest step ${step.toFixed(3)} (the tones' own ${toneStep.toFixed(3)})`);
+  expect(lost, 'packets lost on the way to Cat').toBeGreaterThan(3);
+  expect(concealed, 'windows where a loss was concealed').toBeGreaterThan(0);
+  expect(lossyLevels.filter((db) => db < typical - 30).length, 'silent windows under loss').toBeLessThanOrEqual(1);
+  expect(step, 'a click (a step far above the tones’ own)').toBeLessThan(toneStep * 2.5);
+});
+
+/** nftables in the tests' network namespace: drop `share` of UDP packets, or stop dropping (null). */
+function loseUdp(share: number | null): void {
+  const nft = (...args: string[]) => execFileSync('nft', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (share === null) {
+    nft('delete', 'table', 'inet', 'bandmate_loss');
+    return;
+  }
+  nft('add', 'table', 'inet', 'bandmate_loss');
+  nft('add', 'chain', 'inet', 'bandmate_loss', 'input', '{ type filter hook input priority 0; }');
+  nft('add', 'rule', 'inet', 'bandmate_loss', 'input', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', String(Math.round(1 / share)), '0', 'drop');
+}
+
+/** Onsets of bursts in a recording (a rise out of ≥ 50 ms of quiet), in context frames. */
+function onsets(pcm: { startFrame: number; samples: Float32Array; sampleRate: number }): number[] {
+  const hop = 48;
+  const found: number[] = [];
+  let quiet = 0;
+  for (let start = 0; start + hop <= pcm.samples.length; start += hop) {
+    let sum = 0;
+    for (let i = start; i < start + hop; i++) sum += pcm.samples[i]! ** 2;
+    const loud = Math.sqrt(sum / hop) > 0.05;
+    if (loud && quiet >= 50) {
+      let i = start;
+      while (i < start + hop && Math.abs(pcm.samples[i]!) < 0.05) i++;
+      found.push(pcm.startFrame + i);
+    }
+    quiet = loud ? 0 : quiet + 1;
+  }
+  return found;
+}
+
+/** Onset phases (ms in the 250 ms period) heard between two context frames, unwrapped around `near`. */
+function phasesMs(pcm: { startFrame: number; samples: Float32Array; sampleRate: number }, from: number, to: number, near?: number): number[] {
+  const period = 0.25 * pcm.sampleRate;
+  const found = onsets(pcm).filter((f) => f >= from && f < to);
+  const centre = near === undefined ? (found[0] ?? 0) % period : (near / 1000) * pcm.sampleRate;
+  return found.map((f) => {
+    let p = (f % period) - centre;
+    while (p > period / 2) p -= period;
+    while (p < -period / 2) p += period;
+    return ((centre + p) / pcm.sampleRate) * 1000;
+  });
+}
+
+test('the buffer control changes the delay heard: 5 ms and 80 ms are 75 ms apart at the ear', async ({ launch }) => {
+  const roomId = await createRoomViaApi('Buffer control');
+  const wav = writeBurstWav(path.join(ARTIFACTS, 'clicks-250.wav'), { hz: 1000, burstMs: 30, periodMs: 250, phaseMs: 0 });
+  const ana = await launch({ wav });
+  const cat = await lowLatencyListener(launch);
+  await joinRoom(ana.page, roomId, 'Ana');
+  await joinRoom(cat.page, roomId, 'Cat', 'listener');
+  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'low-latency');
+  const anaId = await peerId(cat.page, 'Ana');
+  await tapAllPeers(cat.page);
+  const select = cat.page.getByLabel('Buffer for Ana');
+  await expect(select).toHaveValue('auto');
+
+  // Back and forth every 2 s; each switch is judged by the bursts heard just before and just after
+  // it, so the fake devices' clocks (which slip on a loaded machine) cannot add up between them.
+  await select.selectOption('5');
+  await cat.page.waitForTimeout(2000);
+  const switches: Array<{ to: string; at: number }> = [];
+  for (const ms of ['80', '5', '80', '5', '80', '5']) {
+    switches.push({ to: ms, at: await contextFrame(cat.page) });
+    await select.selectOption(ms);
+    if (ms === '80') await expect(cat.page.getByTestId(`buffer-${anaId}`)).toContainText(/^8[0-5]\.\d ms/, { timeout: 3000 });
+    else await expect(cat.page.getByTestId(`buffer-${anaId}`)).toContainText(/^[5-9]\.\d ms/, { timeout: 3000 });
+    await cat.page.waitForTimeout(2000 - 300);
+  }
+  const end = await contextFrame(cat.page);
+  const pcm = await readPcm(cat.page, anaId, switches[0]!.at - 2 * 48000, end);
+  const rate = pcm.sampleRate;
+  const shifts = switches.map((s, i) => {
+    const before = phasesMs(pcm, s.at - 1.5 * rate, s.at);
+    const ref = median(before);
+    const next = switches[i + 1]?.at ?? end;
+    const after = phasesMs(pcm, s.at + 0.3 * rate, Math.min(next, s.at + 1.8 * rate), ref + (s.to === '80' ? 75 : -75));
+    return { to: s.to, shift: median(after) - ref, counts: [before.length, after.length] };
+  });
+  console.log(`[playout] heard delay change at each switch of Cat's buffer for Ana: ${JSON.stringify(shifts.map((s) => ({ ...s, shift: +s.shift.toFixed(1) })))}`);
+  // Up, the buffer jumps back 75 ms at once. Down, it jumps ahead 75 ms, but 5 ms is less than
+  // this loaded machine's jitter: the first frames it then waits for add a little back (62–72 ms
+  // measured, where up was 77–78).
+  for (const s of shifts) {
+    expect(Math.min(...s.counts), 'bursts around a switch').toBeGreaterThanOrEqual(4);
+    expect(Math.abs(s.shift), `to ${s.to} ms: heard ${s.shift.toFixed(1)} ms`).toBeGreaterThan(55);
+    expect(Math.abs(s.shift), `to ${s.to} ms: heard ${s.shift.toFixed(1)} ms`).toBeLessThan(85);
+    expect(Math.sign(s.shift), `to ${s.to} ms`).toBe(s.to === '80' ? 1 : -1);
+  }
+  const mean = shifts.reduce((sum, s) => sum + Math.abs(s.shift), 0) / shifts.length;
+  expect(Math.abs(mean - 75), `the mean change ${mean.toFixed(1)} ms`).toBeLessThan(6);
+});
+
+test("the browser's path plays by default; the page's switch moves a listener to ours, and back", async ({ launch }) => {
+  const roomId = await createRoomViaApi('Playback switch');
+  const ana = await launch({ wav: toneWav('ana') });
+  const cat = await launch();
+  await joinRoom(ana.page, roomId, 'Ana');
+  await joinRoom(cat.page, roomId, 'Cat', 'listener');
+  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'browser');
+  await cat.page.getByRole('button', { name: /use the low-latency path/ }).click();
+  await joinRoom(cat.page, roomId, 'Cat', 'listener');
+  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'low-latency');
+  await expectTones(cat.page, await peerId(cat.page, 'Ana'), TONES.ana);
+  // Each strip then says which path fed its figures.
+  await expect(cat.page.locator(`[data-testid="stats-${await peerId(cat.page, 'Ana')}"]`)).toHaveAttribute('data-path', 'low-latency', { timeout: 5000 });
+  await cat.page.getByRole('button', { name: /use the browser's path/ }).click();
+  await joinRoom(cat.page, roomId, 'Cat', 'listener');
+  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'browser');
+});

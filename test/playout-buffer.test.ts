@@ -1,0 +1,198 @@
+// Our playout path's jitter buffer (apps/web/media/playout/playout-buffer.ts), driven as the
+// AudioWorklet drives it: decoded 10 ms frames delivered at render-quantum boundaries, 128-sample
+// quanta read on our clock. A sender plays 440 Hz left and 660 Hz right through a simulated
+// network (jitter, loss, a clock running fast or slow); what comes out is checked as audio.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PlayoutBuffer, type PlayoutMode } from '../apps/web/media/playout/playout-buffer.ts';
+
+const RATE = 48000;
+const FRAME = 480;
+const QUANTUM = 128;
+const TONES = [440, 660];
+
+interface Network {
+  /** Extra samples added to the RTP timestamp of packet i (a sender whose timeline jumps). */
+  timestampJump?(i: number): number;
+  /** One-way delay of packet i, ms (before the quantum the worklet sees it in). */
+  delayMs(i: number): number;
+  lost?(i: number): boolean;
+  /** The sender's clock against ours: 1.0002 = 200 ppm fast. */
+  senderClock?: number;
+  firstTimestamp?: number;
+}
+
+function simulate(seconds: number, network: Network, mode: PlayoutMode = { kind: 'auto' }) {
+  const buffer = new PlayoutBuffer(RATE, 2, QUANTUM);
+  buffer.setMode(mode);
+  const clock = network.senderClock ?? 1;
+  const quanta = Math.floor((seconds * RATE) / QUANTUM);
+  const out = [new Float32Array(quanta * QUANTUM), new Float32Array(quanta * QUANTUM)];
+  const packets = Math.floor((seconds * RATE) / FRAME);
+  const arrivals: Array<{ at: number; i: number }> = [];
+  for (let i = 0; i < packets; i++) {
+    if (network.lost?.(i)) continue;
+    // Sent when its last sample was captured, on the sender's clock.
+    const sentAt = ((i + 1) * FRAME) / clock;
+    arrivals.push({ at: sentAt + (network.delayMs(i) / 1000) * RATE, i });
+  }
+  arrivals.sort((a, b) => a.at - b.at);
+  let next = 0;
+  const quantum = [new Float32Array(QUANTUM), new Float32Array(QUANTUM)];
+  const statsOverTime: Array<ReturnType<PlayoutBuffer['stats']>> = [];
+  for (let q = 0; q < quanta; q++) {
+    const now = q * QUANTUM;
+    while (next < arrivals.length && arrivals[next]!.at <= now) {
+      const { i } = arrivals[next++]!;
+      const frame = TONES.map((hz) => {
+        const samples = new Float32Array(FRAME);
+        for (let s = 0; s < FRAME; s++) samples[s] = 0.5 * Math.sin((2 * Math.PI * hz * (i * FRAME + s)) / RATE);
+        return samples;
+      });
+      buffer.push(((network.firstTimestamp ?? 1000) + i * FRAME + (network.timestampJump?.(i) ?? 0)) >>> 0, frame, now);
+    }
+    buffer.render(quantum, now);
+    out[0]!.set(quantum[0]!, now);
+    out[1]!.set(quantum[1]!, now);
+    if (q % 375 === 0) statsOverTime.push(buffer.stats());
+  }
+  return { out, stats: buffer.stats(), statsOverTime };
+}
+
+/** Frequency from zero crossings, and RMS, of a stretch of one channel. */
+function tone(samples: Float32Array, from: number, to: number) {
+  let crossings = 0;
+  let sum = 0;
+  for (let i = from + 1; i < to; i++) {
+    if ((samples[i - 1]! < 0) !== (samples[i]! < 0)) crossings++;
+    sum += samples[i]! ** 2;
+  }
+  return { hz: (crossings / 2) * (RATE / (to - from)), rms: Math.sqrt(sum / (to - from)) };
+}
+
+/** The largest sample-to-sample step after `from`: a click is a step far above the tone's own. */
+function largestStep(samples: Float32Array, from: number): number {
+  let max = 0;
+  for (let i = Math.max(1, from); i < samples.length; i++) max = Math.max(max, Math.abs(samples[i]! - samples[i - 1]!));
+  return max;
+}
+
+/** The quietest 10 ms window after `from`, in dB against the tone's RMS (0.5/√2). */
+function quietestWindowDb(samples: Float32Array, from: number): number {
+  let min = Infinity;
+  for (let start = from; start + FRAME <= samples.length; start += FRAME / 2) {
+    let sum = 0;
+    for (let i = start; i < start + FRAME; i++) sum += samples[i]! ** 2;
+    min = Math.min(min, Math.sqrt(sum / FRAME));
+  }
+  return 20 * Math.log10(min / (0.5 / Math.SQRT2));
+}
+
+const STEADY = 2 * RATE;
+// The steepest step of a 660 Hz sine of amplitude 0.5: 0.5 · 2π · 660 / 48000 = 0.043.
+const TONE_STEP = 0.5 * 2 * Math.PI * 660 / RATE;
+
+test('a steady network: both tones come out at their pitch and level, unbroken, a few ms behind the least delay', () => {
+  const { out, stats } = simulate(30, { delayMs: () => 25 });
+  for (const [c, hz] of TONES.entries()) {
+    // The pitch once the depth has settled (40 ms for 10 s, then down to the automatic one at +0.5 %).
+    const t = tone(out[c]!, 20 * RATE, out[c]!.length);
+    assert.ok(Math.abs(t.hz - hz) < 1, `channel ${c}: ${t.hz.toFixed(2)} Hz, not ${hz}`);
+    assert.ok(Math.abs(20 * Math.log10(t.rms / (0.5 / Math.SQRT2))) < 0.2, `channel ${c}: level ${t.rms}`);
+    assert.ok(quietestWindowDb(out[c]!, STEADY) > -0.5, `channel ${c} has a gap`);
+    assert.ok(largestStep(out[c]!, STEADY) < TONE_STEP * 1.1, `channel ${c} clicks`);
+  }
+  assert.deepEqual([stats.dropouts, stats.lost, stats.late], [0, 0, 0]);
+  // No network jitter; frames still reach the worklet only between render quanta (up to 2.7 ms
+  // late), and it reads a quantum ahead: the automatic depth covers those two.
+  assert.ok(stats.targetMs <= 5.4, `target ${stats.targetMs} ms`);
+  assert.ok(Math.abs(stats.delayMs - stats.targetMs) < 1.5, `delay ${stats.delayMs} vs target ${stats.targetMs}`);
+});
+
+test('jitter: the automatic depth grows to cover it, with under one dropout a minute; a fixed small one drops out', () => {
+  // Up to 12 ms of jitter, and a 30 ms spike every 7 s; a deterministic pseudo-random sequence.
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const delays = Array.from({ length: 6000 * 3 }, (_, i) => 20 + random() * 12 + (i % 700 === 350 ? 30 : 0));
+  const auto = simulate(180, { delayMs: (i) => delays[i]! });
+  // It learns from late frames, so the first spikes (3.5 s, 10.5 s) get through; after that, a
+  // depth is given up only after half a minute without a frame it would have lost.
+  const learned = auto.statsOverTime[20]!;
+  const perMinute = (auto.stats.dropouts - learned.dropouts) / ((auto.stats.playingSeconds - learned.playingSeconds) / 60);
+  assert.ok(perMinute < 1, `${auto.stats.dropouts - learned.dropouts} dropouts after the first 20 s`);
+  assert.ok(auto.stats.dropouts <= 4, `${auto.stats.dropouts} dropouts in all`);
+  assert.ok(auto.stats.targetMs >= 12 && auto.stats.targetMs <= 50, `auto target ${auto.stats.targetMs} ms`);
+  assert.ok(auto.stats.jitterMs > 3, `jitter ${auto.stats.jitterMs} ms`);
+
+  const tight = simulate(180, { delayMs: (i) => delays[i]! }, { kind: 'fixed', delayMs: 2 });
+  assert.ok(tight.stats.dropouts > 60 * 3, `a 2 ms buffer under 12 ms jitter dropped out only ${tight.stats.dropouts} times`);
+  assert.ok(tight.stats.delayMs < auto.stats.delayMs, 'the fixed small buffer is not lower latency');
+});
+
+test('a fixed depth sets the delay the listener gets', () => {
+  for (const delayMs of [10, 40, 80]) {
+    const { stats } = simulate(15, { delayMs: () => 20 }, { kind: 'fixed', delayMs });
+    assert.ok(Math.abs(stats.delayMs - (delayMs + (QUANTUM / RATE) * 1000)) < 1.5, `set ${delayMs} ms, got ${stats.delayMs} ms`);
+    assert.equal(stats.dropouts, 0);
+  }
+});
+
+test('a lost packet is concealed: no gap to silence, no click; each loss is one dropout', () => {
+  const { out, stats } = simulate(20, { delayMs: () => 25, lost: (i) => i > 300 && i % 100 === 0 });
+  assert.equal(stats.dropouts, 16);
+  assert.ok(stats.lost >= 16 && stats.lost <= 17, `lost ${stats.lost}`);
+  for (const c of [0, 1]) {
+    // A 10 ms hole would read as −∞ dB; the fading copy keeps the window within a few dB.
+    const quietest = quietestWindowDb(out[c]!, STEADY);
+    assert.ok(quietest > -10, `channel ${c}: a window at ${quietest.toFixed(1)} dB`);
+    const step = largestStep(out[c]!, STEADY);
+    assert.ok(step < TONE_STEP * 2, `channel ${c}: a step of ${step.toFixed(3)} (the tone's own is ${TONE_STEP.toFixed(3)})`);
+  }
+});
+
+test("the sender's clock 300 ppm fast or slow: the depth holds, by resampling, with no dropouts", () => {
+  for (const senderClock of [1.0003, 0.9997]) {
+    const { out, stats, statsOverTime } = simulate(120, { delayMs: () => 25, senderClock });
+    assert.equal(stats.dropouts, 0, `clock ${senderClock}: ${stats.dropouts} dropouts`);
+    assert.equal(stats.late, 0);
+    // After the start (40 ms for the first 10 s, then the automatic depth, reached at 0.5 %).
+    const delays = statsOverTime.slice(25).map((s) => s.delayMs);
+    assert.ok(Math.max(...delays) - Math.min(...delays) < 3, `clock ${senderClock}: delay wandered ${Math.min(...delays)}–${Math.max(...delays)} ms`);
+    assert.ok(Math.abs(stats.rateOffsetPpm - (senderClock - 1) * 1e6) < 150, `rate offset ${stats.rateOffsetPpm} ppm`);
+    // The tone comes out at the sender's pitch on our clock, as it would from the sender's speaker.
+    const t = tone(out[0]!, 25 * RATE, out[0]!.length);
+    assert.ok(Math.abs(t.hz / 440 - senderClock) < 2e-4, `clock ${senderClock}: ${t.hz.toFixed(3)} Hz`);
+  }
+});
+
+test('RTP timestamps that wrap around 2^32 play on without a break', () => {
+  const { out, stats } = simulate(10, { delayMs: () => 25, firstTimestamp: 2 ** 32 - 480 * 300 });
+  assert.deepEqual([stats.dropouts, stats.lost, stats.late], [0, 0, 0]);
+  assert.ok(quietestWindowDb(out[0]!, STEADY) > -0.5);
+});
+
+test('a sender whose timestamps jump (a restarted track) starts a new timeline, not a huge buffer', () => {
+  // At 10 s the timestamps leap 37 s ahead; the audio goes on at the same pace.
+  const { out, stats, statsOverTime } = simulate(20, { delayMs: () => 25, timestampJump: (i) => (i >= 1000 ? 37 * RATE : 0) });
+  assert.ok(stats.targetMs <= 5.4, `target ${stats.targetMs} ms after the jump`);
+  assert.ok(Math.max(...statsOverTime.map((s) => s.targetMs).slice(20)) < 31, 'the depth never learned the jump as lateness');
+  assert.ok(stats.dropouts <= 1, `${stats.dropouts} dropouts`);
+  assert.ok(quietestWindowDb(out[0]!, 12 * RATE) > -0.5, 'a gap after the new timeline settled');
+});
+
+test('a sender that pauses for 3 s is a pause, not dropouts or lost frames', () => {
+  const { stats } = simulate(12, { delayMs: () => 25, lost: (i) => i >= 400 && i < 700 });
+  assert.deepEqual([stats.dropouts, stats.lost], [0, 0]);
+  assert.ok(stats.playingSeconds < 10.5, `${stats.playingSeconds} s counted as playing`);
+});
+
+test('two packets lost in a row: the repeated frame joins itself without a step and fades, never a click', () => {
+  const { out, stats } = simulate(20, { delayMs: () => 25, lost: (i) => i > 300 && (i % 150 === 0 || i % 150 === 1) });
+  assert.equal(stats.dropouts, 12); // 301 alone, then 450–451, 600–601, … 1950–1951
+  for (const c of [0, 1]) {
+    const quietest = quietestWindowDb(out[c]!, STEADY);
+    assert.ok(quietest > -20, `channel ${c}: a window at ${quietest.toFixed(1)} dB`);
+    const step = largestStep(out[c]!, STEADY);
+    assert.ok(step < TONE_STEP * 2, `channel ${c}: a step of ${step.toFixed(3)} (the tone's own is ${TONE_STEP.toFixed(3)})`);
+  }
+});
