@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../logger.ts';
@@ -71,7 +71,9 @@ export class OutboxMailer implements Mailer {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const sentAt = new Date();
     const file = path.join(this.dir, `${sentAt.getTime()}-${randomUUID().slice(0, 8)}.json`);
-    await writeFile(file, `${JSON.stringify({ ...mail, sentAt: sentAt.toISOString() }, null, 2)}\n`, { mode: 0o600 });
+    // Written aside and renamed: whoever reads the folder never sees half a mail.
+    await writeFile(`${file}.part`, `${JSON.stringify({ ...mail, sentAt: sentAt.toISOString() }, null, 2)}\n`, { mode: 0o600 });
+    await rename(`${file}.part`, file);
     this.logger.info({ to: mail.to, subject: mail.subject, link: mail.link }, 'no SMTP server (SFU_SMTP_URL): mail kept in the outbox');
   }
 }

@@ -13,6 +13,7 @@ import { chatHandlers, type ChatStore } from './chat-handlers.ts';
 import { metronomeHandlers } from './metronome-handlers.ts';
 import { aiHandlers, type RoomAi } from './ai-handlers.ts';
 import { recordingHandlers, type RoomRecordings } from './recording-handlers.ts';
+import { withClientInput } from './client-input.ts';
 
 export type SignalSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -111,7 +112,8 @@ export class Connection {
 
     connectWebRtcTransport: async ({ transportId, dtlsParameters }) => {
       const { peer } = this.member();
-      await peer.transport(transportId).connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+      const transport = peer.transport(transportId);
+      await withClientInput('DTLS parameters', () => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
       return {};
     },
 
@@ -119,7 +121,7 @@ export class Connection {
       const { room, peer } = this.member();
       if (peer.role !== 'musician') throw new SignalRequestError('forbidden', 'listeners do not send audio');
       if (peer.producers.size >= 1) throw new SignalRequestError('bad_request', 'one microphone per musician');
-      const producer = await room.produce(peer, transportId, rtpParameters as types.RtpParameters, source);
+      const producer = await withClientInput('RTP parameters', () => room.produce(peer, transportId, rtpParameters as types.RtpParameters, source));
       return { producerId: producer.id };
     },
 
@@ -130,7 +132,8 @@ export class Connection {
 
     consume: async ({ producerId }) => {
       const { room, peer } = this.member();
-      const { consumer, producerPeerId } = await room.consume(peer, producerId);
+      // The peer's RTP capabilities (sent at join) are the client's input here.
+      const { consumer, producerPeerId } = await withClientInput('RTP capabilities', () => room.consume(peer, producerId));
       return {
         consumerId: consumer.id,
         producerId,

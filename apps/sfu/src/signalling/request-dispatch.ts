@@ -10,7 +10,6 @@ import {
   type ResponseOf,
   type SignalError,
 } from '@bandmate/shared';
-import { errors as mediasoupErrors } from 'mediasoup';
 import type { Logger } from '../logger.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -69,11 +68,8 @@ async function answer<N extends RequestName>(
     return { ok: true, data: await handler(parsed.data as RequestOf<N>) };
   } catch (err) {
     if (err instanceof SignalRequestError) return fail({ code: err.code, message: err.message });
-    // mediasoup rejects what it cannot use (bad DTLS, unsupported codecs): the client's fault, not ours.
-    if (err instanceof TypeError || err instanceof mediasoupErrors.UnsupportedError) {
-      logger.debug({ err, event: name }, 'request refused by mediasoup');
-      return fail({ code: 'bad_request', message: `${name}: ${err.message}` });
-    }
+    // Anything else is a fault of the server's (what mediasoup refuses of a client's input became a
+    // bad_request where the call was made, withClientInput): logged, and no internals to the client.
     logger.error({ err, event: name }, 'request failed');
     return fail({ code: 'internal', message: `${name} failed on the server` });
   }
