@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
-import { SignalRequestError, type ClientToServerEvents, type ServerToClientEvents } from '@bandmate/shared';
+import { SignalRequestError, type ClientToServerEvents, type Role, type ServerToClientEvents } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
@@ -37,6 +37,10 @@ export type { RoomAi } from './ai-handlers.ts';
  */
 export class Connection {
   private membership: { room: Room; peer: Peer; participantId: Promise<string | null> } | undefined;
+  /** A join is under way (between its awaits). */
+  private joining = false;
+  /** The socket disconnected: nothing may join on its behalf any more. */
+  private closed = false;
 
   constructor(
     readonly socket: SignalSocket,
@@ -57,41 +61,14 @@ export class Connection {
     },
 
     join: async ({ roomId, displayName, role, rtpCapabilities, invite }) => {
-      if (this.membership) throw new SignalRequestError('already_joined', 'leave the current room first');
-      // Private rooms, invites, the lock and the join rate limits: refused here with a clear code.
-      const admission = await this.access.admit({
-        roomId,
-        role,
-        invite,
-        cookieHeader: this.socket.handshake.headers.cookie,
-        address: this.access.addressOfSocket(this.socket),
-      });
-      // Refused before a room is opened for it; checked again as it joins (registry.join).
-      this.registry.checkAccountPeers(admission.user?.id);
-      const room = await this.registry.open(roomId);
-      const peer = new Peer(randomUUID(), displayName, role, rtpCapabilities as types.RtpCapabilities, false, {
-        connectionId: this.socket.id,
-        userId: admission.user?.id,
-      });
-      // Snapshot before joining so the newcomer is not told about itself.
-      const peers = room.peerInfos();
-      const producers = room.producerInfos();
-      this.registry.join(room, peer);
-      this.peersById.set(peer.id, this.socket);
-      void this.socket.join(socketRoom(room.id));
-      const participantId = this.participants
-        .recordJoin({ roomId, displayName, role, peerId: peer.id, userId: admission.user?.id ?? null })
-        .then((p) => p.id)
-        .catch((err) => {
-          this.logger.error({ err, roomId }, 'could not record a join');
-          return null;
-        });
-      this.membership = { room, peer, participantId };
-      // The room may end the membership itself (the host removed this peer).
-      peer.once('close', () => {
-        if (this.membership?.peer === peer) void this.leave();
-      });
-      return { peerId: peer.id, roomName: room.name, peers, producers, isHost: room.host() === peer, ai: this.ai(room.id).state, tempo: room.metronome.state, hostId: room.host()?.id ?? null, locked: room.locked, self: peer.info, recording: this.recordings?.service.state(room.id) };
+      // One join at a time: a second one while the first awaits would make a second peer.
+      if (this.membership || this.joining) throw new SignalRequestError('already_joined', 'leave the current room first');
+      this.joining = true;
+      try {
+        return await this.join(roomId, displayName, role, rtpCapabilities as types.RtpCapabilities, invite);
+      } finally {
+        this.joining = false;
+      }
     },
 
     leave: async () => {
@@ -170,6 +147,64 @@ export class Connection {
     const ai = this.aiFor(roomId);
     if (!ai) throw new SignalRequestError('not_found', 'this room has no AI players (it is closing)');
     return ai;
+  }
+
+  /**
+   * The join itself. Every step after an await checks that the connection is still open: a
+   * browser that went away while it was being admitted must not leave a peer behind that keeps
+   * the room open and its seat taken.
+   */
+  private async join(roomId: string, displayName: string, role: Role, rtpCapabilities: types.RtpCapabilities, invite: string | undefined) {
+    // Private rooms, invites, the lock and the join rate limits: refused here with a clear code.
+    const admission = await this.access.admit({
+      roomId,
+      role,
+      invite,
+      cookieHeader: this.socket.handshake.headers.cookie,
+      address: this.access.addressOfSocket(this.socket),
+    });
+    this.assertOpen();
+    // Refused before a room is opened for it; checked again as it joins (registry.join).
+    this.registry.checkAccountPeers(admission.user?.id);
+    const room = await this.registry.open(roomId);
+    if (this.closed) {
+      // Opened for nobody: an empty room closes here, as registry.join does on a refusal.
+      if (room.peers.size === 0) room.close();
+      this.assertOpen();
+    }
+    const peer = new Peer(randomUUID(), displayName, role, rtpCapabilities, false, {
+      connectionId: this.socket.id,
+      userId: admission.user?.id,
+    });
+    // Snapshot before joining so the newcomer is not told about itself.
+    const peers = room.peerInfos();
+    const producers = room.producerInfos();
+    this.registry.join(room, peer);
+    this.peersById.set(peer.id, this.socket);
+    void this.socket.join(socketRoom(room.id));
+    const participantId = this.participants
+      .recordJoin({ roomId, displayName, role, peerId: peer.id, userId: admission.user?.id ?? null })
+      .then((p) => p.id)
+      .catch((err) => {
+        this.logger.error({ err, roomId }, 'could not record a join');
+        return null;
+      });
+    this.membership = { room, peer, participantId };
+    // The room may end the membership itself (the host removed this peer).
+    peer.once('close', () => {
+      if (this.membership?.peer === peer) void this.leave();
+    });
+    return { peerId: peer.id, roomName: room.name, peers, producers, isHost: room.host() === peer, ai: this.ai(room.id).state, tempo: room.metronome.state, hostId: room.host()?.id ?? null, locked: room.locked, self: peer.info, recording: this.recordings?.service.state(room.id) };
+  }
+
+  /** The socket went away: no join still under way may complete, and the membership ends. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.leave();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SignalRequestError('not_joined', 'the connection closed while joining');
   }
 
   async leave(): Promise<void> {

@@ -81,7 +81,7 @@ export function attachSignalling(
     dispatchRequests(socket, connection.handlers, limiter, logger);
     socket.on('disconnect', (reason) => {
       logger.debug({ reason }, 'socket disconnected');
-      const left = connection.leave().finally(() => leaving.delete(left));
+      const left = connection.close().finally(() => leaving.delete(left));
       leaving.add(left);
     });
   });
