@@ -118,12 +118,17 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
     });
   const atA = await seen(a.page);
   const atB = await seen(b.page);
-  if (atA.own) console.log(`[${path}] lateness at A's worklet p99/max ${atA.own.latenessP99Ms}/${atA.own.latenessMaxMs} ms, at its decoder worker ${JSON.stringify(atA.own)}`);
-  const ended = [await counts(a.page), await counts(b.page)];
-  const perMinute = ended.map((e, i) => {
+  if (atA.own) {
+    const own = atA.own as typeof atA.own & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number };
+    console.log(
+      `[${path}] lateness p99/max at A's worklet ${own.latenessP99Ms}/${own.latenessMaxMs} ms, ` +
+        `at its decoder worker ${own.upstreamLatenessP99Ms?.toFixed(1)}/${own.upstreamLatenessMaxMs?.toFixed(1)} ms; automatic depth ${own.targetMs} ms`,
+    );
+  }
+  const perMinute = [atA, atB].map(({ stats: e }, i) => {
     const s = settled[i]!;
-    if (e.dropouts === null || s.dropouts === null || e.seconds === null || s.seconds === null || e.seconds <= s.seconds) return Number.NaN;
-    return (e.dropouts - s.dropouts) / ((e.seconds - s.seconds) / 60);
+    if (e?.dropouts == null || s.dropouts === null || e.playingSeconds == null || s.seconds === null || e.playingSeconds <= s.seconds) return Number.NaN;
+    return (e.dropouts - s.dropouts) / ((e.playingSeconds - s.seconds) / 60);
   });
   for (const p of [a, b]) {
     await p.page.evaluate(() => window.__bandmate!.leave());

@@ -261,19 +261,19 @@ export class RoomSession {
 
   /** Our playout buffer for a peer: automatic depth, or a fixed one in ms ("lower latency ↔ fewer dropouts"). */
   setPlayoutMode(peerId: string, mode: PlayoutMode): void {
-    const consumer = this.consumerOf(peerId);
-    if (consumer && this.lowLatency) this.lowLatency.setMode(consumer.track.id, mode);
+    const ours = this.ourStream(peerId);
+    if (ours) ours.receiver.setMode(ours.trackId, mode);
   }
 
   /** Our playout buffer's own figures for a peer (diagnostics, tests); undefined on the browser's path. */
   playoutStats(peerId: string): PlayoutStats | undefined {
-    const consumer = this.consumerOf(peerId);
-    return consumer && this.lowLatency ? this.lowLatency.stats(consumer.track.id) : undefined;
+    const ours = this.ourStream(peerId);
+    return ours?.receiver.stats(ours.trackId);
   }
 
   playoutMode(peerId: string): PlayoutMode | undefined {
-    const consumer = this.consumerOf(peerId);
-    return consumer && this.lowLatency ? this.lowLatency.mode(consumer.track.id) : undefined;
+    const ours = this.ourStream(peerId);
+    return ours?.receiver.mode(ours.trackId);
   }
 
   private consumerOf(peerId: string): types.Consumer | undefined {
@@ -281,19 +281,26 @@ export class RoomSession {
     return undefined;
   }
 
+  /** A peer's stream on our playout path: its receiver and track id (none on the browser's path). */
+  private ourStream(peerId: string): { receiver: LowLatencyReceiver; trackId: string } | undefined {
+    const consumer = this.consumerOf(peerId);
+    return consumer && this.lowLatency ? { receiver: this.lowLatency, trackId: consumer.track.id } : undefined;
+  }
+
   private async choosePlayout(preference: PlayoutPreference): Promise<void> {
     this.lowLatency?.close();
     this.lowLatency = undefined;
-    const tapped = !!(globalThis as { __bandmateReceiverTap?: unknown }).__bandmateReceiverTap;
+    // Why the browser's path plays although ours was asked for (none when the browser's was asked for).
     let reason: string | undefined;
-    if (preference === 'browser') reason = undefined;
-    else if (tapped) reason = 'a diagnostics tap holds the receivers';
-    else if (!lowLatencySupported()) reason = 'this browser lacks encoded transforms, WebCodecs or AudioWorklet';
-    else {
-      try {
-        this.lowLatency = await LowLatencyReceiver.create(this.graph!.context);
-      } catch (err) {
-        reason = `could not start: ${err instanceof Error ? err.message : String(err)}`;
+    if (preference === 'low-latency') {
+      if ((globalThis as { __bandmateReceiverTap?: unknown }).__bandmateReceiverTap) reason = 'a diagnostics tap holds the receivers';
+      else if (!lowLatencySupported()) reason = 'this browser lacks encoded transforms, WebCodecs or AudioWorklet';
+      else {
+        try {
+          this.lowLatency = await LowLatencyReceiver.create(this.graph!.context);
+        } catch (err) {
+          reason = `could not start: ${err instanceof Error ? err.message : String(err)}`;
+        }
       }
     }
     this.update({ playout: { path: this.lowLatency ? 'low-latency' : 'browser', ...(reason ? { reason } : {}) } });
@@ -301,7 +308,7 @@ export class RoomSession {
 
   /** The browser's inbound-rtp and codec statistics of a peer's stream (diagnostics, tests). */
   async inboundRtp(peerId: string): Promise<{ inbound?: Record<string, unknown>; codec?: Record<string, unknown> }> {
-    const consumer = [...this.consumers.values()].find((c) => c.appData.peerId === peerId);
+    const consumer = this.consumerOf(peerId);
     if (!consumer) return {};
     const found = rtpStats(await consumer.getStats(), 'inbound-rtp');
     // Chromium reports the codec of an inbound stream only once its own decoder has run; on our

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, resolveDatabaseUrl } from '../db/url.ts';
+import { dataDirectory } from '../db/url.ts';
 
 /**
  * The key that signs invite links. INVITE_SECRET when set (deployments with several SFUs or a
@@ -39,7 +39,5 @@ function readSecret(file: string): Buffer | null {
 }
 
 function defaultSecretFile(databaseUrl: string | undefined): string {
-  const db = resolveDatabaseUrl(databaseUrl);
-  const dir = db.provider === 'sqlite' ? path.dirname(db.filePath) : path.join(REPO_ROOT, 'data');
-  return path.join(dir, 'invite-secret');
+  return path.join(dataDirectory(databaseUrl), 'invite-secret');
 }

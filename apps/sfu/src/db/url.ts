@@ -39,6 +39,15 @@ export function resolveDatabaseUrl(input?: string): ResolvedDatabaseUrl {
 }
 
 /** Hides the password of a postgres URL for messages. */
+/**
+ * Where the SFU keeps its own files beside the database (the generated invite secret, the mail
+ * outbox): next to the SQLite file, else data/ in the repo (git-ignored).
+ */
+export function dataDirectory(databaseUrl: string | undefined): string {
+  const db = resolveDatabaseUrl(databaseUrl);
+  return db.provider === 'sqlite' ? path.dirname(db.filePath) : path.join(REPO_ROOT, 'data');
+}
+
 export function redactUrl(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }

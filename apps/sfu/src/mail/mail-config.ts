@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { REPO_ROOT, resolveDatabaseUrl } from '../db/url.ts';
+import { dataDirectory } from '../db/url.ts';
 import { parseEnv } from '../env.ts';
 
 /**
@@ -41,6 +41,5 @@ export function loadMailConfig(env: Record<string, string | undefined>, defaults
 }
 
 function defaultOutbox(databaseUrl: string | undefined): string {
-  const db = resolveDatabaseUrl(databaseUrl);
-  return path.join(db.provider === 'sqlite' ? path.dirname(db.filePath) : path.join(REPO_ROOT, 'data'), 'outbox');
+  return path.join(dataDirectory(databaseUrl), 'outbox');
 }

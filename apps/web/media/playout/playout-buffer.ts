@@ -83,7 +83,7 @@ export class PlayoutBuffer {
   /** Frames held at most ahead of the read position (a flood cannot grow memory). */
   static readonly CAPACITY = 300;
   /** A stream silent this long is paused, not dropping out. */
-  static readonly PAUSE_SAMPLES = 48000;
+  static readonly PAUSE_MS = 1000;
   /** A transit this far from the least one is a new timeline, not a late frame. */
   static readonly TIMELINE_JUMP_MS = 1000;
 
@@ -154,17 +154,11 @@ export class PlayoutBuffer {
     if (Math.abs(transit - this.leastTransit()) > this.ms(PlayoutBuffer.TIMELINE_JUMP_MS)) {
       // Not jitter: the sender's timeline jumped (a restarted track, a resumed producer whose
       // timestamps moved on). Start a new timeline at this frame rather than learn it as lateness.
-      this.frames.clear();
+      this.restartTimeline();
       this.origin = ts;
-      this.newestIndex = -1;
-      this.readPos = undefined;
-      this.transitMinPrev = Infinity;
-      this.transitMinCur = Infinity;
-      this.transitCount = 0;
       transit = arrivalFrame;
     }
-    const rel2 = ts - this.origin;
-    const index = Math.round(rel2 / length);
+    const index = Math.round((ts - this.origin) / length);
     if (transit < this.transitMinCur) this.transitMinCur = transit;
     if (++this.transitCount >= PlayoutBuffer.TRANSIT_BLOCK) {
       this.transitMinPrev = this.transitMinCur;
@@ -208,7 +202,7 @@ export class PlayoutBuffer {
     const error = ideal - pos;
     const full = this.frameLength;
     this.ratio = 1 + Math.max(-PlayoutBuffer.MAX_RATE_OFFSET, Math.min(PlayoutBuffer.MAX_RATE_OFFSET, (error / full) * PlayoutBuffer.MAX_RATE_OFFSET));
-    const paused = now - this.lastArrival > PlayoutBuffer.PAUSE_SAMPLES;
+    const paused = now - this.lastArrival > this.ms(PlayoutBuffer.PAUSE_MS);
     if (!paused) this.counters.playing += n;
 
     for (let i = 0; i < n; i++) {
@@ -288,7 +282,7 @@ export class PlayoutBuffer {
     const next = k + 1 < full ? frame : this.frames.get(index + 1);
     if (this.concealedRun > 0) {
       // A gap the listener heard end: a dropout, unless it was a pause (a muted or stopped sender).
-      if (this.concealedRun < PlayoutBuffer.PAUSE_SAMPLES && this.lastGood) {
+      if (this.concealedRun < this.ms(PlayoutBuffer.PAUSE_MS) && this.lastGood) {
         this.counters.dropouts++;
         this.counters.concealed += this.concealedRun;
         this.counters.lost += this.runLost;
@@ -337,16 +331,22 @@ export class PlayoutBuffer {
     }
   }
 
+  /** A new stream: nothing of the old one's timeline, timestamps or audio is kept. */
   private reset(): void {
-    this.frames.clear();
+    this.restartTimeline();
     this.origin = undefined;
     this.lastUnwrapped = undefined;
+    this.lastGood = null;
+  }
+
+  /** Frames, read position and least transit start over (the origin is the caller's to set). */
+  private restartTimeline(): void {
+    this.frames.clear();
     this.newestIndex = -1;
     this.readPos = undefined;
     this.transitMinPrev = Infinity;
     this.transitMinCur = Infinity;
     this.transitCount = 0;
-    this.lastGood = null;
   }
 
   private unwrap(ts: number): number {
