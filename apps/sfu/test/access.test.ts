@@ -7,7 +7,7 @@ import type { Socket } from 'socket.io-client';
 import type { Ack } from '@bandmate/shared';
 import { hashSessionToken } from '../src/auth/sessions.ts';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import { ask, BrowserClient as Client, startHarness, type Harness } from './harness.ts';
+import { ask, BrowserClient as Client, startHarness, type Harness, waitFor } from './harness.ts';
 
 const code = (reply: Ack<unknown>) => (reply.ok ? 'ok' : reply.error.code);
 let seq = 0;
@@ -321,11 +321,3 @@ async function askOkLeave(socket: Socket) {
   assert.ok(reply.ok);
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import { AGENT_NAMESPACE, type AiRoomState } from '@bandmate/shared';
 import { Peer } from '../src/rooms/peer.ts';
-import { askOk, connect, createRoom, joinRoom, startHarness, type Harness } from './harness.ts';
+import { askOk, connect, createRoom, joinRoom, startHarness, type Harness, waitFor } from './harness.ts';
 
 const SECRET = 'a-test-agent-secret-of-some-length';
 const HELLO = { model: 'fake 1', instruments: ['bass'], provider: 'cpu' };
@@ -153,11 +153,3 @@ function rtp(ssrc: number, seq: number): Buffer {
   return b;
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 5000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition not met in time');
-}

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { AgentLink, type MusicianStream } from '../src/agents/agent-link.ts';
 import { createLogger } from '../src/logger.ts';
 import { Peer } from '../src/rooms/peer.ts';
-import { askOk, connect, createRoom, joinRoom, startHarness, type Harness } from './harness.ts';
+import { askOk, connect, createRoom, joinRoom, startHarness, type Harness, waitFor } from './harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -69,7 +69,7 @@ test('musicians reach the inference worker over plain RTP and the AI track reach
 
   const micOut = await udp();
   for (let i = 0; i < 20; i++) micOut.send(rtp(4242, i), micIn.tuple.localPort, '127.0.0.1');
-  await waitFor(() => agent.packets.length >= 15);
+  await waitFor(() => agent.packets.length >= 15, 3000);
   const first = agent.packets[0]!;
   assert.equal(first.readUInt32BE(8), stream.ssrc, 'the worker can tell the musician by SSRC');
   assert.equal(first[1]! & 0x7f, stream.payloadType);
@@ -90,7 +90,7 @@ test('musicians reach the inference worker over plain RTP and the AI track reach
 
   // Packets the worker sends come into the AI producer.
   for (let i = 0; i < 30; i++) agent.send(rtp(ssrc, i, payloadType), link.returnPort, '127.0.0.1');
-  await waitFor(async () => ((await room.peers.get(link.aiPeer.id)!.producers.values().next().value!.getStats())[0]?.packetCount ?? 0) >= 20);
+  await waitFor(async () => ((await room.peers.get(link.aiPeer.id)!.producers.values().next().value!.getStats())[0]?.packetCount ?? 0) >= 20, 3000);
 
   // Switching the AI off takes its track away from everyone.
   const gone = new Promise<{ peerId: string }>((r) => listener.once('peerLeft', r));
@@ -102,11 +102,3 @@ test('musicians reach the inference worker over plain RTP and the AI track reach
   listener.close();
 });
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('condition not met in time');
-}

@@ -13,7 +13,7 @@ import { OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
 import { Peer } from '../src/rooms/peer.ts';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness, waitFor } from './harness.ts';
 
 let h: Harness;
 let engine: AccompanimentEngine;
@@ -120,11 +120,3 @@ test('the host switches the AI on: it hears the musician and plays into the room
 
 });
 
-async function waitFor(check: () => boolean, timeoutMs = 5000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in time');
-}

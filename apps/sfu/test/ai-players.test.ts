@@ -6,7 +6,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import { AGENT_NAMESPACE, AI_PLAYERS_MAX, type AiRoomState, type TempoState } from '@bandmate/shared';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness, waitFor } from './harness.ts';
 
 const SECRET = 'the-ai-players-test-secret';
 const HELLO = { model: 'fake 2', instruments: ['drums', 'bass', 'keys'], provider: 'cpu' };
@@ -164,11 +164,3 @@ test("the room's metronome reaches the worker when a player starts and on every 
   host.close();
 });
 
-async function waitFor(check: () => boolean, timeoutMs = 5000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in time');
-}

@@ -7,7 +7,7 @@ import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
 import { Peer } from '../src/rooms/peer.ts';
 import type { Room } from '../src/rooms/room.ts';
-import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness, waitFor } from './harness.ts';
 
 type PeerInfo = { id: string; displayName: string; role: string; hostMuted?: boolean };
 type Joined = Awaited<ReturnType<typeof joinRoom>> & { isHost: boolean; hostId: string | null; locked: boolean };
@@ -288,7 +288,7 @@ describe('remove', () => {
     await assert.rejects(join(b.ben, b.id, 'Ben again'), /removed/);
     await assert.rejects(join(b.ben, b.id, 'Ben again', 'listener'), /removed/);
     // Their stay is closed in the database like any leave.
-    await waitFor(async () => (await db.listParticipants(b.id, { activeOnly: true })).every((p) => p.peerId !== b.benId));
+    await waitFor(async () => (await db.listParticipants(b.id, { activeOnly: true })).every((p) => p.peerId !== b.benId), 3000);
 
     // An account stays out on any connection.
     const acc = new Peer('acc-r1', 'Eve', 'musician', b.room.rtpCapabilities, false, { userId: 'user-eve', connectionId: 'x1' });
@@ -301,7 +301,7 @@ describe('remove', () => {
 
     // When the session ends (everyone left), the ban ends with it.
     await leaveAll(b.ana, b.cat);
-    await waitFor(async () => !h.sfu.registry.get(b.id));
+    await waitFor(async () => !h.sfu.registry.get(b.id), 3000);
     const back = await join(b.ben, b.id, 'Ben');
     assert.equal(back.isHost, true);
     await leaveAll(b.ben);
@@ -330,7 +330,7 @@ describe('lock', () => {
 
     await askOk(b.ana, 'lockRoom', { locked: true });
     await leaveAll(b.ana, b.ben, b.cat);
-    await waitFor(async () => !(await db.isRoomLocked(b.id)));
+    await waitFor(async () => !(await db.isRoomLocked(b.id)), 3000);
   });
 });
 
@@ -474,11 +474,3 @@ async function listen(room: Room, producerId: string) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(25);
-  }
-  throw new Error('condition not met in time');
-}

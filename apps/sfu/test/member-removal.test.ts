@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import { ask, nextEvent, replyCode, startHarness, type Harness } from './harness.ts';
+import { ask, nextEvent, replyCode, startHarness, type Harness, waitFor } from './harness.ts';
 
 let h: Harness;
 let db: BandmateDatabase;
@@ -83,11 +83,3 @@ test('the owner cannot remove themselves; strangers get 401/403', async () => {
   assert.equal((await client().api('POST', `/api/rooms/${room.id}/members/${me.id}/remove`)).status, 401);
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}

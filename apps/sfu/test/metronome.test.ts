@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { TempoState } from '@bandmate/shared';
 import { openDatabase } from '../src/db/index.ts';
 import { START_LEAD_MS } from '../src/metronome/room-metronome.ts';
-import { ask, askOk, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, startHarness, type Harness, waitFor } from './harness.ts';
 
 let h: Harness;
 const client = () => h.client();
@@ -157,10 +157,3 @@ describe('metronome', () => {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -15,7 +15,7 @@ import { serializeRtp } from '@bandmate/media/rtp';
 import { decodeWav } from '@bandmate/media/wav';
 import { Peer } from '../src/rooms/peer.ts';
 import type { Room } from '../src/rooms/room.ts';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness, waitFor } from './harness.ts';
 import { toneAmplitude } from './tone.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-rec-'));
@@ -331,14 +331,6 @@ test('leaving the room (it closes) stops and saves its recording; nothing record
   assert.deepEqual(listed.recordings.map((r) => [r.id, r.status, r.tracks.length]), [[started.recordingId, 'failed', 0]]);
 });
 
-async function waitFor(check: () => boolean, timeoutMs: number) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return;
-    await sleep(25);
-  }
-  throw new Error('condition not met in time');
-}
 
 test('limits: recordings running at once, the time limit, the disk space; each refusal says why', async () => {
   const limited = await startHarness({ RECORDINGS_DIR: path.join(dir, 'limited'), RECORDINGS_MIN_FREE_MB: '0', RECORDINGS_MAX_ACTIVE: '1', RECORDINGS_MAX_MINUTES: '0.05' });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LIMITS } from '@bandmate/shared';
-import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness, waitFor } from './harness.ts';
 
 let h: Harness;
 const client = () => h.client();
@@ -46,7 +46,7 @@ describe('rooms and presence', () => {
     assert.equal(summary.status, 'open');
     assert.equal(summary.participants, 1);
     await askOk(a, 'leave', {});
-    await waitFor(async () => (await (await fetch(`${h.sfu.url}/api/rooms/${room.id}`)).json()).status === 'closed');
+    await waitFor(async () => (await (await fetch(`${h.sfu.url}/api/rooms/${room.id}`)).json()).status === 'closed', 3000);
     summary = await (await fetch(`${h.sfu.url}/api/rooms/${room.id}`)).json();
     assert.equal(summary.participants, 0);
     assert.equal(h.sfu.registry.get(room.id), undefined, 'the live room and its router are gone');
@@ -211,11 +211,3 @@ describe('bad input never crashes a room', () => {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}

@@ -2,7 +2,7 @@
 
 import { useCallback, useState } from 'react';
 import Link from 'next/link';
-import type { CurrentUser, Role } from '@bandmate/shared';
+import type { CurrentUser, Role, RoomVisibility } from '@bandmate/shared';
 import { fetchMe, joinAsGuest } from '../lib/auth-api';
 import { useCurrentUser } from '../lib/use-current-user';
 import { ApiError } from '../lib/rooms-api';
@@ -11,7 +11,7 @@ import { ApiError } from '../lib/rooms-api';
 export interface RoomEntry {
   sfuUrl: string;
   roomId: string;
-  visibility?: 'public' | 'private';
+  visibility?: RoomVisibility;
   /** The ?invite= token of the link. */
   invite?: string;
   /** The role the invite admits as (from GET /api/rooms/:id?invite=…). */

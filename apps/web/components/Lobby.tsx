@@ -76,6 +76,10 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
             <input type="radio" name="visibility" checked={visibility === 'public'} onChange={() => setVisibility('public')} />
             Public (listed here, anyone may join)
           </label>
+          <label className="flex items-center gap-2">
+            <input type="radio" name="visibility" checked={visibility === 'unlisted'} onChange={() => setVisibility('unlisted')} />
+            Unlisted (anyone with the link, not listed here)
+          </label>
           <label className={`flex items-center gap-2 ${mayCreatePrivate ? '' : 'text-gray-500'}`}>
             <input
               type="radio"

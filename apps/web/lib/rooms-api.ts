@@ -1,4 +1,4 @@
-import { apiErrorSchema, roomListSchema, roomSummarySchema, type RoomSummary } from '@bandmate/shared';
+import { apiErrorSchema, roomListSchema, roomSummarySchema, type RoomSummary, type RoomVisibility } from '@bandmate/shared';
 
 /** A refusal from the SFU's API: `code` to branch on (e.g. invite_required), the message for people. */
 export class ApiError extends Error {
@@ -28,7 +28,7 @@ export async function call<T>(url: string, init: RequestInit, parse: (v: unknown
   return parse(body);
 }
 
-export const createRoom = (sfu: string, name: string, visibility: 'public' | 'private' = 'public'): Promise<RoomSummary> =>
+export const createRoom = (sfu: string, name: string, visibility: RoomVisibility = 'public'): Promise<RoomSummary> =>
   call(`${sfu}/api/rooms`, { method: 'POST', body: JSON.stringify({ name, visibility }) }, (b) => roomSummarySchema.parse(b));
 
 /** `invite`: the link's token, which lets a private room be seen by someone not yet admitted. */

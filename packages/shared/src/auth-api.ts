@@ -49,7 +49,8 @@ export const inviteTokenSchema = z
   .max(AUTH_LIMITS.inviteTokenMax, 'invite token is too long')
   .regex(/^[A-Za-z0-9_-]{4,200}\.[A-Za-z0-9_-]{43}$/, 'invite token is malformed; copy the whole link');
 
-export const roomVisibilitySchema = z.enum(['public', 'private']);
+/** 'unlisted': anyone with the link may join, but the lobby does not list it. */
+export const roomVisibilitySchema = z.enum(['public', 'private', 'unlisted']);
 export type RoomVisibility = z.infer<typeof roomVisibilitySchema>;
 
 export const signUpRequestSchema = z.strictObject({

@@ -30,8 +30,10 @@ type Handlers = { [C in AgentCommand]: (payload: z.infer<(typeof agentCommands)[
 /** The room's UI shows the metrics every STATUS interval; the log gets one line per LOG interval. */
 const STATUS_INTERVAL_MS = 2_000;
 const LOG_EVERY = 5;
-/** After the SFU refused or dropped this worker, it asks again this much later. */
+/** After the SFU refused this worker (another one is connected), it asks again this much later. */
 const REFUSED_RETRY_MS = 5_000;
+/** After the SFU dropped it (a drain, a restart), soon: the rooms' AI players wait for a worker. */
+const DROPPED_RETRY_MS = 500;
 
 /**
  * The AI as a room participant run by a worker (like LiveKit's agents): connects to
@@ -67,7 +69,7 @@ export class AgentClient {
       logger.warn('disconnected from the SFU; stopping all rooms');
       for (const p of [...this.players.values()]) void this.handlers.stop({ roomId: p.roomId, playerId: p.playerId });
       // socket.io does not reconnect by itself after the server closed the connection.
-      if (reason === 'io server disconnect') this.retry();
+      if (reason === 'io server disconnect') this.retry(DROPPED_RETRY_MS);
     });
     this.socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
       const code = err.data?.code;
@@ -75,7 +77,7 @@ export class AgentClient {
       else if (code === 'agent_busy') logger.warn({ code }, `the SFU refused this worker: ${err.message}`);
       else logger.debug({ err: err.message }, 'SFU not reachable yet');
       // A refusal by the SFU's middleware is final for socket.io; try again later (the other worker may go).
-      if (!this.socket.active) this.retry();
+      if (!this.socket.active) this.retry(REFUSED_RETRY_MS);
     });
     for (const name of Object.keys(agentCommands) as AgentCommand[]) {
       this.socket.on(name, (payload: unknown, ack: (r: unknown) => void) => {
@@ -87,6 +89,11 @@ export class AgentClient {
         );
       });
     }
+  }
+
+  /** AI players running on this worker now, in every room. */
+  get playerCount(): number {
+    return this.players.size;
   }
 
   private readonly handlers: Handlers = {
@@ -219,12 +226,12 @@ export class AgentClient {
     this.status(key, player.accompanist.error ? 'error' : player.accompanist.playing ? 'playing' : 'warming', player.accompanist.error?.message, metrics);
   }
 
-  private retry(): void {
+  private retry(delayMs: number): void {
     if (this.closed || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (!this.closed) this.socket.connect();
-    }, REFUSED_RETRY_MS);
+    }, delayMs);
   }
 
   close(): void {

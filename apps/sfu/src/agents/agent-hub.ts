@@ -65,6 +65,14 @@ export class AgentHub extends EventEmitter<HubEvents> {
     return this.agent?.info;
   }
 
+  /**
+   * Lets the connected worker go (to drain it or move it): the rooms see it as lost, and the
+   * worker connects again by itself after a short wait (or another one takes its place).
+   */
+  release(): void {
+    this.agent?.socket.disconnect(true);
+  }
+
   async command<C extends AgentCommand>(name: C, payload: z.infer<(typeof agentCommands)[C]>): Promise<unknown> {
     const agent = this.agent;
     if (!agent) throw new Error('the AI worker is not connected');

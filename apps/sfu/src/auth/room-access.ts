@@ -121,7 +121,8 @@ export class RoomAccess {
       throw new SignalRequestError('room_locked', 'the host has locked this room: nobody new can join right now');
     }
     if (isOwner) return { user, isOwner, via: 'owner' };
-    if (room.visibility === 'public') return { user, isOwner, via: 'public' };
+    // An unlisted room is a public one the lobby does not show: the link is enough.
+    if (room.visibility === 'public' || room.visibility === 'unlisted') return { user, isOwner, via: 'public' };
 
     // Private from here on.
     let inviteError: SignalRequestError | undefined;

@@ -206,7 +206,7 @@ function toInvite(i: Omit<Invite, 'role'> & { role: string }): Invite {
 }
 
 export function asVisibility(v: string): RoomVisibility {
-  if (v === 'public' || v === 'private') return v;
+  if (v === 'public' || v === 'private' || v === 'unlisted') return v;
   throw new Error(`Unexpected room visibility in database: ${v}`);
 }
 

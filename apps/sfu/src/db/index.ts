@@ -151,7 +151,9 @@ function createRepository(
       if (maxParticipants != null && (!Number.isInteger(maxParticipants) || maxParticipants < 1)) {
         throw new TypeError('maxParticipants must be a positive integer');
       }
-      if (visibility !== 'public' && visibility !== 'private') throw new TypeError("visibility must be 'public' or 'private'");
+      if (visibility !== 'public' && visibility !== 'private' && visibility !== 'unlisted') {
+        throw new TypeError("visibility must be 'public', 'private' or 'unlisted'");
+      }
       for (let attempt = 0; ; attempt++) {
         try {
           const row = await client.room.create({

@@ -4,7 +4,8 @@
 import type { RoomLockRepository } from './room-lock.js';
 
 export type RoomStatus = 'open' | 'closed';
-export type RoomVisibility = 'public' | 'private';
+/** 'unlisted': anyone with the link may join, like public, but the lobby never lists it (a demo room). */
+export type RoomVisibility = 'public' | 'private' | 'unlisted';
 export type ParticipantRole = 'musician' | 'listener';
 
 export const ROOM_STATUSES: readonly RoomStatus[] = ['open', 'closed'];

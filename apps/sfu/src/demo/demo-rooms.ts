@@ -6,7 +6,7 @@ import { DEMO_LOOP, synthesiseLoop, type Loop } from './loop-synth.ts';
 import { VirtualMusician } from './virtual-musician.ts';
 
 export interface DemoRoomsOptions {
-  createRoom(input: { name: string; visibility: 'public' }): Promise<{ id: string }>;
+  createRoom(input: { name: string; visibility: 'unlisted' }): Promise<{ id: string }>;
   listenIp: string;
   /** Demo rooms alive at once (each runs a virtual musician and an AI stream). */
   maxRooms: number;
@@ -26,7 +26,7 @@ export interface DemoAi {
 }
 
 /**
- * "Try it alone": a demo room is an ordinary public room that, while someone is in it, has a
+ * "Try it alone": a demo room is an ordinary unlisted room that, while someone is in it, has a
  * virtual musician playing a loop, the metronome running on the loop's beat (so the AI players
  * get its grid) and an AI drummer and bassist playing along.
  */
@@ -50,7 +50,8 @@ export class DemoRooms {
     if (this.demoIds.size >= this.options.maxRooms) {
       throw new DemoError(503, 'demo_busy', `all ${this.options.maxRooms} demo rooms are in use; try again in a few minutes`);
     }
-    const room = await this.options.createRoom({ name: 'Demo jam (virtual band + AI)', visibility: 'public' });
+    // One visitor's jam with the virtual band: reachable by its link, never offered to strangers in the lobby.
+    const room = await this.options.createRoom({ name: 'Demo jam (virtual band + AI)', visibility: 'unlisted' });
     this.demoIds.add(room.id);
     this.addressOfDemo.set(room.id, address);
     // A demo room nobody opens within a minute stops counting against the limit.

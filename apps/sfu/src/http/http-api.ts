@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RoomVisibility } from '../db/types.ts';
 import {
   createRoomRequestSchema,
   describeZodError,
@@ -14,11 +15,11 @@ export interface StoredRoom {
   status: string;
   createdAt: Date;
   maxParticipants?: number | null;
-  visibility?: 'public' | 'private';
+  visibility?: RoomVisibility;
 }
 
 export interface RoomDirectory {
-  createRoom(input: { name: string; visibility?: 'public' | 'private'; ownerId?: string | null }): Promise<StoredRoom>;
+  createRoom(input: { name: string; visibility?: RoomVisibility; ownerId?: string | null }): Promise<StoredRoom>;
   getRoom(id: string): Promise<StoredRoom | null>;
   listOpenRooms(opts?: { limit?: number; activeSince?: Date }): Promise<StoredRoom[]>;
 }
@@ -50,7 +51,7 @@ export interface HttpAccess {
   /** Answers its own routes (/api/auth/*, /api/rooms/:id/invites…); null for any other path. */
   route(req: IncomingMessage, url: URL): Promise<HttpResult | null>;
   /** Rate limits and rules of room creation; the owner to record. */
-  roomCreation(req: IncomingMessage, input: { visibility?: 'public' | 'private' }): Promise<{ ownerId: string | null }>;
+  roomCreation(req: IncomingMessage, input: { visibility?: RoomVisibility }): Promise<{ ownerId: string | null }>;
   /** Refuses a private room to strangers; what the summary tells this requester. */
   roomView(req: IncomingMessage, room: StoredRoom, invite: string | null): Promise<Partial<RoomSummary>>;
 }
