@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from './errors.ts';
 import { tempoStateSchema } from './tempo.ts';
 
 /**
@@ -112,6 +113,29 @@ export type AgentCommand = keyof typeof agentCommands;
 
 /** The worker's port on SFU_AGENT_IP; an `ip` in the reply is ignored (the SFU sends only to its configured address). */
 export const agentPrepareReplySchema = z.object({ ip: z.string().max(64).optional(), port: z.number().int().min(1024).max(65535) });
+const doneReply = z.object({});
+
+/** Worker → SFU: what each command answers with when it succeeds. */
+export const agentReplies = {
+  prepare: agentPrepareReplySchema,
+  start: doneReply,
+  routes: doneReply,
+  instrument: doneReply,
+  volume: doneReply,
+  stop: doneReply,
+  tempo: doneReply,
+} as const satisfies Record<AgentCommand, z.ZodType>;
+export type AgentReply<C extends AgentCommand> = z.infer<(typeof agentReplies)[C]>;
+
+/**
+ * The acknowledgement of every command: its reply, or an error in the shared error model
+ * (`bad_request` for a command the worker could not read, `internal` for its own failure).
+ */
+export const agentAckSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.enum(ERROR_CODES), message: z.string().max(500) }) }),
+]);
+export type AgentAck = z.infer<typeof agentAckSchema>;
 
 /** Worker → SFU. */
 export const agentHelloSchema = z.strictObject({

@@ -1,5 +1,15 @@
 import { io, type Socket } from 'socket.io-client';
-import { AGENT_NAMESPACE, agentCommands, type AgentCommand, type AiMetrics, type AiPhase, type TempoState } from '@bandmate/shared';
+import {
+  AGENT_NAMESPACE,
+  agentCommands,
+  describeZodError,
+  type AgentAck,
+  type AgentCommand,
+  type AgentReply,
+  type AiMetrics,
+  type AiPhase,
+  type TempoState,
+} from '@bandmate/shared';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { InferenceConfig } from '../config.ts';
@@ -25,7 +35,7 @@ interface PlayerRun extends PlayerKey {
 
 const playerKey = (key: PlayerKey) => `${key.roomId}/${key.playerId}`;
 
-type Handlers = { [C in AgentCommand]: (payload: z.infer<(typeof agentCommands)[C]>) => Promise<unknown> };
+type Handlers = { [C in AgentCommand]: (payload: z.infer<(typeof agentCommands)[C]>) => Promise<AgentReply<C>> };
 
 /** The room's UI shows the metrics every STATUS interval; the log gets one line per LOG interval. */
 const STATUS_INTERVAL_MS = 2_000;
@@ -80,12 +90,16 @@ export class AgentClient {
       if (!this.socket.active) this.retry(REFUSED_RETRY_MS);
     });
     for (const name of Object.keys(agentCommands) as AgentCommand[]) {
-      this.socket.on(name, (payload: unknown, ack: (r: unknown) => void) => {
+      this.socket.on(name, (payload: unknown, ack?: (r: AgentAck) => void) => {
+        if (typeof ack !== 'function') return;
         const parsed = agentCommands[name].safeParse(payload);
-        if (!parsed.success) return ack({ ok: false, error: `malformed ${name}` });
+        if (!parsed.success) return ack({ ok: false, error: { code: 'bad_request', message: `malformed ${name}: ${describeZodError(parsed.error)}` } });
         (this.handlers[name] as (p: unknown) => Promise<unknown>)(parsed.data).then(
           (data) => ack({ ok: true, data }),
-          (err: Error) => ack({ ok: false, error: err.message }),
+          (err: Error) => {
+            this.logger.warn({ err, command: name }, 'a command from the SFU failed');
+            ack({ ok: false, error: { code: 'internal', message: err.message.slice(0, 500) } });
+          },
         );
       });
     }

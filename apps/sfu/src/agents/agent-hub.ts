@@ -3,8 +3,11 @@ import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'socket.io';
 import {
   AGENT_NAMESPACE,
+  agentAckSchema,
   agentCommands,
   agentHelloSchema,
+  agentReplies,
+  type AgentReply,
   agentStatusSchema,
   type AgentCommand,
   type ErrorCode,
@@ -25,6 +28,17 @@ interface HubEvents {
 }
 
 const COMMAND_TIMEOUT_MS = 10_000;
+
+/** A command the worker refused or failed, with its code in the shared error model. */
+export class AgentCommandError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AgentCommandError';
+  }
+}
 
 /** A refused `/agent` handshake: the worker's connect_error carries `data: { code, message }`. */
 export class AgentRefusedError extends Error {
@@ -73,14 +87,16 @@ export class AgentHub extends EventEmitter<HubEvents> {
     this.agent?.socket.disconnect(true);
   }
 
-  async command<C extends AgentCommand>(name: C, payload: z.infer<(typeof agentCommands)[C]>): Promise<unknown> {
+  /** Sends a command and reads its acknowledgement against the protocol; a refusal throws AgentCommandError. */
+  async command<C extends AgentCommand>(name: C, payload: z.infer<(typeof agentCommands)[C]>): Promise<AgentReply<C>> {
     const agent = this.agent;
-    if (!agent) throw new Error('the AI worker is not connected');
-    const reply = (await agent.socket.timeout(COMMAND_TIMEOUT_MS).emitWithAck(name, agentCommands[name].parse(payload))) as
-      | { ok: true; data?: unknown }
-      | { ok: false; error: string };
-    if (!reply?.ok) throw new Error(reply ? reply.error : `${name}: no answer from the AI worker`);
-    return reply.data;
+    if (!agent) throw new AgentCommandError('ai_unavailable', 'the AI worker is not connected');
+    const ack = agentAckSchema.safeParse(await agent.socket.timeout(COMMAND_TIMEOUT_MS).emitWithAck(name, agentCommands[name].parse(payload)));
+    if (!ack.success) throw new AgentCommandError('internal', `${name}: the AI worker answered outside the protocol`);
+    if (!ack.data.ok) throw new AgentCommandError(ack.data.error.code, `${name}: ${ack.data.error.message}`);
+    const reply = agentReplies[name].safeParse(ack.data.data);
+    if (!reply.success) throw new AgentCommandError('internal', `${name}: the AI worker's reply is malformed`);
+    return reply.data as AgentReply<C>;
   }
 
   private refusal(socket: Socket): AgentRefusedError | undefined {

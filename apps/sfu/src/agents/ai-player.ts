@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { agentPrepareReplySchema, type AgentStatus, type AiMetrics, type AiPlayer as AiPlayerState } from '@bandmate/shared';
+import { type AgentStatus, type AiMetrics, type AiPlayer as AiPlayerState } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import { AgentLink } from './agent-link.ts';
@@ -128,7 +128,7 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
     this.setPhase('loading');
     const key = { roomId: this.room.id, playerId: this.id };
     try {
-      const { port } = agentPrepareReplySchema.parse(await this.hub.command('prepare', key));
+      const { port } = await this.hub.command('prepare', key);
       const link = await AgentLink.open({
         room: this.room,
         // The room's audio goes to the address this SFU is configured with, never one the worker names.

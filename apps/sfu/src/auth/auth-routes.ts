@@ -11,7 +11,6 @@ import {
   SignalRequestError,
   AUTH_LIMITS,
   type CurrentUser,
-  type ErrorCode,
   type FinishSignUpResponse,
   type SignUpResponse,
   type RoomMemberSummary,
@@ -32,22 +31,6 @@ export type AuthRouteStore = Pick<
   AccessRepository,
   'createUser' | 'createGuestUser' | 'upgradeGuest' | 'getUser' | 'findUserByEmail' | 'getRoomAccess' | 'listRoomMembers' | 'removeRoomMember'
 >;
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  bad_request: 400,
-  auth_required: 401,
-  invalid_credentials: 401,
-  forbidden: 403,
-  invite_required: 403,
-  invite_invalid: 403,
-  invite_expired: 403,
-  invite_revoked: 403,
-  room_locked: 403,
-  not_found: 404,
-  email_taken: 409,
-  signup_link_invalid: 400,
-  rate_limited: 429,
-};
 
 /**
  * The HTTP half of accounts and room access:
@@ -311,10 +294,10 @@ function publicUser(user: CurrentUser | null): CurrentUser | null {
 async function parseBody<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
   // JSON only: a form or text/plain post from another page cannot pass without a CORS preflight.
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-    throw new HttpError(415, 'bad_request', 'send JSON (content-type: application/json)');
+    throw new HttpError('unsupported_media_type', 'send JSON (content-type: application/json)');
   }
   const parsed = schema.safeParse(await readJson(req));
-  if (!parsed.success) throw new HttpError(400, 'bad_request', describeZodError(parsed.error));
+  if (!parsed.success) throw new HttpError('bad_request', describeZodError(parsed.error));
   return parsed.data;
 }
 
@@ -324,9 +307,9 @@ async function asHttp<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (err) {
     if (err instanceof RateLimitedError) {
-      throw new HttpError(429, err.code, err.message, { 'retry-after': String(err.retryAfterSeconds) });
+      throw new HttpError(err.code, err.message, { 'retry-after': String(err.retryAfterSeconds) });
     }
-    if (err instanceof SignalRequestError) throw new HttpError(STATUS[err.code] ?? 400, err.code, err.message);
+    if (err instanceof SignalRequestError) throw new HttpError(err.code, err.message);
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, send, sendError } from '../http/http-api.ts';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import { RateLimiter } from '../signalling/rate-limiter.ts';
@@ -41,14 +42,14 @@ export class DemoRooms {
   constructor(private readonly options: DemoRoomsOptions) {}
 
   async create(address: string): Promise<{ id: string }> {
-    if (this.options.maxRooms === 0) throw new DemoError(404, 'demo_off', 'this server has no demo rooms (DEMO_MAX_ROOMS=0)');
+    if (this.options.maxRooms === 0) throw new HttpError('demo_off', 'this server has no demo rooms (DEMO_MAX_ROOMS=0)');
     for (const [id, holder] of this.addressOfDemo) {
       if (!this.demoIds.has(id)) this.addressOfDemo.delete(id); // that demo has ended
       else if (holder === address) return { id };
     }
-    if (!this.limiter(address).take()) throw new DemoError(429, 'rate_limited', 'too many demo rooms from this address; wait a minute');
+    if (!this.limiter(address).take()) throw new HttpError('rate_limited', 'too many demo rooms from this address; wait a minute');
     if (this.demoIds.size >= this.options.maxRooms) {
-      throw new DemoError(503, 'demo_busy', `all ${this.options.maxRooms} demo rooms are in use; try again in a few minutes`);
+      throw new HttpError('demo_busy', `all ${this.options.maxRooms} demo rooms are in use; try again in a few minutes`);
     }
     // One visitor's jam with the virtual band: reachable by its link, never offered to strangers in the lobby.
     const room = await this.options.createRoom({ name: 'Demo jam (virtual band + AI)', visibility: 'unlisted' });
@@ -84,18 +85,12 @@ export class DemoRooms {
   /** POST /api/demo → 201 { id } */
   readonly httpRoute = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== '/api/demo') return false;
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    };
     try {
       const room = await this.create(this.options.addressOf?.(req) ?? (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''));
-      send(201, { id: room.id });
+      send(res, 201, { id: room.id });
     } catch (err) {
-      if (err instanceof DemoError) send(err.status, { error: { code: err.code, message: err.message } });
-      else {
-        this.options.logger.error({ err }, 'demo room creation failed');
-        send(500, { error: { code: 'internal', message: 'could not create a demo room' } });
-      }
+      if (!(err instanceof HttpError)) this.options.logger.error({ err }, 'demo room creation failed');
+      sendError(res, err instanceof HttpError ? err : new HttpError('internal', 'could not create a demo room'));
     }
     return true;
   };
@@ -108,15 +103,5 @@ export class DemoRooms {
       this.limiters.set(address, limiter);
     }
     return limiter;
-  }
-}
-
-class DemoError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
   }
 }

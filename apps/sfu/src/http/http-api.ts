@@ -3,7 +3,9 @@ import type { RoomVisibility } from '../db/types.ts';
 import {
   createRoomRequestSchema,
   describeZodError,
+  httpStatusOf,
   LIMITS,
+  type ErrorCode,
   type RoomSummary,
 } from '@bandmate/shared';
 import { loggableUrl, type Logger } from '../logger.ts';
@@ -56,14 +58,17 @@ export interface HttpAccess {
   roomView(req: IncomingMessage, room: StoredRoom, invite: string | null): Promise<Partial<RoomSummary>>;
 }
 
+/** A refusal answered as `{ error: { code, message } }` with the code's status (packages/shared errors.ts). */
 export class HttpError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = httpStatusOf(code);
   }
 }
 
@@ -88,7 +93,7 @@ export function createHttpApi(options: HttpApiOptions) {
     if (own) return own;
     if (path === '/api/rooms' && req.method === 'POST') {
       const parsed = createRoomRequestSchema.safeParse(await readJson(req));
-      if (!parsed.success) throw new HttpError(400, 'bad_request', describeZodError(parsed.error));
+      if (!parsed.success) throw new HttpError('bad_request', describeZodError(parsed.error));
       const { ownerId } = (await options.access?.roomCreation(req, parsed.data)) ?? { ownerId: null };
       const room = await options.rooms.createRoom({ ...parsed.data, ownerId });
       return { status: 201, body: summary(room, { isOwner: ownerId !== null }) };
@@ -101,11 +106,11 @@ export function createHttpApi(options: HttpApiOptions) {
     const match = /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})$/.exec(path);
     if (match && req.method === 'GET') {
       const room = await options.rooms.getRoom(match[1]!);
-      if (!room) throw new HttpError(404, 'not_found', 'no room with this id; check the link');
+      if (!room) throw new HttpError('not_found', 'no room with this id; check the link');
       const extra = await options.access?.roomView(req, room, url.searchParams.get('invite'));
       return { status: 200, body: summary(room, extra) };
     }
-    throw new HttpError(404, 'not_found', `no route for ${req.method} ${path}`);
+    throw new HttpError('not_found', `no route for ${req.method} ${path}`);
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -113,7 +118,7 @@ export function createHttpApi(options: HttpApiOptions) {
     for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) res.setHeader(name, value);
     const refusal = options.origins.refusal(req);
     if (refusal) {
-      send(res, 403, { error: { code: 'forbidden', message: refusal } });
+      sendError(res, new HttpError('forbidden', refusal));
       return;
     }
     setCors(req, res);
@@ -127,10 +132,10 @@ export function createHttpApi(options: HttpApiOptions) {
       send(res, status, body, headers);
     } catch (err) {
       if (err instanceof HttpError) {
-        send(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
+        sendError(res, err);
       } else {
         options.logger.error({ err, url: loggableUrl(req.url) }, 'http request failed');
-        send(res, 500, { error: { code: 'internal', message: 'the server failed; try again' } });
+        sendError(res, new HttpError('internal', 'the server failed; try again'));
       }
     }
   };
@@ -147,7 +152,11 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+export function sendError(res: ServerResponse, err: HttpError): void {
+  send(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);
+}
+
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -169,12 +178,12 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > LIMITS.maxMessageBytes) throw new HttpError(413, 'too_large', `body exceeds ${LIMITS.maxMessageBytes} bytes`);
+    if (size > LIMITS.maxMessageBytes) throw new HttpError('too_large', `body exceeds ${LIMITS.maxMessageBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
   } catch {
-    throw new HttpError(400, 'bad_request', 'body is not valid JSON');
+    throw new HttpError('bad_request', 'body is not valid JSON');
   }
 }

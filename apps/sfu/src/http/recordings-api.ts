@@ -9,10 +9,12 @@ import {
   recordingTrackPath,
   type RecordingDeleted,
   type RecordingList,
+  type ErrorCode,
   type RecordingSummary,
 } from '@bandmate/shared';
 import type { Recording, RecordingRepository } from '../db/types.ts';
 import { loggableUrl, type Logger } from '../logger.ts';
+import { HttpError, send, sendError as sendHttpError } from './http-api.ts';
 import type { RecordingRemoval } from '../recording/recording-removal.ts';
 import type { RoomFilesAccess } from '../recording/room-files-access.ts';
 
@@ -56,7 +58,7 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
 
   async function refuseStrangers(req: IncomingMessage, res: ServerResponse, roomId: string): Promise<boolean> {
     if (await access.canAccessRoomFiles(req, roomId)) return false;
-    sendError(res, 403, 'forbidden', "only the room's members can list or download its recordings: join the room (or sign in) first");
+    sendError(res, 'forbidden', "only the room's members can list or download its recordings: join the room (or sign in) first");
     return true;
   }
 
@@ -68,12 +70,12 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
     if (!list && !file && !item) return false;
     try {
       if (item) {
-        if (req.method !== 'DELETE') sendError(res, 405, 'bad_request', `${req.method} is not allowed here; use DELETE`, { allow: 'DELETE' });
+        if (req.method !== 'DELETE') sendError(res, 'method_not_allowed', `${req.method} is not allowed here; use DELETE`, { allow: 'DELETE' });
         else await deleteRecording(req, res, item[1]!, item[2]!);
         return true;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        sendError(res, 405, 'bad_request', `${req.method} is not allowed here; use GET`, { allow: 'GET, HEAD' });
+        sendError(res, 'method_not_allowed', `${req.method} is not allowed here; use GET`, { allow: 'GET, HEAD' });
         return true;
       }
       const roomId = (list ?? file)![1]!;
@@ -81,13 +83,13 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
       if (list) {
         const recordings = await store.listRecordings(roomId, { limit: RECORDING.maxListed });
         const body: RecordingList = { recordings: recordings.map(summary) };
-        sendJson(res, 200, body);
+        send(res, 200, body);
         return true;
       }
       await sendTrack(req, res, roomId, file![2]!, file![3]!);
     } catch (err) {
       logger.error({ err, url: loggableUrl(req.url) }, 'recordings request failed');
-      if (!res.headersSent) sendError(res, 500, 'internal', 'the server failed; try again');
+      if (!res.headersSent) sendError(res, 'internal', 'the server failed; try again');
       else res.destroy();
     }
     return true;
@@ -95,33 +97,33 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
 
   async function deleteRecording(req: IncomingMessage, res: ServerResponse, roomId: string, recordingId: string) {
     const user = await options.owners?.userOfRequest(req);
-    if (!user) return sendError(res, 401, 'auth_required', "sign in as the room's owner to delete its recordings");
+    if (!user) return sendError(res, 'auth_required', "sign in as the room's owner to delete its recordings");
     if (!(await options.owners!.isRoomOwner(user.id, roomId))) {
-      return sendError(res, 403, 'forbidden', "only the room's owner can delete its recordings");
+      return sendError(res, 'forbidden', "only the room's owner can delete its recordings");
     }
     const found = await store.getRecording(recordingId);
-    if (!found || found.roomId !== roomId) return sendError(res, 404, 'not_found', 'no such recording in this room');
+    if (!found || found.roomId !== roomId) return sendError(res, 'not_found', 'no such recording in this room');
     if (found.status === 'recording') {
-      return sendError(res, 409, 'not_ready', 'this recording is still running or being saved; stop it, and delete it once it is saved');
+      return sendError(res, 'not_ready', 'this recording is still running or being saved; stop it, and delete it once it is saved');
     }
     await options.removal.remove(roomId, recordingId);
     logger.info({ roomId, recordingId, by: user.id }, 'recording deleted by the room owner');
     const body: RecordingDeleted = { recordingId };
-    sendJson(res, 200, body);
+    send(res, 200, body);
   }
 
   async function sendTrack(req: IncomingMessage, res: ServerResponse, roomId: string, recordingId: string, trackId: string) {
     const found = await store.getRecordingTrack(recordingId, trackId);
     // A track of another room's recording is as absent as one that does not exist.
-    if (!found || found.roomId !== roomId) return sendError(res, 404, 'not_found', 'no such recording track in this room');
-    if (found.status !== 'ready') return sendError(res, 409, 'not_ready', 'this recording is still being saved (or failed); try again shortly');
-    if (!FILE_NAME.test(found.track.file)) return sendError(res, 404, 'not_found', 'no such recording track in this room');
+    if (!found || found.roomId !== roomId) return sendError(res, 'not_found', 'no such recording track in this room');
+    if (found.status !== 'ready') return sendError(res, 'not_ready', 'this recording is still being saved (or failed); try again shortly');
+    if (!FILE_NAME.test(found.track.file)) return sendError(res, 'not_found', 'no such recording track in this room');
     const filePath = path.join(options.dir, recordingId, found.track.file);
     let size: number;
     try {
       size = (await stat(filePath)).size;
     } catch {
-      return sendError(res, 410, 'gone', "this recording's file is no longer on the server");
+      return sendError(res, 'gone', "this recording's file is no longer on the server");
     }
     const headers: Record<string, string> = {
       'content-type': 'audio/wav',
@@ -213,11 +215,6 @@ function contentDisposition(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  sendJson(res, status, { error: { code, message } }, headers);
+function sendError(res: ServerResponse, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
+  sendHttpError(res, new HttpError(code, message, headers));
 }
