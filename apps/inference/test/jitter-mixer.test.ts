@@ -74,6 +74,29 @@ test('duplicates and floods are bounded', () => {
   assert.ok(jb.stats.overflow > 0);
 });
 
+test('a stray packet far off the timeline (a forged timestamp) moves nothing; a sender whose clock restarted is followed after 3 packets', () => {
+  const jb = new JitterBuffer(480, 48000, 20, 200, 100, 3);
+  for (let i = 0; i < 10; i++) jb.push(packet(i, 5000 + i * 480), i * 10);
+  // One packet 12 hours ahead: without the guard the stream would skip millions of frames to it and drop all that follows as late.
+  jb.push(packet(10, 5000 + 2 ** 31 - 480), 100);
+  assert.equal(jb.stats.strays, 1);
+  for (let i = 10; i < 20; i++) jb.push(packet(i, 5000 + i * 480), i * 10);
+  const played = Array.from({ length: 20 }, (_, i) => jb.pull(20 + i * 10)?.[0]);
+  assert.deepEqual(played, Array.from({ length: 20 }, (_, i) => i), 'every frame of the real stream, in order');
+
+  // The sender restarts its clock (a new timestamp origin): two packets are strays, the third restarts the stream.
+  for (let i = 0; i < 6; i++) jb.push(packet(100 + i, 9_000_000 + i * 480), 300 + i * 10);
+  assert.equal(jb.stats.resyncs, 1);
+  assert.deepEqual(jb.pull(300 + 2 * 10 + 20)?.[0], 102, 'the new timeline plays from the packet that restarted it');
+  assert.deepEqual(jb.pull(300 + 3 * 10 + 20)?.[0], 103);
+
+  // Without resyncRun the old behaviour stays: the recorder places jumps itself (StreamAnchor).
+  const plain = new JitterBuffer(480, 48000, 20);
+  plain.push(packet(1, 0), 0);
+  plain.push(packet(2, 2 ** 31), 10);
+  assert.equal(plain.stats.strays, 0);
+});
+
 test('the mixer sums what it has, conceals a missing frame with a fade and never waits', () => {
   const mixer = new CausalMixer(4, 2, 2);
   const frames: Array<Float32Array | null> = [Float32Array.of(0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2), null, null, null];

@@ -24,10 +24,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A real SFU (real mediasoup worker, real SQLite file) on an ephemeral port. */
+/**
+ * A real SFU (real mediasoup worker, real SQLite file) on an ephemeral port. `env.DATABASE_URL`
+ * (or TEST_DATABASE_URL) puts it on another database, PostgreSQL included.
+ */
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-sfu-'));
-  const url = process.env.TEST_DATABASE_URL ?? `file:${path.join(dir, 'test.db')}`;
+  const url = env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? `file:${path.join(dir, 'test.db')}`;
   await migrateDatabase(url, { quiet: true, log: () => {} });
   const db = await openDatabase(url);
   const config = loadConfig({
@@ -38,8 +41,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     SFU_ANNOUNCED_ADDRESS: '127.0.0.1',
     LOG_LEVEL: 'silent',
     SFU_MAIL_OUTBOX: path.join(dir, 'outbox'),
-    // Also places a generated invite secret next to the test database, not in the repo's data/.
     DATABASE_URL: url,
+    // The SFU's own files in the test's folder, never the repo's data/ (on PostgreSQL too).
+    INVITE_SECRET_FILE: path.join(dir, 'invite-secret'),
+    RECORDINGS_DIR: path.join(dir, 'recordings'),
     ...env,
   });
   const running = await startSfu(config, db, createLogger('silent'));
@@ -249,3 +254,16 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
   }
   throw new Error('condition not met in time');
 }
+
+/**
+ * The databases a suite can run the whole SFU on: SQLite always, PostgreSQL at TEST_DATABASE_URL_PG
+ * (`npm run test:unit` starts a throwaway server; skipped when there is none).
+ */
+export const HARNESS_DATABASES: Array<{ name: string; env: Record<string, string>; skip: string | false }> = [
+  { name: 'SQLite', env: {}, skip: false },
+  {
+    name: 'PostgreSQL',
+    env: process.env.TEST_DATABASE_URL_PG ? { DATABASE_URL: process.env.TEST_DATABASE_URL_PG } : {},
+    skip: process.env.TEST_DATABASE_URL_PG ? false : 'TEST_DATABASE_URL_PG is not set',
+  },
+];

@@ -33,3 +33,23 @@ test('every answer of the HTTP API: nosniff, no framing, nothing to load', async
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer', what);
   }
 });
+
+test('a target of slashes only ("//", "///") or "//host/…" is a path: answered 404 in the error model, not left hanging', async () => {
+  // Found by fuzz-http.test.ts: new URL('///', base) threw before the request was answered.
+  const { request } = await import('node:http');
+  const url = new URL(h.sfu.url);
+  for (const path of ['//', '///', '//api/rooms', '//evil.example/api/demo']) {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path, method: 'POST', timeout: 3000 }, (r) => {
+        let body = '';
+        r.on('data', (d) => (body += d));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 3 s`)));
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(res.status, 404, path);
+    assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'not_found', path);
+  }
+});

@@ -188,6 +188,11 @@ describe('bad input never crashes a room', () => {
       dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'md5', value: 'zz' }] },
     });
     assert.equal(dtls.ok, false);
+    // A valid one, then the same again (found by the fuzzer: mediasoup's "connect() already called"
+    // came back as internal): the second is the client's mistake.
+    const valid = { transportId: t.id, dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:'.repeat(31) + 'AB' }] } };
+    assert.ok((await ask(bad, 'connectWebRtcTransport', valid)).ok, 'after a refused attempt, a valid one connects');
+    assert.deepEqual(await ask(bad, 'connectWebRtcTransport', valid), { ok: false, error: { code: 'bad_request', message: 'this transport is connected already' } });
 
     // The good peer's room still works: a newcomer joins and is announced.
     const announced = nextEvent<{ displayName: string }>(good, 'peerJoined');

@@ -24,12 +24,17 @@ export interface JitterStats {
   overflow: number;
   /** Frames passed over to catch up when the least delay seen dropped. */
   skipped: number;
+  /** Packets far off the stream's timeline (dropped), and restarts on a new timeline. */
+  strays: number;
+  resyncs: number;
   /** RFC 3550 interarrival jitter, ms. */
   jitterMs: number;
 }
 
 const BASE_STEP_MS = 1;
 const DRIFT_ALLOWANCE_MS = 5;
+/** A packet this many frames (3 s) from the playing position is on another timeline. */
+const STRAY_FRAMES = 300;
 
 export class JitterBuffer {
   private readonly frames = new Map<number, Uint8Array>();
@@ -42,7 +47,9 @@ export class JitterBuffer {
   private lastTimestamp: number | undefined;
   private nextFrame = 0;
   private transit: number | undefined;
-  readonly stats: JitterStats = { received: 0, late: 0, duplicate: 0, overflow: 0, skipped: 0, jitterMs: 0 };
+  /** The latest run of packets off the timeline: where it is and how long it is. */
+  private strayRun: { frame: number; length: number } | undefined;
+  readonly stats: JitterStats = { received: 0, late: 0, duplicate: 0, overflow: 0, skipped: 0, strays: 0, resyncs: 0, jitterMs: 0 };
 
   constructor(
     readonly frameSamples = 480,
@@ -53,12 +60,33 @@ export class JitterBuffer {
     readonly capacity = 200,
     /** Packets per window over which the least delay is taken (100 = 1 s of 10 ms packets). */
     readonly window = 100,
+    /**
+     * With n > 0, a packet more than 3 s off the playing position is dropped (one stray packet, a
+     * forged timestamp, must not move the stream), and n such packets in a row on one timeline of
+     * their own restart the stream there (a sender that restarted its clock). 0: never.
+     */
+    readonly resyncRun = 0,
   ) {}
 
   push(packet: RtpAudioPacket, arrivalMs: number): void {
-    const ts = this.unwrap(packet.timestamp);
+    let ts = this.unwrap(packet.timestamp);
     this.originTimestamp ??= ts;
-    const frame = Math.round((ts - this.originTimestamp) / this.frameSamples);
+    let frame = Math.round((ts - this.originTimestamp) / this.frameSamples);
+    if (this.resyncRun > 0) {
+      if (Math.abs(frame - this.nextFrame) > STRAY_FRAMES) {
+        const run = this.strayRun;
+        const length = run && frame > run.frame && frame - run.frame <= 3 ? run.length + 1 : 1;
+        this.strayRun = { frame, length };
+        if (length < this.resyncRun) {
+          this.stats.strays++;
+          return;
+        }
+        this.restart();
+        ts = this.unwrap(packet.timestamp);
+        this.originTimestamp = ts;
+        frame = 0;
+      } else this.strayRun = undefined;
+    }
     this.updateJitter(ts, arrivalMs);
     this.updateBase(arrivalMs - this.mediaMs(frame));
     if (frame < this.nextFrame) {
@@ -100,6 +128,20 @@ export class JitterBuffer {
     this.frames.delete(this.nextFrame);
     this.nextFrame++;
     return payload;
+  }
+
+  /** Starts over on a new timeline: what is held goes, the next packet is frame 0 again. */
+  private restart(): void {
+    this.frames.clear();
+    this.originTimestamp = undefined;
+    this.baseMs = undefined;
+    this.windowMin = Infinity;
+    this.windowCount = 0;
+    this.lastTimestamp = undefined;
+    this.transit = undefined;
+    this.nextFrame = 0;
+    this.strayRun = undefined;
+    this.stats.resyncs++;
   }
 
   get buffered(): number {

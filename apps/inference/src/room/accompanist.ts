@@ -28,6 +28,8 @@ export interface AccompanistMetrics {
   skippedTicks: number;
   packetsIn: number;
   packetsOut: number;
+  /** Packets whose payload Opus could not decode (concealed like a lost one). */
+  decodeErrors: number;
 }
 
 export interface AccompanistOutput {
@@ -59,7 +61,7 @@ export interface AccompanistOptions {
  */
 export class Accompanist {
   private readonly socket: Socket;
-  private readonly routes = new Map<number, { jitter: JitterBuffer; decoder: OpusFrameDecoder; source: MixSource }>();
+  private readonly routes = new Map<number, { payloadType: number; jitter: JitterBuffer; decoder: OpusFrameDecoder; source: MixSource }>();
   private readonly mixer = new CausalMixer(FRAME_SAMPLES, 2);
   private readonly encoder = new OpusFrameEncoder();
   private readonly ready = new Map<number, Float32Array>();
@@ -84,7 +86,7 @@ export class Accompanist {
   private failure: Error | undefined;
   private output: AccompanistOutput | undefined;
   volume = 1;
-  readonly metrics: AccompanistMetrics = { ticks: 0, lateFrames: 0, concealedFrames: 0, queueDepth: 0, skippedTicks: 0, packetsIn: 0, packetsOut: 0 };
+  readonly metrics: AccompanistMetrics = { ticks: 0, lateFrames: 0, concealedFrames: 0, queueDepth: 0, skippedTicks: 0, packetsIn: 0, packetsOut: 0, decodeErrors: 0 };
   /** Pushes given to the engine and not answered yet, and how many ticks were not given to it. */
   private inFlight = 0;
   private skipped = 0;
@@ -123,16 +125,25 @@ export class Accompanist {
     for (const ssrc of this.routes.keys()) if (!wanted.has(ssrc)) this.routes.delete(ssrc);
     for (const r of routes) {
       if (this.routes.has(r.ssrc)) continue;
-      const jitter = new JitterBuffer(FRAME_SAMPLES, 48000, this.jitterFrames * FRAME_MS);
+      // Resyncs after 3 packets on a new timeline: a musician whose clock restarted is heard again at once.
+      const jitter = new JitterBuffer(FRAME_SAMPLES, 48000, this.jitterFrames * FRAME_MS, 200, 100, 3);
       const decoder = new OpusFrameDecoder();
       const route = {
+        payloadType: r.payloadType,
         jitter,
         decoder,
         source: {
           gain: 1,
           nextFrame: () => {
             const payload = jitter.pull(this.tickTime(this.tick));
-            return payload ? decoder.decode(payload) : null;
+            if (!payload) return null;
+            // What arrives on this port is anyone's: a payload Opus refuses is a lost frame, not a crash of the worker.
+            try {
+              return decoder.decode(payload);
+            } catch {
+              this.metrics.decodeErrors++;
+              return null;
+            }
           },
         },
       };
@@ -230,7 +241,7 @@ export class Accompanist {
     const packet = parseRtp(msg);
     if (!packet) return;
     const route = this.routes.get(packet.ssrc);
-    if (!route) return;
+    if (!route || packet.payloadType !== route.payloadType) return;
     this.metrics.packetsIn++;
     route.jitter.push(packet, performance.now());
   }

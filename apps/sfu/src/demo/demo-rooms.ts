@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, send, sendError } from '../http/http-api.ts';
+import { HttpError, requestUrl, send, sendError } from '../http/http-api.ts';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import { RateLimiter } from '../signalling/rate-limiter.ts';
@@ -84,7 +84,7 @@ export class DemoRooms {
 
   /** POST /api/demo → 201 { id } */
   readonly httpRoute = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://localhost').pathname !== '/api/demo') return false;
+    if (req.method !== 'POST' || requestUrl(req).pathname !== '/api/demo') return false;
     try {
       const room = await this.create(this.options.addressOf?.(req) ?? (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''));
       send(res, 201, { id: room.id });

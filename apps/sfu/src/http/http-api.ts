@@ -86,7 +86,7 @@ export function createHttpApi(options: HttpApiOptions) {
   });
 
   async function route(req: IncomingMessage): Promise<HttpResult> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const path = url.pathname;
     if (path === '/health' && req.method === 'GET') return { status: 200, body: { status: 'ok', ...options.health() } };
     const own = await options.access?.route(req, url);
@@ -126,8 +126,8 @@ export function createHttpApi(options: HttpApiOptions) {
       res.writeHead(204).end();
       return;
     }
-    for (const raw of options.rawRoutes ?? []) if (await raw(req, res)) return;
     try {
+      for (const raw of options.rawRoutes ?? []) if (await raw(req, res)) return;
       const { status, body, headers } = await route(req);
       send(res, status, body, headers);
     } catch (err) {
@@ -135,7 +135,8 @@ export function createHttpApi(options: HttpApiOptions) {
         sendError(res, err);
       } else {
         options.logger.error({ err, url: loggableUrl(req.url) }, 'http request failed');
-        sendError(res, new HttpError('internal', 'the server failed; try again'));
+        if (!res.headersSent) sendError(res, new HttpError('internal', 'the server failed; try again'));
+        else res.destroy();
       }
     }
   };
@@ -151,6 +152,14 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
 };
+
+/**
+ * The request's URL, its target always taken as a path: `new URL('//x', base)` would read `x` as a
+ * host, and `//` or `///` throw.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  return new URL(`http://localhost${req.url?.startsWith('/') ? req.url : '/'}`);
+}
 
 export function sendError(res: ServerResponse, err: HttpError): void {
   send(res, err.status, { error: { code: err.code, message: err.message } }, err.headers);

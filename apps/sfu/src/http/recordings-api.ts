@@ -14,7 +14,7 @@ import {
 } from '@bandmate/shared';
 import type { Recording, RecordingRepository } from '../db/types.ts';
 import { loggableUrl, type Logger } from '../logger.ts';
-import { HttpError, send, sendError as sendHttpError } from './http-api.ts';
+import { HttpError, requestUrl, send, sendError as sendHttpError } from './http-api.ts';
 import type { RecordingRemoval } from '../recording/recording-removal.ts';
 import type { RoomFilesAccess } from '../recording/room-files-access.ts';
 
@@ -63,7 +63,7 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
   }
 
   return async function route(req, res) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const list = LIST_RE.exec(url.pathname);
     const file = list ? null : FILE_RE.exec(url.pathname);
     const item = list || file ? null : ITEM_RE.exec(url.pathname);

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { requestUrl } from '../http/http-api.ts';
 
 /**
  * Who may list and download a room's recordings: its members, nobody else. The HTTP routes ask
@@ -55,7 +56,7 @@ export class RoomFilesPasses implements RoomFilesAccess {
   }
 
   async canAccessRoomFiles(req: IncomingMessage, roomId: string): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const header = req.headers['x-room-files-access'];
     const token = url.searchParams.get('access') ?? (typeof header === 'string' ? header : undefined);
     const holder = this.holderOf(token, roomId);

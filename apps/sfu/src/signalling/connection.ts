@@ -90,7 +90,15 @@ export class Connection {
     connectWebRtcTransport: async ({ transportId, dtlsParameters }) => {
       const { peer } = this.member();
       const transport = peer.transport(transportId);
-      await withClientInput('DTLS parameters', () => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
+      // mediasoup takes one connect per transport; a second one is the client's mistake, not our fault.
+      if (transport.appData.connectCalled) throw new SignalRequestError('bad_request', 'this transport is connected already');
+      transport.appData.connectCalled = true;
+      try {
+        await withClientInput('DTLS parameters', () => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
+      } catch (err) {
+        transport.appData.connectCalled = false;
+        throw err;
+      }
       return {};
     },
 
