@@ -44,6 +44,11 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     return room && !room.isClosed ? room : undefined;
   }
 
+  /** The rooms open now. */
+  liveRooms(): Room[] {
+    return [...this.rooms.values()].filter((room) => !room.isClosed);
+  }
+
   liveParticipantCount(id: string): number {
     return this.get(id)?.peers.size ?? 0;
   }

@@ -1,0 +1,39 @@
+// Another process's RSS and CPU time from /proc (Linux), for processes without a probe of their
+// own: the mediasoup workers.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100;
+const PAGE_BYTES = 4096;
+
+export interface ProcStat {
+  rssMb: number;
+  cpuSeconds: number;
+}
+
+export function procStat(pid: number): ProcStat | undefined {
+  try {
+    // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15, rss 24.
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const cpuTicks = Number(fields[11]) + Number(fields[12]);
+    return { rssMb: (Number(fields[21]) * PAGE_BYTES) / (1024 * 1024), cpuSeconds: cpuTicks / TICKS_PER_SECOND };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Direct children of `pid` (the SFU's mediasoup workers). */
+export function childPids(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) found.push(Number(entry));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}

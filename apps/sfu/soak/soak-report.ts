@@ -1,0 +1,52 @@
+// How the soak prints what it sampled: one row per sample, and the trend of a series.
+import type { ProbeSample } from './process-probe.ts';
+
+interface RowView {
+  t: number;
+  sfu: ProbeSample & Record<string, number>;
+  ai: ProbeSample;
+  workerRssMb: number;
+  workerCpu: number;
+  aiLate: number;
+  aiConcealed: number;
+}
+
+const columns: Array<[string, (r: RowView) => string]> = [
+  ['min', (r) => (r.t / 60).toFixed(1)],
+  ['sfu rss', (r) => r.sfu.rssMb.toFixed(1)],
+  ['sfu heap', (r) => r.sfu.heapMb.toFixed(2)],
+  ['sfu eld p99', (r) => r.sfu.eldP99Ms.toFixed(1)],
+  ['sfu handles', (r) => String(r.sfu.handles)],
+  ['sfu fds', (r) => String(r.sfu.fds)],
+  ['ms rss', (r) => r.workerRssMb.toFixed(1)],
+  ['ms cpu %', (r) => (r.workerCpu * 100).toFixed(1)],
+  ['ai rss', (r) => r.ai.rssMb.toFixed(1)],
+  ['ai heap', (r) => r.ai.heapMb.toFixed(2)],
+  ['ai eld p99', (r) => r.ai.eldP99Ms.toFixed(1)],
+  ['ai fds', (r) => String(r.ai.fds)],
+  ['rooms', (r) => String(r.sfu.rooms)],
+  ['pkts in', (r) => String(r.sfu.packets)],
+  ['lost', (r) => String(r.sfu.lost)],
+  ['ai late', (r) => String(r.aiLate)],
+  ['ai concealed', (r) => String(r.aiConcealed)],
+];
+
+export const table = {
+  header: `| ${columns.map(([name]) => name).join(' | ')} |\n|${columns.map(() => '---').join('|')}|`,
+  row: (r: RowView) => `| ${columns.map(([, cell]) => cell(r)).join(' | ')} |`,
+};
+
+/** Least-squares slope of (seconds, MB) points, in MB per hour; 0 with fewer than two points. */
+export function slopePerHour(points: Array<[number, number]>): number {
+  if (points.length < 2) return 0;
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 3600;
+}
