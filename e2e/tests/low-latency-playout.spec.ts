@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { PLAYOUT_PREFERENCE_KEY } from '../../apps/web/media/playout/preference.ts';
 import type { Participant } from '../support/browsers.ts';
 import { ARTIFACTS, expect, test, TONE_AMPLITUDE, TONES, toneWav } from '../support/fixtures.ts';
+import { canBreakNetwork, loseUdp } from '../support/network.ts';
 import { contextFrame, readPcm, tapAllPeers } from '../support/pcm-tap.ts';
 import { createRoomViaApi, expectTones, joinRoom, peerId, steadyLevel } from '../support/room.ts';
 import { sineRmsDb, writeBurstWav } from '../support/wav.ts';
@@ -84,7 +84,7 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   // Lost packets: nftables drops 1 % of UDP in this namespace for 10 s (both legs, Ana→SFU and
   // SFU→Cat). The buffer conceals each gap with the last frame faded out over 20 ms: no click, and
   // silence only where three or more packets in a row were lost (rare at this rate).
-  if (!process.env.BANDMATE_IN_NETNS) {
+  if (!canBreakNetwork()) {
     test.info().annotations.push({ type: 'skipped part', description: 'packet loss needs the network namespace (E2E_NETNS is off)' });
     return;
   }
@@ -112,18 +112,6 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   expect(lossyLevels.filter((db) => db < typical - 30).length, 'silent windows under loss').toBeLessThanOrEqual(1);
   expect(step, 'a click (a step far above the tones’ own)').toBeLessThan(toneStep * 2.5);
 });
-
-/** nftables in the tests' network namespace: drop `share` of UDP packets, or stop dropping (null). */
-function loseUdp(share: number | null): void {
-  const nft = (...args: string[]) => execFileSync('nft', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  if (share === null) {
-    nft('delete', 'table', 'inet', 'bandmate_loss');
-    return;
-  }
-  nft('add', 'table', 'inet', 'bandmate_loss');
-  nft('add', 'chain', 'inet', 'bandmate_loss', 'input', '{ type filter hook input priority 0; }');
-  nft('add', 'rule', 'inet', 'bandmate_loss', 'input', 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', String(Math.round(1 / share)), '0', 'drop');
-}
 
 /** Onsets of bursts in a recording (a rise out of ≥ 50 ms of quiet), in context frames. */
 function onsets(pcm: { startFrame: number; samples: Float32Array; sampleRate: number }): number[] {

@@ -22,15 +22,15 @@ export function procStat(pid: number): ProcStat | undefined {
   }
 }
 
-/** Direct children of `pid` (the SFU's mediasoup workers). */
-export function childPids(pid: number): number[] {
+/** Direct children of `pid` whose command line contains `match` (the SFU's mediasoup workers). */
+export function childPids(pid: number, match: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) found.push(Number(entry));
+      if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(match)) found.push(Number(entry));
     } catch {
       /* gone meanwhile */
     }

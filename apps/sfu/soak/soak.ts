@@ -65,18 +65,19 @@ const url = await new Promise<string>((resolve, reject) => {
   sfu.once('exit', (code) => reject(new Error(`the SFU exited (${code}) before it was ready`)));
 });
 watch(sfu, 'SFU');
-// Whatever ends this process (a failure included) ends its children too.
+// Whatever ends this process (a failure, Ctrl-C) ends its children too.
 process.on('exit', () => {
   sfu.kill('SIGKILL');
   ai.kill('SIGKILL');
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const ai = fork(path.join(repo, 'apps/inference/src/main.ts'), {
   env: { ...childEnv, SFU_AGENT_URL: url },
   execArgv: ['--import', 'tsx', '--import', path.join(here, 'probe-preload.mjs'), '--expose-gc'],
   stdio: 'inherit',
 });
 watch(ai, 'AI worker');
-const workerPids = childPids(sfu.pid!);
+const workerPids = childPids(sfu.pid!, 'mediasoup-worker');
 console.log(`soak: ${settings.minutes} min, ${settings.rooms} rooms × ${settings.musiciansPerRoom} musicians, AI in ${settings.aiRooms}, a recording in room 1; SFU ${url}, mediasoup workers ${workerPids.join(', ')}`);
 
 // The rooms, each with a host (signalling only) and its musicians.

@@ -38,12 +38,8 @@ export interface RunningSfu {
 
 /** Builds and starts the whole SFU service; main.ts and the tests both use it. */
 export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logger): Promise<RunningSfu> {
-  let registry: RoomRegistry | undefined;
-  const pool = await WorkerPool.create(
-    { size: config.workers, rtcMinPort: config.rtc.minPort, rtcMaxPort: config.rtc.maxPort, logger },
-    (worker) => registry?.closeRoomsOnWorker(worker),
-  );
-  registry = new RoomRegistry(pool, store, {
+  const pool = await WorkerPool.create({ size: config.workers, rtcMinPort: config.rtc.minPort, rtcMaxPort: config.rtc.maxPort, logger });
+  const registry = new RoomRegistry(pool, store, {
     rtc: config.rtc,
     maxPeersPerRoom: config.maxPeersPerRoom,
     maxPeersPerAccount: config.maxPeersPerAccount,

@@ -2,37 +2,22 @@
 // room, and the inference worker comes back by itself when the SFU drops it: a real SFU, a real
 // worker process class (AgentClient) with a fixture model, real Opus RTP.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AiRoomState } from '@bandmate/shared';
-import { pino } from 'pino';
-import { loadInferenceConfig } from '../../inference/src/config.ts';
-import { AccompanimentEngine } from '../../inference/src/engine/engine.ts';
-import { AgentClient } from '../../inference/src/room/agent-client.ts';
-import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
+import { startFixtureWorker, type FixtureWorker } from './fixture-worker.ts';
 import { askOk, connect, joinRoom, nextEvent, startHarness, type Harness, waitFor } from './harness.ts';
 
 const AGENT_SECRET = 'the-room-services-test-secret';
-const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-services-'));
 let h: Harness;
-let engine: AccompanimentEngine;
-let agent: AgentClient;
+let worker: FixtureWorker;
 
 before(async () => {
   h = await startHarness({ AGENT_SECRET, DEMO_MAX_ROOMS: '3' });
-  engine = await AccompanimentEngine.load(writeFixtureModel('identity', path.join(dir, 'identity')));
-  const config = loadInferenceConfig({ SFU_AGENT_URL: h.sfu.url, AGENT_SECRET, BANDMATE_TF: '-0.1', BANDMATE_K: '0.01', INFERENCE_JITTER_MS: '30' });
-  agent = new AgentClient(engine, config, pino({ level: 'silent' }));
-  await waitFor(() => !!h.sfu.agents.info, 10_000);
+  worker = await startFixtureWorker(h.sfu, AGENT_SECRET);
 });
 after(async () => {
-  agent.close();
-  await new Promise((r) => setTimeout(r, 200));
-  await engine.close();
+  await worker.close();
   await h.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const lobby = async () => ((await (await fetch(`${h.sfu.url}/api/rooms`)).json()) as { rooms: Array<{ id: string; participants: number }> }).rooms;
@@ -57,7 +42,7 @@ for (const way of ['leaves', 'closes the tab'] as const) {
     const playing = untilPlaying(visitor);
     await joinRoom(visitor, id, 'Solo');
     const state = await playing;
-    assert.ok(agent.playerCount >= 1, 'the worker runs the demo\'s AI players');
+    assert.ok(worker.agent.playerCount >= 1, 'the worker runs the demo\'s AI players');
     const room = h.sfu.registry.get(id)!;
     assert.ok([...room.peers.values()].some((p) => p.displayName === 'Demo band'));
     assert.ok(!(await lobby()).some((r) => r.id === id), 'not listed while the visitor plays either');
@@ -65,7 +50,7 @@ for (const way of ['leaves', 'closes the tab'] as const) {
     if (way === 'leaves') await askOk(visitor, 'leave', {});
     visitor.close();
     await waitFor(() => room.isClosed, 5000);
-    await waitFor(() => agent.playerCount === 0, 5000);
+    await waitFor(() => worker.agent.playerCount === 0, 5000);
     assert.equal(h.sfu.registry.get(id), undefined);
     assert.equal(hub.listenerCount('connected'), baseline.connected, 'no AI band listens on the worker hub');
     assert.equal(hub.listenerCount('status'), baseline.status);
@@ -92,7 +77,7 @@ test('the SFU drops the worker (a drain, a network cut): it reconnects by itself
   assert.ok(recoveryMs < 15_000, `recovered in ${recoveryMs} ms`);
   await askOk(visitor, 'leave', {});
   visitor.close();
-  await waitFor(() => agent.playerCount === 0, 5000);
+  await waitFor(() => worker.agent.playerCount === 0, 5000);
 });
 
 const hub = () => h.sfu.agents;

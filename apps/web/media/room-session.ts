@@ -173,6 +173,20 @@ export class RoomSession {
     }
   }
 
+  /** Joins again after the room moved, a few times if a try fails; stops when the page has left. */
+  private async rejoin(options: JoinOptions): Promise<void> {
+    for (const delayMs of [100, 1000, 3000]) {
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (this.lastJoin !== options) return;
+      try {
+        await this.join(options);
+        return;
+      } catch {
+        // join() showed the error; the next try may succeed (the room was still moving).
+      }
+    }
+  }
+
   /** Reconnects signalling so the server sees a session cookie set since (a guest account). */
   refreshIdentity(): Promise<void> {
     return this.signal.reconnect();
@@ -437,6 +451,15 @@ export class RoomSession {
         if (info.id === this.current.self?.id) this.onSelfUpdated(info);
         else this.patchPeer(info.id, info);
       }),
+      this.signal.on('mediaRestart', () => {
+        // The room moved to another media process and ended this membership; everything else of
+        // the room is kept, so this page joins again by itself, as after a dropped connection.
+        const again = this.lastJoin;
+        if (this.current.phase !== 'joined' || !again) return;
+        this.teardownMedia();
+        this.update({ phase: 'reconnecting', peers: [] });
+        void this.rejoin(again);
+      }),
       this.signal.on('removed', ({ reason }) => {
         // The server has ended the membership already: no reconnecting into this room.
         this.lastJoin = undefined;
@@ -509,7 +532,8 @@ export class RoomSession {
     this.recvTransport?.close();
     this.sendTransport = this.recvTransport = undefined;
     this.micProducer = undefined;
-    this.micTrack?.stop();
+    // A track handed in by the caller (file playback) is theirs to stop, and needed to join again.
+    if (this.micTrack !== this.lastJoin?.track) this.micTrack?.stop();
     this.micTrack = undefined;
     this.metronome?.close();
     this.metronome = undefined;

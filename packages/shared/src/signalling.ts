@@ -176,6 +176,11 @@ export const notifications = {
   peerUpdated: peerInfoSchema,
   lockChanged: lockChangedSchema,
   removed: removedSchema,
+  /**
+   * The server's media process for this room failed and the room moved to another: this page's
+   * membership has ended, everything else of the room is kept, so join again at once.
+   */
+  mediaRestart: z.object({ reason: z.string().max(300) }),
   ...metronomeNotifications,
   ...chatNotifications,
   ...recordingNotifications,

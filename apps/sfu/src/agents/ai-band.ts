@@ -50,11 +50,16 @@ export class AiBand extends EventEmitter<BandEvents> {
       if (s.roomId === room.id) this.players.get(s.playerId)?.onStatus(s);
     };
     const onTempo = (tempo: TempoState) => this.sendTempo(tempo);
+    const onMoved = () => {
+      for (const p of this.players.values()) void p.restart();
+    };
     hub.on('connected', onConnected);
     hub.on('disconnected', onDisconnected);
     hub.on('status', onStatus);
     room.metronome.on('change', onTempo);
+    room.on('moved', onMoved);
     this.unsubscribe.push(
+      () => room.off('moved', onMoved),
       () => hub.off('connected', onConnected),
       () => hub.off('disconnected', onDisconnected),
       () => hub.off('status', onStatus),

@@ -96,6 +96,18 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
     });
   }
 
+  /**
+   * The room moved to another router: the player's link went with the old one, so it opens a new
+   * one (the worker's `prepare` replaces what ran for it), and its track comes back.
+   */
+  restart(): Promise<void> {
+    return this.queue(async () => {
+      if (!this.link || this.removed) return;
+      this.teardown();
+      await this.open();
+    });
+  }
+
   /** The worker is gone: the track leaves; the player waits for the next worker. */
   workerLost(): void {
     this.teardown();

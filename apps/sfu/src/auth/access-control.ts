@@ -6,7 +6,7 @@ import type { AuthConfig } from './auth-config.ts';
 import { createAuthRoutes } from './auth-routes.ts';
 import { loadInviteSecret } from './invite-secret.ts';
 import { InviteBook } from './invites.ts';
-import { RoomAccess } from './room-access.ts';
+import { RoomAccess, type LiveRoomView } from './room-access.ts';
 import { SessionService } from './sessions.ts';
 import { SignUpLinks } from './signup-links.ts';
 import { SignUpMail } from './signup-mail.ts';
@@ -48,7 +48,7 @@ export function createAccessControl(options: {
   config: AuthConfig;
   databaseUrl: string | undefined;
   store: AccessControlStore;
-  liveRoom: (roomId: string) => { locked: boolean } | undefined;
+  liveRoom: (roomId: string) => LiveRoomView | undefined;
   /** Ends a removed member's presence in the live room (and keeps them out of its session). */
   endLiveMembership?: (roomId: string, userId: string) => void;
   /** Sign-up mail: how it goes, and the web app's address for its links. */

@@ -29,6 +29,15 @@ export interface JoinAttempt {
   cookieHeader: string | undefined;
   /** The client's address, for the per-address rate limit. */
   address: string;
+  /** The signalling connection it comes on: someone a moved room asked to join again may, locked or not. */
+  connectionId?: string;
+}
+
+/** What the join rules need of a live room. */
+export interface LiveRoomView {
+  locked: boolean;
+  /** Whether this person was in the room when it moved to another worker (Room.expectsBack). */
+  expectsBack(identity: { userId?: string; connectionId?: string }): boolean;
 }
 
 /** The parts of a socket.io socket this needs (its handshake). */
@@ -59,7 +68,7 @@ export class RoomAccess {
       invites: InviteBook;
       limits: AccessLimits;
       /** The live room, if any: a lock lasts for the live room's session only. */
-      liveRoom: (roomId: string) => { locked: boolean } | undefined;
+      liveRoom: (roomId: string) => LiveRoomView | undefined;
       trustProxy: boolean;
     },
   ) {}
@@ -117,7 +126,8 @@ export class RoomAccess {
 
     const live = this.deps.liveRoom(room.id);
     const locked = live ? live.locked || room.locked : false;
-    if (locked && !isOwner && !membership?.inCurrentSession) {
+    const returning = live?.expectsBack({ userId: user?.id, connectionId: attempt.connectionId }) ?? false;
+    if (locked && !isOwner && !membership?.inCurrentSession && !returning) {
       throw new SignalRequestError('room_locked', 'the host has locked this room: nobody new can join right now');
     }
     if (isOwner) return { user, isOwner, via: 'owner' };

@@ -66,20 +66,32 @@ export class DemoRooms {
   async roomOpened(room: Room, ai: DemoAi): Promise<void> {
     if (!this.demoIds.has(room.id) || this.playing.has(room.id)) return;
     try {
-      this.loopCache ??= synthesiseLoop();
-      const musician = await VirtualMusician.join(room, { listenIp: this.options.listenIp, displayName: 'Demo band', loop: this.loopCache });
-      this.playing.set(room.id, musician);
+      await this.startBand(room);
+      // The band's transport went with the old router when the room moved: it joins again.
+      const onMoved = () => {
+        this.playing.get(room.id)?.close();
+        if (room.router.closed) return; // a room closing after a failed move: nothing to rejoin
+        void this.startBand(room).catch((err) => this.options.logger.error({ err, roomId: room.id }, 'demo band could not rejoin a moved room'));
+      };
+      room.on('moved', onMoved);
       room.once('close', () => {
-        musician.close();
+        room.off('moved', onMoved);
+        this.playing.get(room.id)?.close();
         this.playing.delete(room.id);
         this.demoIds.delete(room.id);
       });
-      // The loop is 4/4 and its first sample is a downbeat; its tempo is exact in samples, so the grid never drifts from it.
-      room.metronome.follow({ bpm: DEMO_LOOP.bpm, beatsPerBar: 4, startAt: musician.loopStartServerMs });
       await ai.addWhenReady(DEMO_AI_INSTRUMENTS);
     } catch (err) {
       this.options.logger.error({ err, roomId: room.id }, 'demo room could not start its virtual band');
     }
+  }
+
+  private async startBand(room: Room): Promise<void> {
+    this.loopCache ??= synthesiseLoop();
+    const musician = await VirtualMusician.join(room, { listenIp: this.options.listenIp, displayName: 'Demo band', loop: this.loopCache });
+    this.playing.set(room.id, musician);
+    // The loop is 4/4 and its first sample is a downbeat; its tempo is exact in samples, so the grid never drifts from it.
+    room.metronome.follow({ bpm: DEMO_LOOP.bpm, beatsPerBar: 4, startAt: musician.loopStartServerMs });
   }
 
   /** POST /api/demo → 201 { id } */

@@ -10,22 +10,18 @@ export interface WorkerPoolOptions {
 }
 
 /**
- * One mediasoup worker per core; rooms are spread round-robin. A worker that
- * dies takes its rooms with it, so the pool replaces it and reports which died
- * so the registry can close those rooms (clients then rejoin).
+ * One mediasoup worker per core; rooms are spread round-robin over the live ones. A worker that
+ * dies is replaced; its rooms move themselves to a live worker (Room.moveTo).
  */
 export class WorkerPool {
   private readonly workers: types.Worker[] = [];
   private next = 0;
   private closed = false;
 
-  private constructor(
-    private readonly options: WorkerPoolOptions,
-    private readonly onWorkerDied: (worker: types.Worker) => void,
-  ) {}
+  private constructor(private readonly options: WorkerPoolOptions) {}
 
-  static async create(options: WorkerPoolOptions, onWorkerDied: (worker: types.Worker) => void = () => {}) {
-    const pool = new WorkerPool(options, onWorkerDied);
+  static async create(options: WorkerPoolOptions) {
+    const pool = new WorkerPool(options);
     for (let i = 0; i < options.size; i++) pool.workers.push(await pool.spawn());
     return pool;
   }
@@ -35,10 +31,24 @@ export class WorkerPool {
   }
 
   pick(): types.Worker {
-    const worker = this.workers[this.next % this.workers.length];
+    const live = this.workers.filter((w) => !w.died && !w.closed);
+    const worker = live[this.next % Math.max(1, live.length)];
     this.next++;
-    if (!worker) throw new Error('worker pool is empty');
+    if (!worker) throw new Error('no live mediasoup worker');
     return worker;
+  }
+
+  /** A live worker, waiting up to `timeoutMs` for a dead one's replacement (a pool of one). */
+  async pickLive(timeoutMs = 10_000): Promise<types.Worker> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return this.pick();
+      } catch (err) {
+        if (this.closed || Date.now() > end) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -56,7 +66,6 @@ export class WorkerPool {
     worker.on('died', (error) => {
       this.options.logger.error({ pid: worker.pid, err: error }, 'mediasoup worker died; replacing it');
       const index = this.workers.indexOf(worker);
-      this.onWorkerDied(worker);
       if (this.closed || index < 0) return;
       this.spawn()
         .then((replacement) => {

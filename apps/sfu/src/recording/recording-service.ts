@@ -67,6 +67,7 @@ interface ActiveRecording {
   address: string | undefined;
   timers: Array<ReturnType<typeof setTimeout>>;
   onRoomClose: () => void;
+  onRoomMoved: () => void;
 }
 
 /**
@@ -183,11 +184,14 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         address,
         timers: [],
         onRoomClose: () => void this.stop(room.id, 'room_closed').catch(() => {}),
+        // Its streams went with the old router: what was recorded is saved, a new recording can start.
+        onRoomMoved: () => void this.stop(room.id, 'media_restart').catch(() => {}),
       };
       rec.timers.push(setTimeout(() => void this.stop(room.id, 'max_duration').catch(() => {}), this.settings.maxDurationMs));
       rec.timers.push(setInterval(() => void this.watchDisk(rec), DISK_CHECK_MS));
       for (const t of rec.timers) t.unref();
       room.once('close', rec.onRoomClose);
+      room.once('moved', rec.onRoomMoved);
       this.active.set(room.id, rec);
       this.lastStop.delete(room.id);
       this.logger.info({ roomId: room.id, recordingId: id, streams: recorder.streamCount }, 'recording started');
@@ -230,6 +234,7 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     this.active.delete(roomId);
     for (const t of rec.timers) clearTimeout(t);
     rec.room.off('close', rec.onRoomClose);
+    rec.room.off('moved', rec.onRoomMoved);
     this.lastStop.set(roomId, { reason, message: stopMessage(reason, this.settings.maxDurationMs) });
     this.savingByRoom.set(roomId, (this.savingByRoom.get(roomId) ?? 0) + 1);
     this.logger.info({ roomId, recordingId: rec.id, reason }, 'recording stopped');
@@ -334,6 +339,8 @@ function stopMessage(reason: RecordingStopReason, maxDurationMs: number): string
       return 'the server is running out of disk space, so the recording stopped';
     case 'error':
       return 'the recording stopped after an error on the server';
+    case 'media_restart':
+      return "the server's media process failed, so the recording stopped and was saved; start a new one to go on";
     default:
       return undefined;
   }

@@ -15,6 +15,10 @@ export interface RoomStore {
   setRoomLocked(id: string, locked: boolean): Promise<unknown>;
 }
 
+/** How long a moved room waits for its people to join again before it closes empty. */
+const MOVE_GRACE_MS = 60_000;
+const MOVE_ATTEMPTS = 5;
+
 interface RegistryEvents {
   roomOpened: [room: Room];
 }
@@ -34,7 +38,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   constructor(
     private readonly pool: WorkerPool,
     private readonly store: RoomStore,
-    private readonly options: { rtc: RtcListenConfig; maxPeersPerRoom: number; maxPeersPerAccount: number; logger: Logger },
+    private readonly options: { rtc: RtcListenConfig; maxPeersPerRoom: number; maxPeersPerAccount: number; logger: Logger; moveGraceMs?: number },
   ) {
     super();
   }
@@ -122,10 +126,28 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     return this.capabilities;
   }
 
-  /** Rooms whose router lived on a dead worker are gone; close their records' sessions. */
-  closeRoomsOnWorker(worker: types.Worker): void {
-    for (const room of this.rooms.values()) {
-      if (room.workerPid === worker.pid) room.close();
+  /**
+   * A room whose mediasoup worker died moves to a live one and keeps everything but its media; it
+   * closes only when there is no worker to move to.
+   */
+  private async move(room: Room): Promise<void> {
+    // The worker picked may be dying too (several killed at once) before the pool knows: try the next.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await room.moveTo(await this.pool.pickLive(), this.options.moveGraceMs ?? MOVE_GRACE_MS);
+        return;
+      } catch (err) {
+        if (room.isClosed) return;
+        if (attempt < MOVE_ATTEMPTS) {
+          this.options.logger.warn({ err, roomId: room.id, attempt }, 'moving a room failed; trying another mediasoup worker');
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+          continue;
+        }
+        this.options.logger.error({ err, roomId: room.id }, 'a room could not move to a live mediasoup worker; closing it');
+        // Its people still hear from it: told to join again, they open it afresh.
+        room.closeForRejoin();
+        return;
+      }
     }
   }
 
@@ -162,6 +184,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     // The owner (a signed-in creator) takes the host role when they join.
     room.ownerId = record.ownerId ?? null;
     this.rooms.set(id, room);
+    room.on('workerLost', () => void this.move(room));
     room.once('close', () => {
       if (this.rooms.get(id) === room) this.rooms.delete(id);
       if (room.locked) {

@@ -29,6 +29,13 @@ interface RoomEvents {
   lockChanged: [locked: boolean];
   /** The host removed a participant; emitted just before they leave, so they can be told why. */
   peerRemoved: [peerId: string, reason: string];
+  /** The room's mediasoup worker died: the registry moves it (moveTo). */
+  workerLost: [];
+  /**
+   * The room is on a new router: its people were asked to join again (emitted just before they
+   * leave, so they can be told), and its services (AI players, recording, demo band) restart.
+   */
+  moved: [peerIds: string[]];
   close: [];
 }
 
@@ -45,18 +52,77 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly metronome = new RoomMetronome();
   private hostId: string | null = null;
   private closed = false;
+  /** While moving to a new worker: its people are rejoining, so an empty room stays open a while. */
+  private moving: ReturnType<typeof setTimeout> | undefined;
+  /** Who was in when the room moved (accounts and connections): they may come back in, locked or not. */
+  private readonly movedOut = new Set<string>();
+  /** Who held the host role when the room moved: they take it back when they return. */
+  private hostBeforeMove: string[] = [];
+  private currentRouter!: types.Router;
+  private worker!: types.Worker;
 
   private constructor(
     readonly id: string,
     readonly name: string,
-    readonly router: types.Router,
-    readonly workerPid: number,
+    router: types.Router,
+    worker: types.Worker,
     private readonly rtc: RtcListenConfig,
     readonly maxPeers: number,
     private readonly logger: Logger,
   ) {
     super();
-    router.observer.once('close', () => this.close());
+    this.attach(router, worker);
+  }
+
+  expectsBack(identity: { userId?: string; connectionId?: string }): boolean {
+    return identityKeys(identity).some((key) => this.movedOut.has(key));
+  }
+
+  get router(): types.Router {
+    return this.currentRouter;
+  }
+
+  get workerPid(): number {
+    return this.worker.pid;
+  }
+
+  private attach(router: types.Router, worker: types.Worker): void {
+    this.currentRouter = router;
+    this.worker = worker;
+    router.observer.once('close', () => {
+      if (router !== this.currentRouter || this.closed) return;
+      // A dead worker closes its routers before it reports its death: the room is moved, not ended.
+      if (worker.died) this.emit('workerLost');
+      else this.close();
+    });
+  }
+
+  /**
+   * Moves the room to a router on `worker` after its own worker died: the room itself (its record
+   * and session, owner, lock, the host's decisions about people, the metronome) stays; everyone's
+   * media went with the old router, so its people are asked to join again (`moved`) and it waits
+   * up to `graceMs` for them before an empty room closes.
+   */
+  async moveTo(worker: types.Worker, graceMs: number): Promise<void> {
+    const router = await worker.createRouter({ mediaCodecs });
+    if (this.closed) {
+      router.close();
+      return;
+    }
+    this.attach(router, worker);
+    this.logger.warn({ workerPid: worker.pid }, 'room moved to another mediasoup worker');
+    clearTimeout(this.moving);
+    this.moving = setTimeout(() => {
+      this.moving = undefined;
+      if (![...this.peers.values()].some((p) => !p.isAgent)) this.close();
+    }, graceMs);
+    this.moving.unref?.();
+    const people = [...this.peers.values()].filter((p) => !p.isAgent).map((p) => p.id);
+    for (const id of people) for (const key of identityKeys(this.peers.get(id)!)) this.movedOut.add(key);
+    const host = this.host();
+    this.hostBeforeMove = host ? identityKeys(host) : [];
+    this.emit('moved', people);
+    for (const id of people) this.leave(id);
   }
 
   static async create(options: {
@@ -72,7 +138,7 @@ export class Room extends EventEmitter<RoomEvents> {
       options.id,
       options.name,
       router,
-      options.worker.pid,
+      options.worker,
       options.rtc,
       options.maxPeers,
       options.logger.child({ roomId: options.id }),
@@ -105,10 +171,16 @@ export class Room extends EventEmitter<RoomEvents> {
     }
     if (!peer.isAgent && !this.isOwner(peer)) this.standing.admit(peer);
     this.peers.set(peer.id, peer);
+    if (!peer.isAgent && this.moving) {
+      clearTimeout(this.moving);
+      this.moving = undefined;
+    }
     this.logger.info({ peerId: peer.id, role: peer.role }, 'peer joined');
     this.emit('peerJoined', peer.info);
-    // The owner takes the role on arrival; otherwise a musician fills an empty seat.
-    if (this.isOwner(peer) || (!this.host() && mayHost(peer))) this.setHost(peer);
+    // The owner takes the role on arrival (and a host returning to a moved room); otherwise a musician fills an empty seat.
+    const returningHost = !peer.isAgent && identityKeys(peer).some((key) => this.hostBeforeMove.includes(key));
+    if (returningHost) this.hostBeforeMove = [];
+    if (this.isOwner(peer) || returningHost || (!this.host() && mayHost(peer))) this.setHost(peer);
   }
 
   /**
@@ -160,7 +232,7 @@ export class Room extends EventEmitter<RoomEvents> {
     this.emit('peerLeft', peer.info);
     const humans = [...this.peers.values()].filter((p) => !p.isAgent);
     if (humans.length === 0) {
-      this.close();
+      if (!this.moving) this.close();
       return;
     }
     if (wasHost) this.setHost(this.successor());
@@ -238,15 +310,28 @@ export class Room extends EventEmitter<RoomEvents> {
     return { consumer, producerPeerId: owner.id };
   }
 
+  /** Closes the room after telling its people to join again (`moved`): a failed move's last resort. */
+  closeForRejoin(): void {
+    if (this.closed) return;
+    const people = [...this.peers.values()].filter((p) => !p.isAgent).map((p) => p.id);
+    this.emit('moved', people);
+    this.close();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.moving);
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
     this.router.close();
     this.logger.info('room closed');
     this.emit('close');
   }
+}
+
+function identityKeys(who: { userId?: string; connectionId?: string }): string[] {
+  return [...(who.userId ? [`user:${who.userId}`] : []), ...(who.connectionId ? [`connection:${who.connectionId}`] : [])];
 }
 
 /** Without an owner present, the host is a musician (a person, not the AI). */

@@ -170,6 +170,7 @@ export class Connection {
       invite,
       cookieHeader: this.socket.handshake.headers.cookie,
       address: this.access.addressOfSocket(this.socket),
+      connectionId: this.socket.id,
     });
     this.assertOpen();
     // Refused before a room is opened for it; checked again as it joins (registry.join).

@@ -1,0 +1,32 @@
+// The platform's processes as the browser tests see them (one machine): to put faults into them.
+import { readdirSync, readFileSync } from 'node:fs';
+
+function commandLine(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+function parentOf(pid: string): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Kills (SIGKILL) the mediasoup workers of the SFU the tests run (apps/sfu/src/main.ts); returns their pids. */
+export function killSfuMediaWorkers(): number[] {
+  const killed: number[] = [];
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    if (!commandLine(pid).includes('mediasoup-worker')) continue;
+    const parent = parentOf(pid);
+    if (!parent || !commandLine(parent).includes('apps/sfu/src/main.ts')) continue;
+    process.kill(Number(pid), 'SIGKILL');
+    killed.push(Number(pid));
+  }
+  return killed;
+}

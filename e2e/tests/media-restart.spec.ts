@@ -1,0 +1,31 @@
+import { expect, startBand, test, TONE_AMPLITUDE, TONES } from '../support/fixtures.ts';
+import { killSfuMediaWorkers } from '../support/processes.ts';
+import { expectTones, peerId, steadyLevel } from '../support/room.ts';
+import { sineRmsDb } from '../support/wav.ts';
+
+const expectedDb = sineRmsDb(TONE_AMPLITUDE);
+
+test("the SFU's mediasoup workers killed mid-room: the browsers get back in by themselves, no reload, and hear each other again", async ({ launch }) => {
+  const { ana, ben, cat } = await startBand(launch, 'Fault');
+  const benBefore = await peerId(ana.page, 'Ben');
+  await expectTones(ana.page, benBefore, TONES.ben);
+
+  const killedAt = Date.now();
+  expect(killSfuMediaWorkers().length, 'the SFU has mediasoup workers to kill').toBeGreaterThan(0);
+
+  // Each page is told, joins again on its own (a new peer id), and the streams come back.
+  await expect.poll(() => peerId(ana.page, 'Ben').catch(() => benBefore), { timeout: 20_000, intervals: [100] }).not.toBe(benBefore);
+  const backInMs = Date.now() - killedAt;
+  for (const [page, from, tones] of [
+    [ana.page, 'Ben', TONES.ben],
+    [ben.page, 'Ana', TONES.ana],
+    [cat.page, 'Ana', TONES.ana],
+  ] as const) {
+    await expect(page.getByTestId('room')).toHaveAttribute('data-phase', 'joined', { timeout: 20_000 });
+    const id = await peerId(page, from);
+    await expectTones(page, id, tones);
+    const level = await steadyLevel(page, id, 'left', 7);
+    expect(level, `level of ${from} after the restart`).toBeGreaterThan(expectedDb - 6);
+  }
+  console.log(`mediasoup workers killed: Ana sees Ben back in the room ${(backInMs / 1000).toFixed(1)} s later; all three pages' tones checked by ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+});
