@@ -140,9 +140,16 @@ function AiMetricsLine({ metrics: m }: { metrics: AiMetrics }) {
           {ms(m.stepMedianMs)} / {ms(m.stepP99Ms)} per {ms(m.kMs)}
         </dd>
       </div>
-      <div title="t_f: the AI plays each moment from the mix heard this long before it">
+      <div
+        title={`t_f: the AI plays each moment from the mix heard this long before it${
+          m.tfFollows ? ` — chosen from the measured latency (jitter buffer, step time, SFU↔worker ${ms(m.networkMs)})` : ' (configured)'
+        }`}
+      >
         <dt className="inline">t_f </dt>
-        <dd className="inline">{ms(m.tfMs)}</dd>
+        <dd className="inline" data-testid="ai-tf">
+          {ms(m.tfMs)}
+          {m.tfFollows ? ' (measured)' : ''}
+        </dd>
       </div>
       <div title="output frames not ready in time">
         <dt className="inline">late </dt>

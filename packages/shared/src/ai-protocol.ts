@@ -30,6 +30,9 @@ export const aiMetricsSchema = z.object({
   /** The chunk length k and the look-ahead t_f the engine runs with. */
   kMs: z.number().min(0).max(1e5).optional(),
   tfMs: z.number().min(-1e5).max(1e5).optional(),
+  /** Whether t_f follows the measured latency (else it was configured), and the SFU↔worker round trip in it. */
+  tfFollows: z.boolean().optional(),
+  networkMs: z.number().min(0).max(1e5).optional(),
   /** Output frames that were not ready at their send time (silence went out instead). */
   lateFrames: z.number().int().min(0).optional(),
   /** Input frames the mixer had to conceal (late or lost packets). */
@@ -150,3 +153,6 @@ export const agentStatusSchema = z.strictObject({
   metrics: aiMetricsSchema.optional(),
 });
 export type AgentStatus = z.infer<typeof agentStatusSchema>;
+/** Worker → SFU, acknowledged at once with `{}`: the worker times the round trip to choose its t_f. */
+export const AGENT_LATENCY_PROBE = 'latencyProbe';
+export const agentLatencyProbeSchema = z.strictObject({});

@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import {
+  AGENT_LATENCY_PROBE,
   AGENT_NAMESPACE,
   agentCommands,
   describeZodError,
@@ -16,6 +17,7 @@ import type { InferenceConfig } from '../config.ts';
 import type { AccompanimentEngine } from '../engine/engine.ts';
 import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
 import { Accompanist } from './accompanist.ts';
+import { TfFollower, tfFor, tfGrid } from './tf-policy.ts';
 
 interface PlayerKey {
   roomId: string;
@@ -31,6 +33,10 @@ interface PlayerRun extends PlayerKey {
   watch?: ReturnType<typeof setInterval>;
   reports?: number;
   timing?: { tfMs: number; kMs: number };
+  /** Without a configured t_f: follows the measured latency (tf-policy.ts). */
+  follower?: TfFollower;
+  /** A t_f switch under way (a new engine stream opening). */
+  switching?: boolean;
 }
 
 const playerKey = (key: PlayerKey) => `${key.roomId}/${key.playerId}`;
@@ -44,6 +50,8 @@ const LOG_EVERY = 5;
 const REFUSED_RETRY_MS = 5_000;
 /** After the SFU dropped it (a drain, a restart), soon: the rooms' AI players wait for a worker. */
 const DROPPED_RETRY_MS = 500;
+/** How often the control connection's round trip is measured (it stands in for the RTP hops). */
+const PROBE_INTERVAL_MS = 10_000;
 
 /**
  * The AI as a room participant run by a worker (like LiveKit's agents): connects to
@@ -58,6 +66,9 @@ export class AgentClient {
   private readonly players = new Map<string, PlayerRun>();
   /** Each room's metronome, kept for players that start after it was sent. */
   private readonly tempos = new Map<string, { tempo: TempoState; serverToLocalMs: number }>();
+  /** SFU → worker → SFU, measured on the control connection; 0 until the first probe answers. */
+  private networkMs = 0;
+  private readonly probeTimer: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly engine: AccompanimentEngine,
@@ -73,7 +84,10 @@ export class AgentClient {
       logger.info({ sfu: config.sfuUrl }, 'connected to the SFU');
       const m = engine.manifest;
       this.socket.emit('hello', { model: `${m.name} ${m.version}`, instruments: m.instruments, provider: engine.model.provider });
+      void this.probe();
     });
+    this.probeTimer = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);
+    this.probeTimer.unref();
     if (!config.secret) logger.error('AGENT_SECRET is not set: the SFU will refuse this worker (give both the same secret)');
     this.socket.on('disconnect', (reason) => {
       logger.warn('disconnected from the SFU; stopping all rooms');
@@ -123,6 +137,7 @@ export class AgentClient {
       if (!player) throw new Error('prepare the player first');
       const { tf, k } = this.timing();
       player.stream = await this.engine.openStream({ tf, k, instrument, seed: hashSeed(`${roomId}/${playerId}`) });
+      if (this.config.tf === undefined) player.follower = new TfFollower(tf);
       player.instrument = instrument;
       const tempo = this.tempos.get(roomId);
       player.accompanist.setGrid(tempo?.tempo ?? null, tempo?.serverToLocalMs);
@@ -143,6 +158,7 @@ export class AgentClient {
       const player = this.players.get(playerKey(key));
       if (!player?.stream) throw new Error('start the player first');
       if (player.instrument === instrument) return {};
+      // The new stream takes the t_f the latency measured now asks for.
       const { tf, k } = this.timing();
       // The new stream is opened before the old one goes, so the track plays on meanwhile.
       const stream = await this.engine.openStream({ tf, k, instrument, seed: hashSeed(`${roomId}/${playerId}/${instrument}`) });
@@ -153,6 +169,8 @@ export class AgentClient {
       const old = player.accompanist.swapStream(stream);
       player.stream = stream;
       player.instrument = instrument;
+      player.timing = { tfMs: tf * 1000, kMs: k * 1000 };
+      if (player.follower) player.follower.current = tf;
       await this.engine.closeStream(old);
       this.logger.info({ roomId, playerId, instrument }, 'AI player switched instrument');
       this.watchUntilPlaying(key);
@@ -185,15 +203,57 @@ export class AgentClient {
     },
   };
 
-  /** t_f and k for every stream: configured, or the model's trained t_f behind the jitter buffer and two chunks. */
+  /**
+   * t_f and k for a new stream: t_f configured (BANDMATE_TF), or from the latency measured so far
+   * (before any step, one chunk stands in for the step's compute time).
+   */
   private timing(): { tf: number; k: number } {
     const m = this.engine.manifest;
     const k = this.config.k ?? m.samplesPerFrame / m.sampleRate;
-    const tf = this.config.tf ?? Math.min(m.trainedTf.max, -(this.config.jitterMs / 1000) - 2 * k);
+    const compute = this.engine.batcher.recentComputeMs();
+    const tf = this.config.tf ?? tfFor({ jitterMs: this.config.jitterMs, computeP99Ms: compute?.p99 ?? k * 1000, networkMs: this.networkMs }, tfGrid(m, k));
     if (-tf * 1000 <= this.config.jitterMs) {
       throw new Error(`t_f = ${tf} s cannot cover the ${this.config.jitterMs} ms jitter buffer: the AI would always be late`);
     }
     return { tf, k };
+  }
+
+  /** Measures the control connection's round trip (the SFU answers `latencyProbe` at once). */
+  private async probe(): Promise<void> {
+    if (!this.socket.connected) return;
+    const sentAt = performance.now();
+    try {
+      await this.socket.timeout(2000).emitWithAck(AGENT_LATENCY_PROBE, {});
+      this.networkMs = performance.now() - sentAt;
+    } catch {
+      // An older SFU, or a slow moment: keep the last figure.
+    }
+  }
+
+  /**
+   * Moves a player to the t_f its measured latency asks for, by swapping its engine stream (as an
+   * instrument change does: the track plays on meanwhile).
+   */
+  private async followLatency(key: PlayerKey, player: PlayerRun, computeP99Ms: number): Promise<void> {
+    if (!player.follower || !player.stream || !player.instrument || player.switching) return;
+    const k = player.timing!.kMs / 1000;
+    const measured = tfFor({ jitterMs: this.config.jitterMs, computeP99Ms, networkMs: this.networkMs }, tfGrid(this.engine.manifest, k));
+    const tf = player.follower.next(measured);
+    if (tf === undefined) return;
+    player.switching = true;
+    try {
+      const stream = await this.engine.openStream({ tf, k, instrument: player.instrument, seed: hashSeed(`${key.roomId}/${key.playerId}/${tf}`) });
+      if (this.players.get(playerKey(key)) !== player) return void (await this.engine.closeStream(stream));
+      const old = player.accompanist.swapStream(stream);
+      player.stream = stream;
+      player.timing = { tfMs: tf * 1000, kMs: k * 1000 };
+      await this.engine.closeStream(old);
+      this.logger.info({ ...key, tf, computeP99Ms, networkMs: round2(this.networkMs) }, 'AI player follows the measured latency: new t_f');
+    } catch (err) {
+      this.logger.warn({ err, ...key }, 'could not switch t_f');
+    } finally {
+      player.switching = false;
+    }
   }
 
   /** Reports 'playing' as soon as the player's (new) stream has produced sound, or its failure. */
@@ -223,8 +283,11 @@ export class AgentClient {
     if (!player) return;
     const { lateFrames, concealedFrames, queueDepth, skippedTicks, packetsIn, packetsOut } = player.accompanist.metrics;
     const compute = this.engine.batcher.recentComputeMs();
+    if (compute) void this.followLatency(key, player, compute.p99);
     const metrics: AiMetrics = {
       ...player.timing,
+      tfFollows: player.follower !== undefined,
+      networkMs: round2(this.networkMs),
       ...(compute && { stepMedianMs: round2(compute.median), stepP99Ms: round2(compute.p99) }),
       lateFrames,
       concealedFrames,
@@ -251,6 +314,7 @@ export class AgentClient {
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.probeTimer);
     for (const p of [...this.players.values()]) void this.handlers.stop({ roomId: p.roomId, playerId: p.playerId });
     this.socket.close();
   }

@@ -3,7 +3,9 @@ import { EventEmitter } from 'node:events';
 import type { Server, Socket } from 'socket.io';
 import {
   AGENT_NAMESPACE,
+  AGENT_LATENCY_PROBE,
   agentAckSchema,
+  agentLatencyProbeSchema,
   agentCommands,
   agentHelloSchema,
   agentReplies,
@@ -121,6 +123,10 @@ export class AgentHub extends EventEmitter<HubEvents> {
       this.agent = { socket, info: hello.data };
       this.logger.info(hello.data, 'AI worker connected');
       this.emit('connected', hello.data);
+    });
+    // The worker times its round trip to choose its look-ahead (t_f): answered at once, nothing else.
+    socket.on(AGENT_LATENCY_PROBE, (payload: unknown, ack?: unknown) => {
+      if (typeof ack === 'function' && agentLatencyProbeSchema.safeParse(payload).success) ack({});
     });
     socket.on('status', (payload: unknown) => {
       if (this.agent?.socket !== socket) return;
