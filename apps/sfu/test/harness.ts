@@ -267,3 +267,12 @@ export const HARNESS_DATABASES: Array<{ name: string; env: Record<string, string
     skip: process.env.TEST_DATABASE_URL_PG ? false : 'TEST_DATABASE_URL_PG is not set',
   },
 ];
+
+/** Waits for the room's first AI player to reach `state` (from the room's `aiState` announcements). */
+export async function untilAiState(socket: Socket, state: string, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await nextEvent<{ players: Array<{ state: string }> }>(socket, 'aiState', Math.max(1, end - Date.now()));
+    if (s.players[0]?.state === state) return;
+  }
+}

@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, test } from 'node:test';
-import type { AiRoomState } from '@bandmate/shared';
 import { OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import { serializeRtp } from '@bandmate/media/rtp';
 import { Peer } from '../src/rooms/peer.ts';
 import { startFixtureWorker, type FixtureWorker } from './fixture-worker.ts';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, waitFor, type Harness } from './harness.ts';
+import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, waitFor, type Harness, untilAiState } from './harness.ts';
 
 const AGENT_SECRET = 'the-worker-fault-test-secret';
 let h: Harness;
@@ -51,13 +50,6 @@ async function playTone(roomId: string): Promise<() => void> {
   };
 }
 
-async function untilAi(socket: Awaited<ReturnType<typeof connect>>, state: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
-    if (s.players[0]?.state === state) return;
-  }
-}
 
 test('a mediasoup worker killed mid-room: the room moves, keeps its lock, host and removals, its people get back in, the recording is saved, the AI plays again', { timeout: 60_000 }, async () => {
   const { id } = await createRoom(h.sfu, 'Fault');
@@ -70,7 +62,7 @@ test('a mediasoup worker killed mid-room: the room moves, keeps its lock, host a
   await askOk(host, 'removeParticipant', { peerId: rexId, reason: 'test' });
   await askOk(host, 'lockRoom', { locked: true });
   const stopTone = await playTone(id);
-  const playing = untilAi(guest, 'playing', 20_000);
+  const playing = untilAiState(guest, 'playing', 20_000);
   await askOk(host, 'addAiPlayer', { instrument: 'mirror' });
   await playing;
   await askOk(host, 'startRecording', {});
