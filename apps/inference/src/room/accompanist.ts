@@ -157,8 +157,7 @@ export class Accompanist {
     this.volume = output.volume ?? 1;
     this.startMs = performance.now();
     // A push's newest output is due D − J after its tick: a queue longer than that can only make late frames.
-    const { delayFrames, frameSeconds } = output.stream.settings;
-    this.budgetMs = Math.max(2 * FRAME_MS, delayFrames * frameSeconds * 1000 - this.jitterFrames * FRAME_MS);
+    this.budgetMs = budgetOf(output.stream, this.jitterFrames);
     this.applyGrid();
     this.pump();
   }
@@ -171,6 +170,8 @@ export class Accompanist {
   swapStream(stream: AccompanimentStream): AccompanimentStream {
     const old = this.output!.stream;
     this.output = { ...this.output!, stream };
+    // A stream with another t_f (the AI following the measured latency) has its own delay, so its own budget.
+    this.budgetMs = budgetOf(stream, this.jitterFrames);
     this.generation++;
     this.streamBase = this.tick;
     this.producedFrames = 0;
@@ -323,4 +324,10 @@ export class Accompanist {
     });
     this.socket.send(packet, this.output!.sendTo.port, this.output!.sendTo.ip);
   }
+}
+
+/** How long after its tick a push's output may come back and still be sent on time: D − J, at least two frames. */
+function budgetOf(stream: AccompanimentStream, jitterFrames: number): number {
+  const { delayFrames, frameSeconds } = stream.settings;
+  return Math.max(2 * FRAME_MS, delayFrames * frameSeconds * 1000 - jitterFrames * FRAME_MS);
 }

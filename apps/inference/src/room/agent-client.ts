@@ -158,8 +158,9 @@ export class AgentClient {
       const player = this.players.get(playerKey(key));
       if (!player?.stream) throw new Error('start the player first');
       if (player.instrument === instrument) return {};
-      // The new stream takes the t_f the latency measured now asks for.
-      const { tf, k } = this.timing();
+      // The new stream keeps the player's t_f: the swap places it on the track by the same delay.
+      const k = player.timing ? player.timing.kMs / 1000 : this.timing().k;
+      const tf = player.timing ? Math.round(player.timing.tfMs * 1000) / 1e6 : this.timing().tf;
       // The new stream is opened before the old one goes, so the track plays on meanwhile.
       const stream = await this.engine.openStream({ tf, k, instrument, seed: hashSeed(`${roomId}/${playerId}/${instrument}`) });
       if (this.players.get(playerKey(key)) !== player) {
@@ -169,8 +170,6 @@ export class AgentClient {
       const old = player.accompanist.swapStream(stream);
       player.stream = stream;
       player.instrument = instrument;
-      player.timing = { tfMs: tf * 1000, kMs: k * 1000 };
-      if (player.follower) player.follower.current = tf;
       await this.engine.closeStream(old);
       this.logger.info({ roomId, playerId, instrument }, 'AI player switched instrument');
       this.watchUntilPlaying(key);
