@@ -30,7 +30,9 @@ if (!env.TEST_DATABASE_URL_PG && env.UNIT_PG !== 'off') {
     console.warn(`[test:unit] no throwaway PostgreSQL (${err.message.split('\n')[0]}); its cases will be skipped`);
   }
 }
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...extra, ...files], {
+// --test-force-exit: a file whose tests are done must not hold the run open with a handle left behind
+// (a socket or timer of a library), which would stall CI with every test passed.
+const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-force-exit', ...extra, ...files], {
   cwd: root,
   stdio: 'inherit',
   env,

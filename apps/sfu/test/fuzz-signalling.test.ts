@@ -16,6 +16,7 @@ const REQUESTS = Object.keys(requests);
 let h: Harness;
 let host: Socket;
 let stranger: Socket;
+let guest: Socket;
 let roomId: string;
 /** Ids that exist in the room now, so broken messages reach past the schema into the handlers. */
 const live = { transportId: '', recvTransportId: '', producerId: '', peerId: '', guestId: '', consumerId: '' };
@@ -28,12 +29,13 @@ async function start(env: Record<string, string>): Promise<void> {
   host = await connect(h.sfu);
   stranger = await connect(h.sfu);
   await enter();
-  const guest = await connect(h.sfu);
+  guest = await connect(h.sfu);
   live.guestId = (await joinRoom(guest, roomId, 'Guest')).peerId;
 }
 async function stop(): Promise<void> {
   host.close();
   stranger.close();
+  guest.close();
   await h.close();
 }
 
