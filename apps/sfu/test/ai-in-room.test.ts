@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { AiPlayer, AiRoomState } from '@bandmate/shared';
 import { pino } from 'pino';
 import { loadInferenceConfig } from '../../inference/src/config.ts';
 import { AccompanimentEngine } from '../../inference/src/engine/engine.ts';
@@ -13,7 +12,8 @@ import { OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
 import { Peer } from '../src/rooms/peer.ts';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness, waitFor } from './harness.ts';
+import type { AiRoomState } from '@bandmate/shared';
+import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, untilAiState, type Harness, waitFor } from './harness.ts';
 
 let h: Harness;
 let engine: AccompanimentEngine;
@@ -36,14 +36,6 @@ function worker() {
   return new AgentClient(engine, config, pino({ level: 'silent' }));
 }
 
-/** Waits for the room's first AI player to reach `state`. */
-async function untilAi(socket: Awaited<ReturnType<typeof connect>>, state: AiPlayer['state'], timeoutMs = 8000): Promise<AiPlayer> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
-    if (s.players[0]?.state === state) return s.players[0];
-  }
-}
 
 test('the host switches the AI on: it hears the musician and plays into the room; it comes back after a worker crash', async () => {
   let agent = worker();
@@ -88,7 +80,7 @@ test('the host switches the AI on: it hears the musician and plays into the room
   assert.equal(state.players.length, 1);
   const producer = await aiPeer;
   assert.equal(producer.source, 'ai');
-  await untilAi(guest, 'playing');
+  await untilAiState(guest, 'playing');
 
   // Listen to the AI track as a participant would, and check it carries the musician's tone.
   const ear = createSocket('udp4');
@@ -108,10 +100,10 @@ test('the host switches the AI on: it hears the musician and plays into the room
 
   // The worker dies: the room carries on, the AI reports the outage, then comes back by itself.
   agent.close();
-  await untilAi(guest, 'error');
+  await untilAiState(guest, 'error');
   assert.ok(h.sfu.registry.get(id), 'the room is still open');
   agent = worker();
-  await untilAi(guest, 'playing', 10000);
+  await untilAiState(guest, 'playing', 10000);
 
   // Off: the AI's track goes away for everyone.
   const left = nextEvent<{ peerId: string }>(guest, 'peerLeft', 5000);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack } from '@bandmate/shared';
+import type { Ack, AiPlayer, AiRoomState } from '@bandmate/shared';
 import { SESSION_COOKIE } from '../src/auth/sessions.ts';
 import { mailsTo, nextMail } from './outbox.ts';
 import { loadConfig } from '../src/config.ts';
@@ -269,10 +269,10 @@ export const HARNESS_DATABASES: Array<{ name: string; env: Record<string, string
 ];
 
 /** Waits for the room's first AI player to reach `state` (from the room's `aiState` announcements). */
-export async function untilAiState(socket: Socket, state: string, timeoutMs: number): Promise<void> {
+export async function untilAiState(socket: Socket, state: AiPlayer['state'], timeoutMs = 8000): Promise<AiPlayer> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const s = await nextEvent<{ players: Array<{ state: string }> }>(socket, 'aiState', Math.max(1, end - Date.now()));
-    if (s.players[0]?.state === state) return;
+    const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
+    if (s.players[0]?.state === state) return s.players[0];
   }
 }
