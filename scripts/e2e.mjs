@@ -3,14 +3,14 @@
 // PostgreSQL; the benchmark and the screenshots on SQLite only). The browser tests run the AI on
 // the identity fixture model (e2e/tests), then once more on SQLite with the shipped model at its
 // trained t_f (e2e/shipped; `--shipped` runs only that pass).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrateDatabase } from './install/database.mjs';
-import { startProcess, waitForHttp } from './lib/processes.mjs';
+import { startProcess, supervise, waitForHttp } from './lib/processes.mjs';
 import { buildWeb } from './lib/web-build.mjs';
 import { startPostgres } from './test/postgres.mjs';
 
@@ -109,7 +109,8 @@ async function runSuite({ database, suite, model }) {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   const agentSecret = randomBytes(32).toString('base64url');
-  const sfu = startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env: { ...env, AGENT_SECRET: agentSecret } });
+  // Supervised as `npm start` does: a test that kills the SFU sees it come back.
+  const sfu = supervise('sfu', () => startProcess('sfu', process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], { cwd: root, env: { ...env, AGENT_SECRET: agentSecret } }), { delayMs: 500 });
   // The identity fixture model's output is the room's mix, k − t_f later. A model folder (the
   // shipped one, as `npm start` runs it) plays at its trained t_f.
   let modelDir = model.dir;
@@ -136,9 +137,10 @@ async function runSuite({ database, suite, model }) {
   });
   const report = path.join(tmp, 'report.json');
   try {
-    await waitForHttp(`http://127.0.0.1:${sfuPort}/health`, { proc: sfu });
+    await waitForHttp(`http://127.0.0.1:${sfuPort}/health`, { proc: sfu.current() });
     await waitForHttp(`http://127.0.0.1:${webPort}/health`, { proc: web });
-    const run = spawnSync(
+    // Not spawnSync: this process must keep running (the SFU's supervisor) while the tests do.
+    const run = await spawnAndWait(
       process.execPath,
       [path.join(root, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.ts', ...passThrough],
       {
@@ -175,4 +177,13 @@ function readStats(report) {
   } catch {
     return { passed: 0, failed: 1, skipped: 0 };
   }
+}
+
+/** spawn, resolving with { status } when the child exits (its signal counts as a failure). */
+function spawnAndWait(command, args, options) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, options);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ status: signal ? 1 : code }));
+  });
 }

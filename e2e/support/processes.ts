@@ -30,3 +30,15 @@ export function killSfuMediaWorkers(): number[] {
   }
   return killed;
 }
+
+/** Kills (SIGKILL) the SFU process itself (scripts/e2e.mjs starts it again, as `npm start` does); returns its pid. */
+export function killSfu(): number {
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    const cmd = commandLine(pid);
+    // The node process running main.ts, not its tsx/esbuild helpers nor its mediasoup workers.
+    if (!cmd.includes('apps/sfu/src/main.ts') || cmd.includes('mediasoup-worker') || !/(^|\/)node\s/.test(cmd)) continue;
+    process.kill(Number(pid), 'SIGKILL');
+    return Number(pid);
+  }
+  throw new Error('no SFU process to kill');
+}

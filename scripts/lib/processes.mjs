@@ -74,3 +74,40 @@ export async function waitForHttp(url, { timeoutMs = 60_000, proc } = {}) {
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s${proc ? `:\n${proc.tail()}` : ''}`);
 }
+
+/**
+ * Keeps a process running: `launch()` starts it (a startProcess handle), and it is started again
+ * when it exits, unless `stop()` was called: after `delayMs`, doubling while it keeps dying within
+ * a minute of starting (a missing model, a port taken), up to a minute.
+ * @param {string} name
+ * @param {() => ReturnType<typeof startProcess>} launch
+ * @param {{ delayMs?: number }} [opts]
+ */
+export function supervise(name, launch, { delayMs = 1000 } = {}) {
+  let proc;
+  let stopped = false;
+  let delay = delayMs;
+  let timer;
+  const run = () => {
+    const startedAt = Date.now();
+    proc = launch();
+    proc.child.on('exit', (code, signal) => {
+      if (stopped) return;
+      const wait = Date.now() - startedAt > 60_000 ? delayMs : delay;
+      delay = Math.min(wait * 2, 60_000);
+      console.error(`[supervise] ${name} exited (${signal ?? code}); starting it again in ${wait / 1000} s`);
+      timer = setTimeout(run, wait);
+    });
+  };
+  run();
+  return {
+    name,
+    /** The running process (the latest start). */
+    current: () => proc,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await proc.stop();
+    },
+  };
+}

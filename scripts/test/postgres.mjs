@@ -10,6 +10,9 @@
 //   e.g. node scripts/test/postgres.mjs -- node --import tsx --test prisma/test/db.test.ts
 //
 // Module: const pg = await startPostgres(); pg.url …; await stopPostgres(pg)  (or pg.stop()).
+//         pg.pause() / pg.resume(): the server down and up again on the same port and data (a
+//         database outage, for fault tests); pg.freeze() / pg.thaw(): every process of the server
+//         stopped and continued (SIGSTOP/SIGCONT), so it hangs as one cut off by the network does.
 // Binaries: PG_BIN (a directory) or initdb/pg_ctl on PATH or /usr/lib/postgresql/<newest>/bin.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,6 +35,11 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
  * @property {string} database
  * @property {string} dir        temp dir holding data/, the socket and the log
  * @property {() => Promise<void>} stop  stops the server and deletes dir (idempotent)
+ * @property {() => Promise<void>} pause  stops the server as an outage does (pg_ctl stop -m fast: open
+ *   connections are cut), keeping its data
+ * @property {() => Promise<void>} resume starts it again after pause, on the same port; resolves once it accepts connections
+ * @property {() => void} freeze  stops every process of the server (SIGSTOP): connections stay open and nothing answers
+ * @property {() => void} thaw    continues them (SIGCONT)
  */
 
 /** @type {Set<PostgresHandle & { stopSync: () => void }>} */
@@ -127,8 +135,16 @@ export async function startPostgres(opts = {}) {
   }
 
   let started = false;
+  /** The options it was started with (its port among them), for resume. */
+  let serverOpts = '';
+  const pgCtl = path.join(binDir, 'pg_ctl');
+  const logFile = path.join(dir, 'postgres.log');
   const stopSync = () => {
     if (started) {
+      // A frozen server (freeze) would not hear pg_ctl.
+      try {
+        signalServer(dataDir, 'SIGCONT');
+      } catch {}
       const args = ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '20'];
       const [cmd, argv] = user ? ['runuser', ['-u', user.name, '--', path.join(binDir, 'pg_ctl'), ...args]] : [path.join(binDir, 'pg_ctl'), args];
       spawnSync(cmd, argv, { cwd: os.tmpdir(), stdio: 'ignore' });
@@ -150,6 +166,18 @@ export async function startPostgres(opts = {}) {
       stopSync();
       log(`[postgres] stopped, ${dir} deleted`);
     },
+    pause: async () => {
+      if (!started) return;
+      await runPg(user, pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '20'], dir);
+      started = false;
+    },
+    resume: async () => {
+      if (started || !running.has(handle)) return;
+      await runPg(user, pgCtl, ['start', '-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', serverOpts], dir);
+      started = true;
+    },
+    freeze: () => signalServer(dataDir, 'SIGSTOP'),
+    thaw: () => signalServer(dataDir, 'SIGCONT'),
   };
   running.add(handle);
   installExitHook();
@@ -165,7 +193,7 @@ export async function startPostgres(opts = {}) {
     let lastErr;
     for (let attempt = 0; attempt < 3 && !started; attempt++) {
       const port = await freePort();
-      const serverOpts = [
+      serverOpts = [
         `-p ${port}`,
         "-c listen_addresses='127.0.0.1'",
         `-c unix_socket_directories='${dir}'`,
@@ -173,14 +201,13 @@ export async function startPostgres(opts = {}) {
         '-c max_connections=50 -c shared_buffers=32MB',
       ].join(' ');
       try {
-        await runPg(user, path.join(binDir, 'pg_ctl'),
-          ['start', '-D', dataDir, '-w', '-t', '60', '-l', path.join(dir, 'postgres.log'), '-o', serverOpts], dir);
+        await runPg(user, pgCtl, ['start', '-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', serverOpts], dir);
         started = true;
         handle.port = port;
       } catch (err) {
         lastErr = err;
         // Port taken between freePort() and bind: try another one.
-        const logText = existsSync(path.join(dir, 'postgres.log')) ? readFileSync(path.join(dir, 'postgres.log'), 'utf8') : '';
+        const logText = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
         if (!/could not bind|Address already in use/i.test(logText + String(err))) throw err;
       }
     }
@@ -203,6 +230,19 @@ export async function startPostgres(opts = {}) {
     await handle.stop();
     throw err;
   }
+}
+
+/**
+ * Sends `signal` to this cluster's postmaster and its children (the backends and helpers), found
+ * from its postmaster.pid: never to another cluster's.
+ * @param {string} dataDir @param {NodeJS.Signals} signal
+ */
+function signalServer(dataDir, signal) {
+  const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const found = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' });
+  if (found.error) throw new Error(`finding the server's processes needs pgrep (procps): ${found.error.message}`);
+  const children = found.stdout.split('\n').filter(Boolean).map(Number);
+  for (const pid of [postmaster, ...children]) process.kill(pid, signal);
 }
 
 /** Stops a cluster started by startPostgres and deletes its directory. @param {PostgresHandle} handle */

@@ -2,12 +2,11 @@
 // database, and what an attack needs to reach it (browsers from made-up client addresses).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import { BrowserClient } from '../test/harness.ts';
+import { BrowserClient, freePort } from '../test/harness.ts';
 // @ts-expect-error plain ESM script without types
 import { migrateDatabase } from '../../../scripts/install/database.mjs';
 // @ts-expect-error plain ESM script without types
@@ -118,17 +117,6 @@ export async function startTarget(): Promise<Target> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

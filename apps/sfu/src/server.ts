@@ -33,7 +33,12 @@ export interface RunningSfu {
   access: RoomAccess;
   /** Recording rooms (apps/sfu/src/recording). */
   recordings: RecordingService;
-  close(): Promise<void>;
+  /**
+   * Stops the service. `suspend`: a restart (SIGTERM, SIGINT): the live rooms' records keep their
+   * sessions, locks and hosts and the people's stays, so the next process resumes them and the
+   * pages rejoin by themselves; without it every room is closed for good.
+   */
+  close(options?: { suspend?: boolean }): Promise<void>;
 }
 
 /** Builds and starts the whole SFU service; main.ts and the tests both use it. */
@@ -43,6 +48,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     rtc: config.rtc,
     maxPeersPerRoom: config.maxPeersPerRoom,
     maxPeersPerAccount: config.maxPeersPerAccount,
+    moveGraceMs: config.returnGraceMs,
     logger,
   });
   const live = registry;
@@ -107,6 +113,8 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   });
   // Every live room has a metronome (Room.metronome): stored tempo in, grid changes out.
   live.on('roomOpened', (room) => wireMetronome(room, store, (tempo) => io.to(socketRoom(room.id)).emit('tempo', tempo), logger));
+  // Before anyone can connect: rooms the last process left with people inside wait for them.
+  await live.resumeInterrupted();
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, resolve);
@@ -121,8 +129,9 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     agents: hub,
     access: control.access,
     recordings: recordings.service,
-    async close() {
-      live.closeAll();
+    async close(options = {}) {
+      if (options.suspend) live.suspendAll();
+      else live.closeAll();
       // Closing the rooms stopped their recordings; their files are finished before the workers go.
       await recordings.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));

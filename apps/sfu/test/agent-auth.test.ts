@@ -8,6 +8,7 @@ import { io, type Socket } from 'socket.io-client';
 import { AGENT_NAMESPACE, type AiRoomState } from '@bandmate/shared';
 import { Peer } from '../src/rooms/peer.ts';
 import { askOk, connect, createRoom, joinRoom, startHarness, type Harness, waitFor } from './harness.ts';
+import { plainProducer } from './plain-musician.ts';
 
 const SECRET = 'a-test-agent-secret-of-some-length';
 const HELLO = { model: 'fake 1', instruments: ['bass'], provider: 'cpu' };
@@ -106,21 +107,11 @@ describe('the /agent namespace with AGENT_SECRET set', () => {
     const room = h.sfu.registry.get(id)!;
     const mia = new Peer('mia', 'Mia', 'musician', room.rtpCapabilities);
     room.join(mia);
-    const micIn = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-    room.adopt(
-      mia,
-      await micIn.produce({
-        kind: 'audio',
-        rtpParameters: {
-          codecs: [{ mimeType: 'audio/opus', clockRate: 48000, payloadType: 111, channels: 2, parameters: { 'sprop-stereo': 1 } }],
-          encodings: [{ ssrc: 777 }],
-        },
-      }),
-    );
+    const micIn = await plainProducer(room, mia, 777, 'mic');
     const ai = await askOk<AiRoomState>(host, 'addAiPlayer', { instrument: 'bass' });
     assert.deepEqual(real.prepared, [id]);
     const mic = createSocket('udp4');
-    for (let i = 0; i < 20; i++) mic.send(rtp(777, i), micIn.tuple.localPort, '127.0.0.1');
+    for (let i = 0; i < 20; i++) mic.send(rtp(777, i), micIn.port, '127.0.0.1');
     await waitFor(() => real.udp.packets >= 10);
     mic.close();
     // Empty the room before the database closes (PostgreSQL would wait for the room's last writes).

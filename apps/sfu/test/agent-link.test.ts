@@ -5,6 +5,7 @@ import { AgentLink, type MusicianStream } from '../src/agents/agent-link.ts';
 import { createLogger } from '../src/logger.ts';
 import { Peer } from '../src/rooms/peer.ts';
 import { askOk, connect, createRoom, joinRoom, startHarness, type Harness, waitFor } from './harness.ts';
+import { plainProducer } from './plain-musician.ts';
 
 let h: Harness;
 before(async () => {
@@ -42,16 +43,7 @@ test('musicians reach the inference worker over plain RTP and the AI track reach
   // A musician whose microphone is a plain RTP producer fed from a local socket.
   const musician = new Peer('m1', 'Mia', 'musician', room.rtpCapabilities);
   room.join(musician);
-  const micIn = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-  const mic = await micIn.produce({
-    kind: 'audio',
-    rtpParameters: {
-      codecs: [{ mimeType: 'audio/opus', clockRate: 48000, payloadType: 111, channels: 2, parameters: { 'sprop-stereo': 1 } }],
-      encodings: [{ ssrc: 4242 }],
-    },
-    appData: { source: 'mic' },
-  });
-  room.adopt(musician, mic);
+  const micIn = await plainProducer(room, musician, 4242, 'mic');
 
   const agent = await udp();
   const seen: MusicianStream[][] = [];
@@ -68,7 +60,7 @@ test('musicians reach the inference worker over plain RTP and the AI track reach
   assert.equal(stream.peerId, 'm1');
 
   const micOut = await udp();
-  for (let i = 0; i < 20; i++) micOut.send(rtp(4242, i), micIn.tuple.localPort, '127.0.0.1');
+  for (let i = 0; i < 20; i++) micOut.send(rtp(4242, i), micIn.port, '127.0.0.1');
   await waitFor(() => agent.packets.length >= 15, 3000);
   const first = agent.packets[0]!;
   assert.equal(first.readUInt32BE(8), stream.ssrc, 'the worker can tell the musician by SSRC');

@@ -14,6 +14,7 @@ import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-m
 import { Peer } from '../src/rooms/peer.ts';
 import type { AiRoomState } from '@bandmate/shared';
 import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, untilAiState, type Harness, waitFor } from './harness.ts';
+import { plainProducer } from './plain-musician.ts';
 
 let h: Harness;
 let engine: AccompanimentEngine;
@@ -55,18 +56,14 @@ test('the host switches the AI on: it hears the musician and plays into the room
   const room = h.sfu.registry.get(id)!;
   const mia = new Peer('mia', 'Mia', 'musician', room.rtpCapabilities);
   room.join(mia);
-  const micIn = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-  room.adopt(mia, await micIn.produce({
-    kind: 'audio',
-    rtpParameters: { codecs: [{ mimeType: 'audio/opus', clockRate: 48000, payloadType: 111, channels: 2, parameters: { 'sprop-stereo': 1 } }], encodings: [{ ssrc: 5151 }] },
-  }));
+  const micIn = await plainProducer(room, mia, 5151, 'mic');
   const mic = createSocket('udp4');
   cleanups.push(() => mic.close());
   const enc = new OpusFrameEncoder();
   let seq = 0;
   const micTimer = setInterval(() => {
     const frame = Float32Array.from({ length: 480 }, (_, j) => 0.5 * Math.sin((2 * Math.PI * 440 * (seq * 480 + j)) / 48000));
-    mic.send(serializeRtp({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 480, ssrc: 5151, marker: false, payload: enc.encodeMono(frame) }), micIn.tuple.localPort, '127.0.0.1');
+    mic.send(serializeRtp({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 480, ssrc: 5151, marker: false, payload: enc.encodeMono(frame) }), micIn.port, '127.0.0.1');
     seq++;
   }, 10);
   cleanups.push(() => clearInterval(micTimer));

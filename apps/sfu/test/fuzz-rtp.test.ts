@@ -15,6 +15,7 @@ import { decodeWav } from '@bandmate/media/wav';
 import { rtpFuzzPackets } from '../../inference/test/fixtures/rtp-fuzz.ts';
 import { Peer } from '../src/rooms/peer.ts';
 import { askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness } from './harness.ts';
+import { plainProducer } from './plain-musician.ts';
 
 const PACKETS = Number(process.env.FUZZ_RTP_PACKETS ?? 10_000);
 const SSRC = 2323;
@@ -33,14 +34,8 @@ test(`${PACKETS} fuzzed packets from a musician while recording: the recording i
   const room = h.sfu.registry.get(roomId)!;
   const mia = new Peer('mia', 'Mia', 'musician', room.rtpCapabilities);
   room.join(mia);
-  const transport = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-  room.adopt(mia, await transport.produce({
-    kind: 'audio',
-    rtpParameters: { codecs: [{ mimeType: 'audio/opus', clockRate: 48000, payloadType: 111, channels: 2, parameters: { 'sprop-stereo': 1 } }], encodings: [{ ssrc: SSRC }] },
-    appData: { source: 'mic' },
-  }));
+  const { port } = await plainProducer(room, mia, SSRC, 'mic');
   const mic = createSocket('udp4');
-  const port = transport.tuple.localPort;
   await askOk<RecordingState>(host, 'startRecording', {});
 
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
@@ -275,4 +276,16 @@ export async function untilAiState(socket: Socket, state: AiPlayer['state'], tim
     const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
     if (s.players[0]?.state === state) return s.players[0];
   }
+}
+
+/** A TCP port free on loopback now (for a server that must come back on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -14,8 +14,8 @@ import { OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import { serializeRtp } from '@bandmate/media/rtp';
 import { decodeWav } from '@bandmate/media/wav';
 import { Peer } from '../src/rooms/peer.ts';
-import type { Room } from '../src/rooms/room.ts';
 import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, type Harness, waitFor } from './harness.ts';
+import { plainProducer } from './plain-musician.ts';
 import { toneAmplitude } from './tone.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-rec-'));
@@ -117,20 +117,6 @@ class BurstPlayer {
     const packet = serializeRtp({ payloadType: 111, sequenceNumber: k & 0xffff, timestamp: (this.firstTs + k * 480) >>> 0, ssrc: this.ssrc, marker: false, payload });
     this.socket.send(packet, this.port, '127.0.0.1');
   }
-}
-
-async function plainProducer(room: Room, peer: Peer, ssrc: number, source: string): Promise<{ port: number; close: () => void }> {
-  const transport = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-  const producer = await transport.produce({
-    kind: 'audio',
-    rtpParameters: {
-      codecs: [{ mimeType: 'audio/opus', clockRate: 48000, payloadType: 111, channels: 2, parameters: { 'sprop-stereo': 1 } }],
-      encodings: [{ ssrc }],
-    },
-    appData: { source },
-  });
-  room.adopt(peer, producer);
-  return { port: transport.tuple.localPort, close: () => transport.close() };
 }
 
 /** Sample indices where a burst starts: the first sample above 0.1 after 20 ms below 0.02. */

@@ -4,11 +4,8 @@
 // a running recording ends saved, and the AI player plays again. One worker, so the move waits for
 // its replacement: the harder case.
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { after, before, test } from 'node:test';
-import { OpusFrameEncoder } from '@bandmate/media/opus-codec';
-import { serializeRtp } from '@bandmate/media/rtp';
-import { Peer } from '../src/rooms/peer.ts';
+import { plainMusician } from './plain-musician.ts';
 import { startFixtureWorker, type FixtureWorker } from './fixture-worker.ts';
 import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, waitFor, type Harness, untilAiState } from './harness.ts';
 
@@ -26,30 +23,7 @@ after(async () => {
 });
 
 /** A musician playing a tone into the room's current router; returns a stop function. */
-async function playTone(roomId: string): Promise<() => void> {
-  const room = h.sfu.registry.get(roomId)!;
-  const mia = new Peer(`mia-${Date.now()}`, 'Mia', 'musician', room.rtpCapabilities, true);
-  room.join(mia);
-  const transport = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-  room.adopt(mia, await transport.produce({
-    kind: 'audio',
-    rtpParameters: { codecs: [{ mimeType: 'audio/opus', clockRate: 48000, payloadType: 111, channels: 2, parameters: { 'sprop-stereo': 1 } }], encodings: [{ ssrc: 777 }] },
-    appData: { source: 'mic' },
-  }));
-  const socket = createSocket('udp4');
-  const enc = new OpusFrameEncoder();
-  let seq = 0;
-  const timer = setInterval(() => {
-    const frame = Float32Array.from({ length: 480 }, (_, j) => 0.5 * Math.sin((2 * Math.PI * 440 * (seq * 480 + j)) / 48000));
-    socket.send(serializeRtp({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 480, ssrc: 777, marker: false, payload: enc.encodeMono(frame) }), transport.tuple.localPort, '127.0.0.1');
-    seq++;
-  }, 10);
-  return () => {
-    clearInterval(timer);
-    socket.close();
-  };
-}
-
+const playTone = async (roomId: string) => (await plainMusician(h.sfu.registry.get(roomId)!, { ssrc: 777 })).stop;
 
 test('a mediasoup worker killed mid-room: the room moves, keeps its lock, host and removals, its people get back in, the recording is saved, the AI plays again', { timeout: 60_000 }, async () => {
   const { id } = await createRoom(h.sfu, 'Fault');

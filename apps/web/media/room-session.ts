@@ -92,6 +92,8 @@ export class RoomSession {
   private statsTimer?: ReturnType<typeof setInterval>;
   private unsubscribe: Array<() => void> = [];
   private lastJoin?: JoinOptions;
+  /** Given at the last join: shown when this page joins that room again by itself (same peer, host role, past a lock). */
+  private rejoinToken?: { roomId: string; token: string };
   /** Made listen-only while sending: start sending again when the host lets this player play. */
   private resumeOnPlay = false;
   graph?: MixerGraph;
@@ -109,7 +111,8 @@ export class RoomSession {
       this.update({ phase: 'reconnecting', peers: [] });
     });
     this.signal.socket.on('connect', () => {
-      if (this.current.phase === 'reconnecting' && this.lastJoin) void this.join(this.lastJoin);
+      // The server may be back before its rooms are (a restart): a few tries, not one.
+      if (this.current.phase === 'reconnecting' && this.lastJoin) void this.rejoin(this.lastJoin);
     });
   }
 
@@ -141,7 +144,9 @@ export class RoomSession {
         role: options.role,
         rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown>,
         ...(options.invite ? { invite: options.invite } : {}),
+        ...(this.rejoinToken?.roomId === options.roomId ? { rejoin: this.rejoinToken.token } : {}),
       });
+      this.rejoinToken = joined.rejoinToken ? { roomId: options.roomId, token: joined.rejoinToken } : undefined;
       this.update({
         roomName: joined.roomName,
         self: joined.self ?? { id: joined.peerId, displayName: options.displayName, role: options.role },
@@ -194,6 +199,8 @@ export class RoomSession {
 
   async leave(options: { keepError?: boolean } = {}): Promise<void> {
     this.lastJoin = options.keepError ? this.lastJoin : undefined;
+    // Left on purpose: a later join of the same room is a new arrival.
+    if (!options.keepError) this.rejoinToken = undefined;
     if (this.signal.socket.connected) await this.signal.request('leave', {}).catch(() => {});
     this.teardownMedia();
     if (!options.keepError) this.update({ phase: 'left', peers: [], self: undefined });
@@ -463,6 +470,7 @@ export class RoomSession {
       this.signal.on('removed', ({ reason }) => {
         // The server has ended the membership already: no reconnecting into this room.
         this.lastJoin = undefined;
+        this.rejoinToken = undefined;
         this.teardownMedia();
         this.update({ phase: 'removed', error: reason, peers: [], self: undefined, publishing: false });
       }),

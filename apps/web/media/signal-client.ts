@@ -19,7 +19,8 @@ export class SignalClient {
 
   constructor(url: string) {
     // withCredentials: the session cookie rides on the handshake (the SFU reads who this is from it).
-    this.socket = io(url, { transports: ['websocket'], reconnection: true, withCredentials: true });
+    // Retries every 0.5–2 s, not socket.io's up to 5 s: after a server restart the band is back sooner.
+    this.socket = io(url, { transports: ['websocket'], reconnection: true, reconnectionDelay: 500, reconnectionDelayMax: 2000, withCredentials: true });
   }
 
   /**

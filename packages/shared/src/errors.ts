@@ -55,6 +55,11 @@ export const ERRORS = {
   /** Demo rooms: this server runs none (DEMO_MAX_ROOMS=0) / all of them are in use. */
   demo_off: 404,
   demo_busy: 503,
+  /**
+   * The server's database is down, restarting or locked by another process: the request did not
+   * go through (a live room carries on without it); try again in a few seconds.
+   */
+  unavailable: 503,
   internal: 500,
 } as const satisfies Record<string, number>;
 export type ErrorCode = keyof typeof ERRORS;

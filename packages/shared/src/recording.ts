@@ -17,7 +17,7 @@ export const RECORDING = {
   maxTracks: 64,
 } as const;
 
-export const RECORDING_STOP_REASONS = ['host', 'max_duration', 'disk_full', 'room_closed', 'media_restart', 'error'] as const;
+export const RECORDING_STOP_REASONS = ['host', 'max_duration', 'disk_full', 'room_closed', 'media_restart', 'server_restart', 'error'] as const;
 export type RecordingStopReason = (typeof RECORDING_STOP_REASONS)[number];
 
 /** What everyone in a room sees about its recording; sent on join and whenever it changes. */

@@ -32,6 +32,11 @@ import {
  */
 
 const id = z.string().min(1).max(64);
+/** A rejoin token (apps/sfu/src/auth/rejoin-tokens.ts): opaque to the page. */
+export const rejoinTokenSchema = z
+  .string()
+  .max(160, 'rejoin token is too long')
+  .regex(/^[A-Za-z0-9_-]{4,110}\.[A-Za-z0-9_-]{43}$/, 'rejoin token is malformed');
 export const roomIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]+$/, 'room id may only contain letters, digits, - and _')
@@ -79,6 +84,8 @@ export const requests = {
       rtpCapabilities: rtpCapabilitiesSchema,
       /** The invite link's token (?invite=…): needed for a private room unless owner or admitted before. */
       invite: inviteTokenSchema.optional(),
+      /** The token this page got at its last join of this room: it is joining again by itself (reconnect). */
+      rejoin: rejoinTokenSchema.optional(),
     }),
     response: z.object({
       peerId: id,
@@ -97,6 +104,8 @@ export const requests = {
       self: peerInfoSchema.optional(),
       /** Whether the room is being recorded (recording.ts). */
       recording: recordingStateSchema.optional(),
+      /** Shown when this page joins again by itself (the server restarted, the room moved): same peer, same seat. */
+      rejoinToken: rejoinTokenSchema.optional(),
     }),
   },
   leave: {

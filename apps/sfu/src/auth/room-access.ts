@@ -3,6 +3,7 @@ import { SignalRequestError, type CurrentUser, type Role } from '@bandmate/share
 import type { AccessRepository, RoomAccessRecord } from '../db/types.ts';
 import { clientAddress, type AccessLimits } from './access-limits.ts';
 import type { InviteBook } from './invites.ts';
+import type { RejoinTokens } from './rejoin-tokens.ts';
 import type { SessionService } from './sessions.ts';
 
 export type { CurrentUser } from '@bandmate/shared';
@@ -19,6 +20,8 @@ export interface Admission {
   via: AdmittedVia;
   /** The invite that let them in (via 'invite'). */
   inviteId?: string;
+  /** A valid rejoin token named a peer the room expects back: the new peer takes that id (and seat). */
+  returningPeerId?: string;
 }
 
 export interface JoinAttempt {
@@ -31,13 +34,15 @@ export interface JoinAttempt {
   address: string;
   /** The signalling connection it comes on: someone a moved room asked to join again may, locked or not. */
   connectionId?: string;
+  /** The rejoin token of the page's last membership of this room (rejoin-tokens.ts). */
+  rejoin?: string;
 }
 
 /** What the join rules need of a live room. */
 export interface LiveRoomView {
   locked: boolean;
   /** Whether this person was in the room when it moved to another worker (Room.expectsBack). */
-  expectsBack(identity: { userId?: string; connectionId?: string }): boolean;
+  expectsBack(identity: { id?: string; userId?: string; connectionId?: string }): boolean;
 }
 
 /** The parts of a socket.io socket this needs (its handshake). */
@@ -69,6 +74,8 @@ export class RoomAccess {
       limits: AccessLimits;
       /** The live room, if any: a lock lasts for the live room's session only. */
       liveRoom: (roomId: string) => LiveRoomView | undefined;
+      /** Signs and checks the tokens pages rejoin with after a restart or a move. */
+      rejoinTokens: RejoinTokens;
       trustProxy: boolean;
     },
   ) {}
@@ -101,6 +108,11 @@ export class RoomAccess {
     return clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], this.deps.trustProxy);
   }
 
+  /** The token a peer shows when its page joins `roomId` again by itself. */
+  rejoinToken(roomId: string, peerId: string): string {
+    return this.deps.rejoinTokens.sign(roomId, peerId);
+  }
+
   async isRoomOwner(userId: string, roomId: string): Promise<boolean> {
     const room = await this.deps.store.getRoomAccess(roomId);
     return room !== null && room.ownerId !== null && room.ownerId === userId;
@@ -126,13 +138,15 @@ export class RoomAccess {
 
     const live = this.deps.liveRoom(room.id);
     const locked = live ? live.locked || room.locked : false;
-    const returning = live?.expectsBack({ userId: user?.id, connectionId: attempt.connectionId }) ?? false;
+    const tokenPeer = attempt.rejoin ? this.deps.rejoinTokens.verify(room.id, attempt.rejoin) : null;
+    const returningPeerId = tokenPeer && live?.expectsBack({ id: tokenPeer }) ? { returningPeerId: tokenPeer } : {};
+    const returning = live?.expectsBack({ id: tokenPeer ?? undefined, userId: user?.id, connectionId: attempt.connectionId }) ?? false;
     if (locked && !isOwner && !membership?.inCurrentSession && !returning) {
       throw new SignalRequestError('room_locked', 'the host has locked this room: nobody new can join right now');
     }
-    if (isOwner) return { user, isOwner, via: 'owner' };
+    if (isOwner) return { user, isOwner, via: 'owner', ...returningPeerId };
     // An unlisted room is a public one the lobby does not show: the link is enough.
-    if (room.visibility === 'public' || room.visibility === 'unlisted') return { user, isOwner, via: 'public' };
+    if (room.visibility === 'public' || room.visibility === 'unlisted') return { user, isOwner, via: 'public', ...returningPeerId };
 
     // Private from here on.
     let inviteError: SignalRequestError | undefined;
@@ -145,7 +159,7 @@ export class RoomAccess {
         if (invite.role === 'listener' && attempt.role === 'musician') {
           throw new SignalRequestError('forbidden', 'this invite link admits listeners only; join as a listener');
         }
-        return { user, isOwner, via: 'invite', inviteId: invite.id };
+        return { user, isOwner, via: 'invite', inviteId: invite.id, ...returningPeerId };
       } catch (err) {
         if (!(err instanceof SignalRequestError) || !err.code.startsWith('invite_')) throw err;
         inviteError = err;
@@ -155,7 +169,7 @@ export class RoomAccess {
       if (attempt.role === 'musician' && !membership.admittedAsMusician) {
         throw new SignalRequestError('forbidden', 'you were let in as a listener; join as a listener or ask the host for a musician invite');
       }
-      return { user, isOwner, via: 'member' };
+      return { user, isOwner, via: 'member', ...returningPeerId };
     }
     throw inviteError ?? new SignalRequestError('invite_required', 'this room is private: open it with an invite link from its host');
   }

@@ -33,12 +33,14 @@ import {
 } from './types.js';
 import { redactUrl, resolveDatabaseUrl } from './url.js';
 import { roomLockRepository } from './room-lock.js';
+import { roomResumeRepository } from './room-resume.js';
 import { asVisibility, createAccessRepository } from './access.js';
 import { createRecordingRepository } from './recordings.js';
 import { createChatRepository } from './chat.js';
 import { createTempoRepository } from './tempo.js';
 
 export * from './types.js';
+export type { InterruptedRoom } from './room-resume.js';
 export { DEFAULT_DATABASE_URL, resolveDatabaseUrl, type DatabaseProvider, type ResolvedDatabaseUrl } from './url.js';
 
 /**
@@ -47,6 +49,24 @@ export { DEFAULT_DATABASE_URL, resolveDatabaseUrl, type DatabaseProvider, type R
  */
 type Client = SqliteClient;
 type Tx = Parameters<Parameters<Client['$transaction']>[0]>[0];
+
+/**
+ * How long a write waits for another process's lock on the SQLite file (a backup, VACUUM, an open
+ * sqlite3 shell). better-sqlite3 waits synchronously, so the whole SFU (signalling, every room's
+ * timers, socket.io heartbeats) stands still meanwhile, and the waits of queued writes add up: at
+ * 5 s each, a join or a chat message behind such a lock froze it for 5 s and its client gave up.
+ * Past this wait the write fails as SQLITE_BUSY, answered `unavailable` (db/unavailable.ts). The
+ * SFU's own writes never wait here: they share one connection.
+ */
+const SQLITE_BUSY_TIMEOUT_MS = 250;
+
+/**
+ * How long PostgreSQL may take to accept a connection or answer a query. A server that is gone
+ * refuses at once, but one that hangs (frozen, or cut off by the network) would hold every request
+ * that needs it until TCP gives up, minutes later; past this they are answered `unavailable`.
+ * Nothing the SFU asks of it takes more than milliseconds.
+ */
+const PG_WAIT_MS = 3000;
 
 const ROOM_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export const ROOM_ID_LENGTH = 10;
@@ -78,7 +98,7 @@ export async function openDatabase(url?: string, options: DatabaseOptions = {}):
     ]);
     // fileMustExist: the file is created by the migration step, not silently here.
     client = new PrismaClient({
-      adapter: new PrismaBetterSQLite3({ url: db.filePath, fileMustExist: true, timeout: 5000 }),
+      adapter: new PrismaBetterSQLite3({ url: db.filePath, fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS }),
     });
   } else {
     const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
@@ -86,7 +106,7 @@ export async function openDatabase(url?: string, options: DatabaseOptions = {}):
       import('@prisma/adapter-pg'),
     ]);
     const pgClient = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: db.url, max: 10, connectionTimeoutMillis: 10_000 }),
+      adapter: new PrismaPg({ connectionString: db.url, max: 10, connectionTimeoutMillis: PG_WAIT_MS, query_timeout: PG_WAIT_MS }),
     });
     client = pgClient as unknown as Client;
   }
@@ -142,6 +162,7 @@ function createRepository(
   return {
     provider,
     ...roomLockRepository(client),
+    ...roomResumeRepository(client),
 
     async createRoom({ name, maxParticipants, visibility = 'public', ownerId = null }: CreateRoomInput): Promise<Room> {
       const cleanRoomName = typeof name === 'string' ? cleanName(name) : '';
@@ -251,7 +272,8 @@ function createRepository(
         const room = await tx.room.findUniqueOrThrow({ where: { id: roomId } });
         const row = await tx.room.update({
           where: { id: roomId },
-          data: { status: 'closed', closedAt: room.closedAt ?? now },
+          // The session is over: nobody holds the host role until the next one.
+          data: { status: 'closed', closedAt: room.closedAt ?? now, hostPeerId: null },
         });
         return toRoom(row);
       });

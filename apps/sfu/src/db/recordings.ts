@@ -82,6 +82,14 @@ export function createRecordingRepository(client: Client): RecordingRepository {
       });
     },
 
+    async listUnfinishedRecordings() {
+      return client.recording.findMany({
+        where: { status: 'recording' },
+        select: { id: true, roomId: true, startedAt: true },
+        orderBy: [{ startedAt: 'asc' }, { id: 'asc' }],
+      });
+    },
+
     async failUnfinishedRecordings(endedAt = new Date()) {
       const res = await client.recording.updateMany({ where: { status: 'recording' }, data: { status: 'failed', endedAt } });
       return res.count;

@@ -2,6 +2,7 @@
 // PostgreSQL) is behind the repository.
 
 import type { RoomLockRepository } from './room-lock.js';
+import type { RoomResumeRepository } from './room-resume.js';
 
 export type RoomStatus = 'open' | 'closed';
 /** 'unlisted': anyone with the link may join, like public, but the lobby never lists it (a demo room). */
@@ -87,7 +88,7 @@ export interface DatabaseOptions {
 }
 
 /** The repository API the SFU uses. */
-export interface BandmateDatabase extends AccessRepository, RoomLockRepository, RecordingRepository, ChatRepository, TempoRepository {
+export interface BandmateDatabase extends AccessRepository, RoomLockRepository, RoomResumeRepository, RecordingRepository, ChatRepository, TempoRepository {
   readonly provider: 'sqlite' | 'postgresql';
   createRoom(input: CreateRoomInput): Promise<Room>;
   getRoom(id: string): Promise<Room | null>;
@@ -306,6 +307,8 @@ export interface RecordingRepository {
   ): Promise<Recording>;
   /** Marks recordings left 'recording' by a server that stopped mid-way as failed; returns how many. */
   failUnfinishedRecordings(endedAt?: Date): Promise<number>;
+  /** Recordings left 'recording' by a server that stopped mid-way (a crash), oldest first: to be saved or failed. */
+  listUnfinishedRecordings(): Promise<Array<{ id: string; roomId: string; startedAt: Date }>>;
   getRecording(id: string): Promise<Recording | null>;
   /** Newest first, at most `limit` (default 50, at most 200). */
   listRecordings(roomId: string, opts?: { limit?: number }): Promise<Recording[]>;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, requestUrl, send, sendError } from '../http/http-api.ts';
+import { HttpError, requestUrl, send, sendError, unexpectedFailure } from '../http/http-api.ts';
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import { RateLimiter } from '../signalling/rate-limiter.ts';
@@ -101,8 +101,7 @@ export class DemoRooms {
       const room = await this.create(this.options.addressOf?.(req) ?? (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, ''));
       send(res, 201, { id: room.id });
     } catch (err) {
-      if (!(err instanceof HttpError)) this.options.logger.error({ err }, 'demo room creation failed');
-      sendError(res, err instanceof HttpError ? err : new HttpError('internal', 'could not create a demo room'));
+      sendError(res, err instanceof HttpError ? err : unexpectedFailure(err, this.options.logger, { route: 'demo' }, 'could not create a demo room'));
     }
     return true;
   };

@@ -8,6 +8,7 @@ import {
   type ErrorCode,
   type RoomSummary,
 } from '@bandmate/shared';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.ts';
 import { loggableUrl, type Logger } from '../logger.ts';
 import type { OriginPolicy } from './origin-policy.ts';
 
@@ -134,12 +135,25 @@ export function createHttpApi(options: HttpApiOptions) {
       if (err instanceof HttpError) {
         sendError(res, err);
       } else {
-        options.logger.error({ err, url: loggableUrl(req.url) }, 'http request failed');
-        if (!res.headersSent) sendError(res, new HttpError('internal', 'the server failed; try again'));
+        const failure = unexpectedFailure(err, options.logger, { url: loggableUrl(req.url) });
+        if (!res.headersSent) sendError(res, failure);
         else res.destroy();
       }
     }
   };
+}
+
+/**
+ * The answer to an exception no route meant: `unavailable` while the database is down (logged as a
+ * warning; Retry-After tells the client when to try again), else `internal`, logged with its stack.
+ */
+export function unexpectedFailure(err: unknown, logger: Logger, context: Record<string, unknown>, message = 'the server failed; try again'): HttpError {
+  if (isDatabaseUnavailable(err)) {
+    logger.warn({ err, ...context }, 'http request failed: the database is unavailable');
+    return new HttpError('unavailable', DATABASE_UNAVAILABLE_MESSAGE, { 'retry-after': '5' });
+  }
+  logger.error({ err, ...context }, 'http request failed');
+  return new HttpError('internal', message);
 }
 
 /**

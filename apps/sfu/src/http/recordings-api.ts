@@ -14,7 +14,7 @@ import {
 } from '@bandmate/shared';
 import type { Recording, RecordingRepository } from '../db/types.ts';
 import { loggableUrl, type Logger } from '../logger.ts';
-import { HttpError, requestUrl, send, sendError as sendHttpError } from './http-api.ts';
+import { HttpError, requestUrl, send, sendError as sendHttpError, unexpectedFailure } from './http-api.ts';
 import type { RecordingRemoval } from '../recording/recording-removal.ts';
 import type { RoomFilesAccess } from '../recording/room-files-access.ts';
 
@@ -88,8 +88,8 @@ export function recordingsRoutes(options: RecordingsApiOptions): (req: IncomingM
       }
       await sendTrack(req, res, roomId, file![2]!, file![3]!);
     } catch (err) {
-      logger.error({ err, url: loggableUrl(req.url) }, 'recordings request failed');
-      if (!res.headersSent) sendError(res, 'internal', 'the server failed; try again');
+      const failure = unexpectedFailure(err, logger, { url: loggableUrl(req.url), route: 'recordings' });
+      if (!res.headersSent) sendHttpError(res, failure);
       else res.destroy();
     }
     return true;

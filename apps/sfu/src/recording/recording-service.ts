@@ -15,10 +15,11 @@ import type { Logger } from '../logger.ts';
 import type { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
 import { mixdown } from './mixdown.ts';
+import { salvageRecording } from './recording-salvage.ts';
 import { RoomRecorder } from './room-recorder.ts';
 import type { WavFormat } from './wav-file-writer.ts';
 
-export type RecordingStore = Pick<RecordingRepository, 'createRecording' | 'finishRecording' | 'failUnfinishedRecordings' | 'countRecordings'>;
+export type RecordingStore = Pick<RecordingRepository, 'createRecording' | 'finishRecording' | 'listUnfinishedRecordings' | 'countRecordings'>;
 
 export interface RecordingSettings {
   /** Where recordings go: <dir>/<recordingId>/<file>. */
@@ -49,6 +50,8 @@ const STEM_FORMAT: WavFormat = { sampleRate: RECORDING.sampleRate, channels: REC
 const MIX_FORMAT: WavFormat = { sampleRate: RECORDING.sampleRate, channels: RECORDING.channels, bitsPerSample: 24 };
 const MIX_FILE = 'mix.wav';
 const DISK_CHECK_MS = 10_000;
+/** A write that failed (the disk filled up faster than the check above) stops the recording within this. */
+const WRITE_CHECK_MS = 1000;
 
 interface ServiceEvents {
   state: [roomId: string, state: RecordingState];
@@ -93,11 +96,33 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     super();
   }
 
-  /** Recordings a previous run left unfinished (it stopped mid-way) are marked failed. */
-  async recoverUnfinished(): Promise<number> {
-    const n = await this.store.failUnfinishedRecordings();
-    if (n > 0) this.logger.warn({ count: n }, 'recordings left unfinished by a previous run marked failed');
-    return n;
+  /**
+   * Recordings a previous run left unfinished (it crashed mid-way) are saved with what they wrote
+   * (recording-salvage.ts), or marked failed and deleted when nothing playable was written.
+   */
+  async recoverUnfinished(): Promise<{ saved: number; failed: number }> {
+    const counts = { saved: 0, failed: 0 };
+    for (const rec of await this.store.listUnfinishedRecordings()) {
+      const dir = path.join(this.settings.dir, rec.id);
+      const log = this.logger.child({ roomId: rec.roomId, recordingId: rec.id });
+      try {
+        const salvaged = await salvageRecording(dir, { stemFormat: STEM_FORMAT, mixFormat: MIX_FORMAT, mixFile: MIX_FILE, points: RECORDING.peaks });
+        if (salvaged) {
+          const endedAt = new Date(rec.startedAt.getTime() + salvaged.durationMs);
+          await this.store.finishRecording(rec.id, { status: 'ready', endedAt, durationMs: salvaged.durationMs, tracks: salvaged.tracks });
+          log.warn({ durationMs: salvaged.durationMs, tracks: salvaged.tracks.length }, 'a recording cut short by the last run was saved up to where it stopped');
+          counts.saved++;
+          continue;
+        }
+      } catch (err) {
+        log.error({ err }, 'a recording cut short by the last run could not be saved');
+      }
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      await this.store.finishRecording(rec.id, { status: 'failed', endedAt: rec.startedAt, durationMs: null, tracks: [] }).catch((err) => log.error({ err }, 'could not mark a recording failed'));
+      log.warn('a recording cut short by the last run held nothing playable; marked failed');
+      counts.failed++;
+    }
+    return counts;
   }
 
   state(roomId: string): RecordingState {
@@ -183,12 +208,13 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         startedBy: host.displayName,
         address,
         timers: [],
-        onRoomClose: () => void this.stop(room.id, 'room_closed').catch(() => {}),
+        onRoomClose: () => void this.stop(room.id, room.suspended ? 'server_restart' : 'room_closed').catch(() => {}),
         // Its streams went with the old router: what was recorded is saved, a new recording can start.
         onRoomMoved: () => void this.stop(room.id, 'media_restart').catch(() => {}),
       };
       rec.timers.push(setTimeout(() => void this.stop(room.id, 'max_duration').catch(() => {}), this.settings.maxDurationMs));
       rec.timers.push(setInterval(() => void this.watchDisk(rec), DISK_CHECK_MS));
+      rec.timers.push(setInterval(() => this.watchWrites(rec), WRITE_CHECK_MS));
       for (const t of rec.timers) t.unref();
       room.once('close', rec.onRoomClose);
       room.once('moved', rec.onRoomMoved);
@@ -274,12 +300,18 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         await fail('nothing was recorded: nobody was playing');
         return;
       }
-      const durationMs = Math.round((result.totalFrames * 1000) / STEM_FORMAT.sampleRate);
+      // Stems cut short by a write error end where the disk stopped taking them: so does the recording.
+      const totalFrames = result.cut.length > 0 ? Math.max(...result.stems.map((s) => s.frames)) : result.totalFrames;
+      const durationMs = Math.round((totalFrames * 1000) / STEM_FORMAT.sampleRate);
       const mix = await mixdown(
         result.stems.map((s) => path.join(rec.dir, s.file)),
         path.join(rec.dir, MIX_FILE),
-        { totalFrames: result.totalFrames, points: RECORDING.peaks, format: MIX_FORMAT },
-      );
+        { totalFrames, points: RECORDING.peaks, format: MIX_FORMAT },
+      ).catch((err: Error) => {
+        // The stems are the recording; without room for the mix (a full disk) they are saved alone.
+        log.error({ err }, 'the mixdown could not be written; saving the stems without it');
+        return undefined;
+      });
       const tracks: NewRecordingTrack[] = result.stems.map((s, i) => ({
         kind: s.kind,
         label: s.label,
@@ -287,30 +319,44 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         sampleRate: STEM_FORMAT.sampleRate,
         channels: STEM_FORMAT.channels,
         offsetMs: 0,
-        durationMs,
-        peaks: mix.stemPeaks[i],
+        durationMs: Math.round((s.frames * 1000) / STEM_FORMAT.sampleRate),
+        peaks: mix?.stemPeaks[i] ?? [],
       }));
-      tracks.push({
-        kind: 'mix',
-        label: 'Mixdown',
-        file: MIX_FILE,
-        sampleRate: MIX_FORMAT.sampleRate,
-        channels: MIX_FORMAT.channels,
-        offsetMs: 0,
-        durationMs,
-        peaks: mix.mixPeaks,
-      });
-      await this.store.finishRecording(rec.id, { status: 'ready', startedAt: rec.startedAt, endedAt, durationMs, tracks });
-      log.info({ durationMs, stems: result.stems.length, mixGain: mix.gain, sumPeak: mix.sumPeak }, 'recording saved');
-      const lost = result.lost.map((l) => l.label);
+      if (mix) {
+        tracks.push({
+          kind: 'mix',
+          label: 'Mixdown',
+          file: MIX_FILE,
+          sampleRate: MIX_FORMAT.sampleRate,
+          channels: MIX_FORMAT.channels,
+          offsetMs: 0,
+          durationMs,
+          peaks: mix.mixPeaks,
+        });
+      }
+      await this.store.finishRecording(rec.id, { status: 'ready', startedAt: rec.startedAt, endedAt: result.cut.length > 0 ? new Date(rec.startedAt.getTime() + durationMs) : endedAt, durationMs, tracks });
+      log.info({ durationMs, stems: result.stems.length, cut: result.cut.length, mixGain: mix?.gain, sumPeak: mix?.sumPeak }, 'recording saved');
+      const notes = [
+        ...(result.cut.length > 0 ? [`the disk stopped taking it after ${clock(durationMs)}: saved up to there`] : []),
+        ...(result.lost.length > 0 ? [`saved without ${result.lost.map((l) => l.label).join(', ')} (could not be written)`] : []),
+        ...(mix ? [] : ['no mixdown (no room left on the disk for it): download the tracks']),
+      ];
       this.emit('saved', rec.room.id, {
         recordingId: rec.id,
         status: 'ready',
-        ...(lost.length > 0 && { message: `saved without ${lost.join(', ')} (could not be written)`.slice(0, 300) }),
+        ...(notes.length > 0 && { message: notes.join('; ').slice(0, 300) }),
       });
     } catch (err) {
       await fail('the recording could not be saved on the server', err);
     }
+  }
+
+  /** A stream could not be written: stop now and save what reached the disk, rather than record into nothing. */
+  private watchWrites(rec: ActiveRecording): void {
+    const err = rec.recorder.writeFailure();
+    if (!err || this.active.get(rec.room.id) !== rec) return;
+    this.logger.warn({ err, roomId: rec.room.id, recordingId: rec.id }, 'a recorded stream could not be written; stopping the recording');
+    void this.stop(rec.room.id, isDiskFull(err) ? 'disk_full' : 'error').catch(() => {});
   }
 
   private async watchDisk(rec: ActiveRecording): Promise<void> {
@@ -324,12 +370,19 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
   }
 }
 
+function isDiskFull(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 async function freeBytes(dir: string): Promise<number> {
   const s = await statfs(dir);
   return s.bavail * s.bsize;
 }
 
 const mb = (bytes: number) => Math.floor(bytes / (1024 * 1024));
+/** 75_000 → "1:15". */
+const clock = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
 
 function stopMessage(reason: RecordingStopReason, maxDurationMs: number): string | undefined {
   switch (reason) {
@@ -341,6 +394,8 @@ function stopMessage(reason: RecordingStopReason, maxDurationMs: number): string
       return 'the recording stopped after an error on the server';
     case 'media_restart':
       return "the server's media process failed, so the recording stopped and was saved; start a new one to go on";
+    case 'server_restart':
+      return 'the server restarted, so the recording stopped and was saved; start a new one to go on';
     default:
       return undefined;
   }

@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { types } from 'mediasoup';
@@ -9,6 +10,12 @@ import type { Room } from '../rooms/room.ts';
 import { StreamReceiver } from './stream-receiver.ts';
 import { TimelineTrack } from './timeline-track.ts';
 import type { WavFormat } from './wav-file-writer.ts';
+
+/**
+ * The recording folder's list of streams (file, kind, label), rewritten as each stream starts:
+ * what a restarted server needs to save a recording a crash cut short (recording-salvage.ts).
+ */
+export const STREAMS_MANIFEST = 'streams.json';
 
 /** Room for ~8 s of ten streams' packets while the event loop is busy. */
 const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -43,6 +50,8 @@ export interface RecorderResult {
   stems: RecordedStem[];
   /** Stems that could not be written, with why. */
   lost: Array<{ label: string; error: string }>;
+  /** Stems that end early because a write failed (the disk filled up): kept up to there. */
+  cut: Array<{ label: string; error: string }>;
 }
 
 interface RecordedStream {
@@ -70,6 +79,8 @@ export class RoomRecorder {
   private readonly labels = new Map<string, number>();
   private stopped = false;
   private fileCounter = 0;
+  private readonly manifest: Array<{ file: string; kind: RecordedStream['kind']; label: string }> = [];
+  private manifestWrites: Promise<void> = Promise.resolve();
   private readonly onNewProducer = (p: ProducerInfo) => void this.follow(p);
   private readonly onProducerClosed = (p: ProducerInfo) => this.unfollow(p.producerId);
 
@@ -139,10 +150,17 @@ export class RoomRecorder {
     const totalFrames = Math.min(this.options.maxFrames, Math.max(0, Math.round(((endMs - this.originMs) * this.options.format.sampleRate) / 1000)));
     const stems: RecordedStem[] = [];
     const lost: RecorderResult['lost'] = [];
+    const cut: RecorderResult['cut'] = [];
     for (const s of this.streams.values()) {
       s.receiver.flush();
       try {
         const frames = await s.receiver.track.finish(totalFrames);
+        const failed = s.receiver.track.failed;
+        if (failed) cut.push({ label: s.label, error: failed.message });
+        if (frames === 0) {
+          await s.receiver.track.discard();
+          continue;
+        }
         stems.push({ kind: s.kind, label: s.label, file: path.basename(s.receiver.track.file), frames, audioFrames: s.receiver.track.audioFrames });
       } catch (err) {
         this.options.logger.error({ err, label: s.label }, 'a recorded stream could not be saved');
@@ -151,7 +169,13 @@ export class RoomRecorder {
       }
     }
     this.options.logger.info({ streams: this.stats(), totalFrames }, 'recorder stopped');
-    return { totalFrames, stems, lost };
+    return { totalFrames, stems, lost, cut };
+  }
+
+  /** The first write error of any stream (a full disk, a disk too slow), if one failed. */
+  writeFailure(): Error | undefined {
+    for (const s of this.streams.values()) if (s.receiver.track.failed) return s.receiver.track.failed;
+    return undefined;
   }
 
   /** Stops and deletes every file (the recording failed). */
@@ -182,6 +206,19 @@ export class RoomRecorder {
     } catch (err) {
       this.options.logger.error({ err, label: stream.label }, 'recorder could not write a stream');
     }
+  }
+
+  /** Rewrites the manifest (in order, atomically: a crash leaves the last whole list). */
+  private noteStream(entry: { file: string; kind: RecordedStream['kind']; label: string }): void {
+    this.manifest.push(entry);
+    const text = JSON.stringify(this.manifest);
+    const file = path.join(this.options.dir, STREAMS_MANIFEST);
+    this.manifestWrites = this.manifestWrites
+      .then(async () => {
+        await writeFile(`${file}.tmp`, text);
+        await rename(`${file}.tmp`, file);
+      })
+      .catch((err) => this.options.logger.warn({ err }, 'could not write the recording manifest'));
   }
 
   private async follow(info: ProducerInfo): Promise<void> {
@@ -229,6 +266,7 @@ export class RoomRecorder {
       }
       this.streams.set(info.producerId, stream);
       this.bySsrc.set(ssrc, stream);
+      this.noteStream({ file, kind, label });
       consumer.on('producerclose', () => this.unfollow(info.producerId));
       logger.info({ producerId: info.producerId, label, kind, file }, 'recording a stream');
     } catch (err) {

@@ -67,19 +67,23 @@ export class TimelineTrack {
 
   /**
    * Ends the file at exactly `totalFrames` (the recording's length): silence after the last
-   * audio, or the tail cut when the stream ran past the end. Returns the file's frames.
+   * audio, or the tail cut when the stream ran past the end; shorter when a write failed (a full
+   * disk: `failed` says so). Returns the file's frames.
    */
   async finish(totalFrames: number): Promise<number> {
     if (this.finished) throw new Error(`${this.file} is finished already`);
     this.finished = true;
     const total = Math.max(0, Math.min(Math.round(totalFrames), this.maxFrames));
-    if (this.written > total) {
-      await this.writer.truncate(total);
-      this.written = total;
-    } else {
-      this.silenceTo(total);
+    // After a failed write (the disk filled up) nothing is padded: the file keeps what reached the disk.
+    if (!this.writer.failed) {
+      if (this.written > total) {
+        await this.writer.truncate(total);
+        this.written = total;
+      } else {
+        this.silenceTo(total);
+      }
     }
-    const { frames } = await this.writer.close();
+    const { frames } = await this.writer.close({ keepWritten: true });
     return frames;
   }
 

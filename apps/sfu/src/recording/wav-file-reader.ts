@@ -6,6 +6,7 @@ import type { BitsPerSample, WavFormat } from './wav-file-writer.ts';
  * time, so a long recording is mixed and measured without being loaded whole.
  */
 export class WavFileReader {
+  private scratch = Buffer.alloc(0);
   private constructor(
     private readonly handle: FileHandle,
     readonly format: WavFormat,
@@ -60,7 +61,9 @@ export class WavFileReader {
     if (available === 0) return out;
     const bytesPer = this.format.bitsPerSample / 8;
     const blockAlign = this.format.channels * bytesPer;
-    const buf = Buffer.alloc(available * blockAlign);
+    // One buffer per reader, grown when needed: a mixdown reads thousands of blocks.
+    if (this.scratch.length < available * blockAlign) this.scratch = Buffer.alloc(available * blockAlign);
+    const buf = this.scratch.subarray(0, available * blockAlign);
     let got = 0;
     while (got < buf.length) {
       const { bytesRead } = await this.handle.read(buf, got, buf.length - got, this.dataOffset + start * blockAlign + got);

@@ -36,6 +36,8 @@ export class WavFileWriter {
   private pendingBytes = 0;
   private dataBytes = 0;
   private headerAt = 0;
+  /** Data bytes known to be on disk: the end of the last chunk written. */
+  private durable = 0;
   private tail: Promise<void> = Promise.resolve();
   private error: Error | undefined;
   private closed = false;
@@ -143,18 +145,32 @@ export class WavFileWriter {
     await this.tail;
   }
 
-  /** Finishes the file: final header, handle closed. Rejects with the first write error, if any. */
-  async close(): Promise<{ frames: number; bytes: number }> {
+  /**
+   * Finishes the file: final header, handle closed. Rejects with the first write error, if any;
+   * with `keepWritten`, a file whose writes failed (the disk filled up) ends instead after the
+   * audio that reached the disk (cutting back frees space, the header is rewritten in place), and
+   * the frames kept are returned (`failed` still tells why it is short).
+   */
+  async close(options: { keepWritten?: boolean } = {}): Promise<{ frames: number; bytes: number }> {
     if (this.closed) throw new WavWriteError(`${this.file} is already closed`);
     this.flushStaging();
     this.closed = true;
-    const data = this.dataBytes;
+    let data = this.dataBytes;
     // Trailing silence left as a hole: extend the file to its full length (zeros).
     this.enqueue(0, () => this.handle.truncate(WAV_HEADER_BYTES + data));
     this.enqueue(0, () => this.handle.write(wavHeader(this.format, data), 0, WAV_HEADER_BYTES, 0).then(() => {}));
     await this.tail;
-    await this.handle.close().catch(() => {});
-    if (this.error) throw this.error;
+    try {
+      if (this.error && options.keepWritten) {
+        data = this.durable - (this.durable % this.blockAlign);
+        await this.handle.truncate(WAV_HEADER_BYTES + data);
+        await this.handle.write(wavHeader(this.format, data), 0, WAV_HEADER_BYTES, 0);
+      } else if (this.error) {
+        throw this.error;
+      }
+    } finally {
+      await this.handle.close().catch(() => {});
+    }
     return { frames: data / this.blockAlign, bytes: WAV_HEADER_BYTES + data };
   }
 
@@ -202,6 +218,7 @@ export class WavFileWriter {
         if (bytesWritten <= 0) throw new WavWriteError(`could not write to ${this.file}`);
         written += bytesWritten;
       }
+      this.durable = Math.max(this.durable, position - WAV_HEADER_BYTES + chunk.length);
     });
     if (this.dataBytes - this.headerAt >= HEADER_EVERY_BYTES) {
       this.headerAt = this.dataBytes;

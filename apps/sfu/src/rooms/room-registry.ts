@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { SignalRequestError } from '@bandmate/shared';
+import type { InterruptedRoom } from '../db/room-resume.ts';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
@@ -13,6 +14,10 @@ export interface RoomStore {
   closeRoom(id: string): Promise<unknown>;
   /** Room.locked in the record: joins check it. */
   setRoomLocked(id: string, locked: boolean): Promise<unknown>;
+  /** Room.hostPeerId: who holds the host role, so a restarted process can hand it back. */
+  setRoomHost(id: string, peerId: string | null): Promise<unknown>;
+  /** The sessions a previous process left with people inside (RoomResumeRepository). */
+  takeInterruptedRooms(): Promise<InterruptedRoom[]>;
 }
 
 /** How long a moved room waits for its people to join again before it closes empty. */
@@ -151,6 +156,30 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     }
   }
 
+  /**
+   * Opens again the rooms a previous process left with people inside (it was restarted or
+   * crashed), before anyone can connect: each keeps its session, lock and host, and waits the
+   * move grace for its people, who rejoin with their rejoin tokens (same peer ids), locked or not.
+   */
+  async resumeInterrupted(): Promise<Room[]> {
+    const resumed: Room[] = [];
+    for (const was of await this.store.takeInterruptedRooms()) {
+      try {
+        const room = await this.create(was.roomId, { locked: was.locked });
+        room.awaitReturn(
+          was.people.map((p) => ({ id: p.peerId, userId: p.userId })),
+          was.hostPeerId ? [{ id: was.hostPeerId }] : [],
+          this.options.moveGraceMs ?? MOVE_GRACE_MS,
+        );
+        resumed.push(room);
+      } catch (err) {
+        this.options.logger.error({ err, roomId: was.roomId }, 'a room interrupted by the last restart could not be opened again');
+      }
+    }
+    if (resumed.length > 0) this.options.logger.warn({ rooms: resumed.map((r) => r.id) }, 'rooms interrupted by the last restart are waiting for their people');
+    return resumed;
+  }
+
   /** Stores the lock first (joins check the record), then announces it to the room. */
   async setLocked(room: Room, locked: boolean): Promise<void> {
     await this.store.setRoomLocked(room.id, locked);
@@ -161,18 +190,24 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     for (const room of this.rooms.values()) room.close();
   }
 
+  /** Ends every live room for a restart: their records keep session, lock and host (Room.suspend). */
+  suspendAll(): void {
+    for (const room of this.rooms.values()) room.suspend();
+  }
+
   /** Resolves once the database writes of closed rooms are done (before the database is closed). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.closing.values()]);
   }
 
-  private async create(id: string): Promise<Room> {
+  private async create(id: string, resumed?: { locked: boolean }): Promise<Room> {
     await this.closing.get(id);
     const record = await this.store.getRoom(id);
     if (!record) throw new SignalRequestError('not_found', `room ${id} does not exist`);
     // A lock lasts for one room session: a new session starts unlocked, even if the last one
-    // ended without unlocking (a crash), or nobody could ever get back into an ownerless room.
-    await this.store.setRoomLocked(id, false);
+    // ended without unlocking, or nobody could ever get back into an ownerless room. A session
+    // resumed after a restart keeps its lock (it closes, unlocked, if nobody comes back).
+    if (!resumed) await this.store.setRoomLocked(id, false);
     const room = await Room.create({
       id,
       name: record.name,
@@ -183,15 +218,29 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     });
     // The owner (a signed-in creator) takes the host role when they join.
     room.ownerId = record.ownerId ?? null;
+    if (resumed?.locked) room.setLocked(true);
     this.rooms.set(id, room);
     room.on('workerLost', () => void this.move(room));
+    let hostWrites: Promise<unknown> = Promise.resolve();
+    room.on('hostChanged', (peerId) => {
+      // In order: the last write is who holds the role now.
+      hostWrites = hostWrites
+        .then(() => this.store.setRoomHost(id, peerId))
+        .catch((err) => this.options.logger.error({ err, roomId: id }, 'could not record the host'));
+    });
     room.once('close', () => {
       if (this.rooms.get(id) === room) this.rooms.delete(id);
+      // Suspended for a restart: the next process resumes the session as it is recorded.
+      if (room.suspended) {
+        this.closing.set(id, hostWrites);
+        void hostWrites.finally(() => this.closing.get(id) === hostWrites && this.closing.delete(id));
+        return;
+      }
       if (room.locked) {
         this.store.setRoomLocked(id, false).catch((err) => this.options.logger.error({ err, roomId: id }, 'could not unlock a closed room'));
       }
-      const closed = this.store
-        .closeRoom(id)
+      const closed = hostWrites
+        .then(() => this.store.closeRoom(id))
         .catch((err) => this.options.logger.error({ err, roomId: id }, 'could not record room close'))
         .finally(() => {
           if (this.closing.get(id) === closed) this.closing.delete(id);

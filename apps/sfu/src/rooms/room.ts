@@ -58,6 +58,7 @@ export class Room extends EventEmitter<RoomEvents> {
   private readonly movedOut = new Set<string>();
   /** Who held the host role when the room moved: they take it back when they return. */
   private hostBeforeMove: string[] = [];
+  private suspending = false;
   private currentRouter!: types.Router;
   private worker!: types.Worker;
 
@@ -74,8 +75,19 @@ export class Room extends EventEmitter<RoomEvents> {
     this.attach(router, worker);
   }
 
-  expectsBack(identity: { userId?: string; connectionId?: string }): boolean {
-    return identityKeys(identity).some((key) => this.movedOut.has(key));
+  /** Whether this person was inside when the room moved or the server restarted: they may come back, locked or not. */
+  expectsBack(identity: Identity): boolean {
+    // A peer id proves nothing while that peer is inside (a copied token).
+    const who = identity.id && this.peers.has(identity.id) ? { ...identity, id: undefined } : identity;
+    return identityKeys(who).some((key) => this.movedOut.has(key));
+  }
+
+  /**
+   * The process ended for a restart (not the room): its people will rejoin the next process, so
+   * the record keeps the session, the lock and the host (RoomRegistry skips the close writes).
+   */
+  get suspended(): boolean {
+    return this.suspending;
   }
 
   get router(): types.Router {
@@ -112,17 +124,34 @@ export class Room extends EventEmitter<RoomEvents> {
     this.attach(router, worker);
     this.logger.warn({ workerPid: worker.pid }, 'room moved to another mediasoup worker');
     clearTimeout(this.moving);
+    const people = [...this.peers.values()].filter((p) => !p.isAgent);
+    const host = this.host();
+    this.awaitReturn(people, host ? [host] : [], graceMs);
+    const ids = people.map((p) => p.id);
+    this.emit('moved', ids);
+    for (const id of ids) this.leave(id);
+  }
+
+  /**
+   * Waits up to `graceMs` for `people` (who were inside when the room moved, or when the previous
+   * server process ended) to join again, locked or not; `host` takes the role back on return. An
+   * empty room closes after the grace.
+   */
+  awaitReturn(people: Identity[], host: Identity[], graceMs: number): void {
+    clearTimeout(this.moving);
     this.moving = setTimeout(() => {
       this.moving = undefined;
       if (![...this.peers.values()].some((p) => !p.isAgent)) this.close();
     }, graceMs);
     this.moving.unref?.();
-    const people = [...this.peers.values()].filter((p) => !p.isAgent).map((p) => p.id);
-    for (const id of people) for (const key of identityKeys(this.peers.get(id)!)) this.movedOut.add(key);
-    const host = this.host();
-    this.hostBeforeMove = host ? identityKeys(host) : [];
-    this.emit('moved', people);
-    for (const id of people) this.leave(id);
+    for (const who of people) for (const key of identityKeys(who)) this.movedOut.add(key);
+    this.hostBeforeMove = host.flatMap(identityKeys);
+  }
+
+  /** Ends the live room for a restart of the process: see `suspended`. */
+  suspend(): void {
+    this.suspending = true;
+    this.close();
   }
 
   static async create(options: {
@@ -224,7 +253,9 @@ export class Room extends EventEmitter<RoomEvents> {
 
   leave(peerId: string): void {
     const peer = this.peers.get(peerId);
-    if (!peer) return;
+    // A closing room closes its peers, whose connections then leave: the room ends as it was
+    // (no host handed on, nothing announced), which a suspended room's record must keep.
+    if (!peer || this.closed) return;
     const wasHost = this.hostId === peerId;
     this.peers.delete(peerId);
     peer.close();
@@ -330,8 +361,19 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 }
 
-function identityKeys(who: { userId?: string; connectionId?: string }): string[] {
-  return [...(who.userId ? [`user:${who.userId}`] : []), ...(who.connectionId ? [`connection:${who.connectionId}`] : [])];
+/** Who someone is across memberships: their account, their connection, or the peer id a rejoin token proves. */
+export interface Identity {
+  id?: string;
+  userId?: string | null;
+  connectionId?: string;
+}
+
+function identityKeys(who: Identity): string[] {
+  return [
+    ...(who.id ? [`peer:${who.id}`] : []),
+    ...(who.userId ? [`user:${who.userId}`] : []),
+    ...(who.connectionId ? [`connection:${who.connectionId}`] : []),
+  ];
 }
 
 /** Without an owner present, the host is a musician (a person, not the AI). */

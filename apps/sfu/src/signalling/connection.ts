@@ -60,12 +60,12 @@ export class Connection {
       return { routerRtpCapabilities: (await this.registry.rtpCapabilities(roomId)) as unknown as Record<string, unknown> };
     },
 
-    join: async ({ roomId, displayName, role, rtpCapabilities, invite }) => {
+    join: async ({ roomId, displayName, role, rtpCapabilities, invite, rejoin }) => {
       // One join at a time: a second one while the first awaits would make a second peer.
       if (this.membership || this.joining) throw new SignalRequestError('already_joined', 'leave the current room first');
       this.joining = true;
       try {
-        return await this.join(roomId, displayName, role, rtpCapabilities as types.RtpCapabilities, invite);
+        return await this.join(roomId, displayName, role, rtpCapabilities as types.RtpCapabilities, invite, rejoin);
       } finally {
         this.joining = false;
       }
@@ -162,7 +162,7 @@ export class Connection {
    * browser that went away while it was being admitted must not leave a peer behind that keeps
    * the room open and its seat taken.
    */
-  private async join(roomId: string, displayName: string, role: Role, rtpCapabilities: types.RtpCapabilities, invite: string | undefined) {
+  private async join(roomId: string, displayName: string, role: Role, rtpCapabilities: types.RtpCapabilities, invite: string | undefined, rejoin: string | undefined) {
     // Private rooms, invites, the lock and the join rate limits: refused here with a clear code.
     const admission = await this.access.admit({
       roomId,
@@ -171,6 +171,7 @@ export class Connection {
       cookieHeader: this.socket.handshake.headers.cookie,
       address: this.access.addressOfSocket(this.socket),
       connectionId: this.socket.id,
+      rejoin,
     });
     this.assertOpen();
     // Refused before a room is opened for it; checked again as it joins (registry.join).
@@ -181,7 +182,10 @@ export class Connection {
       if (room.peers.size === 0) room.close();
       this.assertOpen();
     }
-    const peer = new Peer(randomUUID(), displayName, role, rtpCapabilities, false, {
+    // Someone the room expects back keeps their peer id: the others see the same person return.
+    const back = admission.returningPeerId;
+    const peerId = back && !room.peers.has(back) && !this.peersById.has(back) ? back : randomUUID();
+    const peer = new Peer(peerId, displayName, role, rtpCapabilities, false, {
       connectionId: this.socket.id,
       userId: admission.user?.id,
     });
@@ -203,7 +207,7 @@ export class Connection {
     peer.once('close', () => {
       if (this.membership?.peer === peer) void this.leave();
     });
-    return { peerId: peer.id, roomName: room.name, peers, producers, isHost: room.host() === peer, ai: this.ai(room.id).state, tempo: room.metronome.state, hostId: room.host()?.id ?? null, locked: room.locked, self: peer.info, recording: this.recordings?.service.state(room.id) };
+    return { peerId: peer.id, roomName: room.name, peers, producers, isHost: room.host() === peer, ai: this.ai(room.id).state, tempo: room.metronome.state, hostId: room.host()?.id ?? null, locked: room.locked, self: peer.info, recording: this.recordings?.service.state(room.id), rejoinToken: this.access.rejoinToken(room.id, peer.id) };
   }
 
   /** The socket went away: no join still under way may complete, and the membership ends. */
@@ -224,6 +228,8 @@ export class Connection {
     this.peersById.delete(peer.id);
     void this.socket.leave(socketRoom(room.id));
     room.leave(peer.id);
+    // Suspended for a restart: the stay stays open, so the next process expects this person back.
+    if (room.suspended) return;
     const id = await participantId;
     if (id) await this.participants.recordLeave(id).catch((err) => this.logger.error({ err }, 'could not record a leave'));
   }

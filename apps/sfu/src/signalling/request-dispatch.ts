@@ -10,6 +10,7 @@ import {
   type ResponseOf,
   type SignalError,
 } from '@bandmate/shared';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -68,6 +69,11 @@ async function answer<N extends RequestName>(
     return { ok: true, data: await handler(parsed.data as RequestOf<N>) };
   } catch (err) {
     if (err instanceof SignalRequestError) return fail({ code: err.code, message: err.message });
+    // An outage, not a bug of ours: a warning, and a code the client can wait and retry on.
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ err, event: name }, 'request failed: the database is unavailable');
+      return fail({ code: 'unavailable', message: DATABASE_UNAVAILABLE_MESSAGE });
+    }
     // Anything else is a fault of the server's (what mediasoup refuses of a client's input became a
     // bad_request where the call was made, withClientInput): logged, and no internals to the client.
     logger.error({ err, event: name }, 'request failed');

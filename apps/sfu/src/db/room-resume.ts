@@ -1,0 +1,62 @@
+// What a live room session needs to survive the SFU process: who holds the host role
+// (Room.hostPeerId) and, at the next start, who was inside when the process ended.
+import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
+import { RoomNotFoundError } from './types.js';
+
+/** A room whose session a previous SFU process left running (it stopped or crashed with people inside). */
+export interface InterruptedRoom {
+  roomId: string;
+  locked: boolean;
+  hostPeerId: string | null;
+  /** The people inside when it ended (their stays are closed now; they are expected back). */
+  people: Array<{ peerId: string; userId: string | null }>;
+}
+
+export interface RoomResumeRepository {
+  /** Records who holds the host role now (null: nobody). Throws RoomNotFoundError. */
+  setRoomHost(roomId: string, peerId: string | null): Promise<void>;
+  /** Reads Room.hostPeerId. Throws RoomNotFoundError. */
+  roomHost(roomId: string): Promise<string | null>;
+  /**
+   * Takes the rooms with stays still open (a previous process ended without recording the
+   * leaves) and closes those stays, so seats are free again, but not the room session: the
+   * people return into the same session, lock and host.
+   */
+  takeInterruptedRooms(now?: Date): Promise<InterruptedRoom[]>;
+}
+
+export function roomResumeRepository(client: SqliteClient): RoomResumeRepository {
+  return {
+    async setRoomHost(roomId, peerId) {
+      if (peerId !== null && (typeof peerId !== 'string' || peerId === '' || peerId.length > 64)) throw new TypeError('peerId must be 1–64 characters or null');
+      const { count } = await client.room.updateMany({ where: { id: roomId }, data: { hostPeerId: peerId } });
+      if (count === 0) throw new RoomNotFoundError(roomId);
+    },
+
+    async roomHost(roomId) {
+      const row = await client.room.findUnique({ where: { id: roomId }, select: { hostPeerId: true } });
+      if (!row) throw new RoomNotFoundError(roomId);
+      return row.hostPeerId;
+    },
+
+    async takeInterruptedRooms(now = new Date()) {
+      return client.$transaction(async (tx) => {
+        const open = await tx.participant.findMany({
+          where: { leftAt: null },
+          select: { roomId: true, peerId: true, userId: true },
+          orderBy: [{ joinedAt: 'asc' }, { id: 'asc' }],
+        });
+        if (open.length === 0) return [];
+        const byRoom = new Map<string, InterruptedRoom['people']>();
+        for (const p of open) {
+          const people = byRoom.get(p.roomId) ?? [];
+          people.push({ peerId: p.peerId, userId: p.userId });
+          byRoom.set(p.roomId, people);
+        }
+        const rooms = await tx.room.findMany({ where: { id: { in: [...byRoom.keys()] } }, select: { id: true, locked: true, hostPeerId: true } });
+        await tx.participant.updateMany({ where: { leftAt: null }, data: { leftAt: now } });
+        return rooms.map((r) => ({ roomId: r.id, locked: r.locked, hostPeerId: r.hostPeerId, people: byRoom.get(r.id) ?? [] }));
+      });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+-- The live session's host, so a restarted SFU hands the role back (room-registry.ts).
+ALTER TABLE "Room" ADD COLUMN "hostPeerId" TEXT;

@@ -1,0 +1,48 @@
+// What survives the SFU process (room-resume.ts) on real databases: SQLite always, PostgreSQL
+// when TEST_DATABASE_URL_PG is set (npm run test:unit starts a throwaway server for it).
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { RoomNotFoundError, type BandmateDatabase } from '../../apps/sfu/src/db/index.ts';
+import { onEachDatabase, type DatabaseName } from './databases.ts';
+
+function resumeSuite(name: DatabaseName, db: () => BandmateDatabase) {
+  it(`${name}: the host is recorded as it moves, and cleared when the room closes`, async () => {
+    const room = await db().createRoom({ name: 'Band' });
+    assert.equal(await db().roomHost(room.id), null);
+    await db().setRoomHost(room.id, 'peer-a');
+    assert.equal(await db().roomHost(room.id), 'peer-a');
+    await db().setRoomHost(room.id, null);
+    assert.equal(await db().roomHost(room.id), null);
+    await db().setRoomHost(room.id, 'peer-b');
+    await db().closeRoom(room.id);
+    assert.equal(await db().roomHost(room.id), null, 'a closed session has no host');
+    await assert.rejects(db().setRoomHost('doesNotExi', 'x'), RoomNotFoundError);
+    await assert.rejects(db().setRoomHost(room.id, 'x'.repeat(65)), TypeError);
+  });
+
+  it(`${name}: the rooms a process left with people inside are taken once, their stays closed but not their session`, async () => {
+    // Rooms other tests of this database left open would be taken too: take them first.
+    await db().takeInterruptedRooms();
+    const band = await db().createRoom({ name: 'Interrupted' });
+    const empty = await db().createRoom({ name: 'Left properly' });
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    await db().recordJoin({ roomId: band.id, displayName: 'Ben', role: 'listener', peerId: 'pb' });
+    const gone = await db().recordJoin({ roomId: empty.id, displayName: 'Cy', role: 'musician', peerId: 'pc' });
+    await db().recordLeave(gone.id);
+    await db().setRoomLocked(band.id, true);
+    await db().setRoomHost(band.id, 'pa');
+
+    const taken = await db().takeInterruptedRooms();
+    assert.deepEqual(taken, [{ roomId: band.id, locked: true, hostPeerId: 'pa', people: [{ peerId: 'pa', userId: null }, { peerId: 'pb', userId: null }] }]);
+    assert.deepEqual(await db().takeInterruptedRooms(), [], 'taken once');
+    assert.equal((await db().listParticipants(band.id, { activeOnly: true })).length, 0, 'the seats are free again');
+    const sessions = await db().listSessions(band.id);
+    assert.equal(sessions.length, 1);
+    assert.equal(sessions[0]!.endedAt, null, 'the session goes on');
+    // A returning person continues it.
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    assert.equal((await db().listSessions(band.id)).length, 1);
+  });
+}
+
+onEachDatabase('room resume', resumeSuite);
