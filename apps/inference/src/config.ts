@@ -16,6 +16,10 @@ const envSchema = z.object({
   /** Jitter buffer per musician at the worker, ms: |t_f| must exceed it plus compute time. */
   INFERENCE_JITTER_MS: z.coerce.number().int().min(0).max(500).default(40),
   SFU_AGENT_IP: z.string().default('127.0.0.1'),
+  /** GET /metrics and /health/* of this worker (0: none). A second worker on one machine needs its own port. */
+  INFERENCE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  INFERENCE_METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_TOKEN: z.string().max(200).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -38,6 +42,7 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
     k: e.BANDMATE_K,
     jitterMs: e.INFERENCE_JITTER_MS,
     listenIp: e.SFU_AGENT_IP,
+    metrics: { port: e.INFERENCE_METRICS_PORT, host: e.INFERENCE_METRICS_HOST, token: e.METRICS_TOKEN || undefined },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { loadInferenceConfig } from './config.ts';
 import { AccompanimentEngine } from './engine/engine.ts';
+import { serveMetrics, workerMetrics } from './metrics/worker-metrics.ts';
 import { AgentClient } from './room/agent-client.ts';
 
 const config = loadInferenceConfig();
@@ -16,6 +17,7 @@ const engine = await AccompanimentEngine.load(config.modelDir, {
 });
 logger.info({ model: `${engine.manifest.name} ${engine.manifest.version}`, provider: engine.model.provider, dir: config.modelDir }, 'model loaded');
 const agent = new AgentClient(engine, config, logger);
+if (config.metrics.port > 0) serveMetrics(workerMetrics(engine, agent), agent, { ...config.metrics, logger });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

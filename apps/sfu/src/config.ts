@@ -24,6 +24,8 @@ const envSchema = z.object({
   SFU_MAX_PEERS_PER_ACCOUNT: z.coerce.number().int().min(1).max(1000).default(8),
   /** How long a room waits for its people after its media worker died or the SFU restarted (ms). */
   SFU_RETURN_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** A bearer token for GET /metrics; unset, only a scraper on this machine (loopback, not proxied) may read it. */
+  METRICS_TOKEN: z.union([z.literal(''), z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').max(200)]).optional(),
   /** Sustained signalling events per second per connection, and the burst above it. */
   SFU_EVENTS_PER_SECOND: z.coerce.number().positive().default(20),
   SFU_EVENT_BURST: z.coerce.number().int().positive().default(60),
@@ -73,6 +75,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
     maxPeersPerAccount: e.SFU_MAX_PEERS_PER_ACCOUNT,
     returnGraceMs: e.SFU_RETURN_GRACE_MS,
+    // Empty counts as unset (`METRICS_TOKEN: ${METRICS_TOKEN:-}` in Compose).
+    metricsToken: e.METRICS_TOKEN || undefined,
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },
     corsOrigins,
     databaseUrl: e.DATABASE_URL,

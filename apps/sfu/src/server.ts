@@ -10,6 +10,8 @@ import { OriginPolicy } from './http/origin-policy.ts';
 import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
+import { metricsRoutes } from './metrics/metrics-routes.ts';
+import { SfuMetrics } from './metrics/sfu-metrics.ts';
 import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
@@ -76,6 +78,21 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     addressOf: (req) => control.access.addressOfRequest(req),
     logger: logger.child({ demo: true }),
   });
+  const metrics = new SfuMetrics({
+    rooms: () => live.liveRooms(),
+    aiStates: () => [...bands.values()].map((band) => band.state),
+    mediasoupWorkers: () => pool.all,
+    aiWorkerConnected: () => hub.info !== undefined,
+    recordings: () => recordings.service.load(),
+  });
+  recordings.service.on('saved', (_roomId, saved) => metrics.recordingsSaved.inc({ status: saved.status }));
+  /** What keeps this SFU from taking rooms now (empty: ready). */
+  const ready = async (): Promise<string[]> => {
+    const missing: string[] = [];
+    if (!pool.all.some((w) => !w.died && !w.closed)) missing.push('no live mediasoup worker');
+    await store.getRoom('readiness-probe').catch((err: Error) => missing.push(`the database does not answer: ${err.message}`));
+    return missing;
+  };
   const origins = new OriginPolicy(config.corsOrigins);
   const handle = createHttpApi({
     rooms: store,
@@ -86,9 +103,12 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     health: () => ({ service: 'sfu', workers: pool.size, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
     logger,
     access: control.http,
-    rawRoutes: [recordings.httpRoute, demos.httpRoute],
+    rawRoutes: [metricsRoutes({ registry: metrics.registry, token: config.metricsToken, ready }), recordings.httpRoute, demos.httpRoute],
   });
-  const httpServer = createServer((req, res) => void handle(req, res));
+  const httpServer = createServer((req, res) => {
+    res.once('finish', () => metrics.httpResponses.inc({ status: String(res.statusCode) }));
+    void handle(req, res);
+  });
   const bands = new Map<string, AiBand>();
   const signalling = attachSignalling(httpServer, live, store, (roomId) => bands.get(roomId), {
     origins,
@@ -97,6 +117,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     logger,
     access: control.access,
     recordings,
+    onError: (code) => metrics.errors.inc({ code, via: 'signalling' }),
   });
   const io = signalling.io;
   recordings.announceTo(io);

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
-import { askOk, connect, createRoom, joinRoom, startHarness, type Harness, untilAiState } from './harness.ts';
+import { dashboardMetrics } from './dashboard.ts';
+import { askOk, connect, createRoom, freePort, joinRoom, startHarness, type Harness, untilAiState, waitFor } from './harness.ts';
 
 const AGENT_SECRET = 'the-worker-kill-test-secret';
 /** What scripts/start.mjs waits before it starts a worker that exited again. */
@@ -18,9 +19,12 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-kill-'));
 const modelDir = process.env.WORKER_KILL_MODEL_DIR ?? writeFixtureModel('identity', path.join(dir, 'identity'));
 let h: Harness;
 const workers: ChildProcess[] = [];
+/** The worker's own /metrics (issue 11), scraped once it plays again. */
+let metricsPort: number;
 
 before(async () => {
   h = await startHarness({ AGENT_SECRET });
+  metricsPort = await freePort();
 });
 after(async () => {
   for (const w of workers) w.kill('SIGKILL');
@@ -31,7 +35,7 @@ after(async () => {
 /** The inference worker as `npm start` runs it: its own process, apps/inference/src/main.ts. */
 function startWorker(): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
-    env: { ...process.env, SFU_AGENT_URL: h.sfu.url, AGENT_SECRET, BANDMATE_MODEL_DIR: modelDir, LOG_LEVEL: 'warn', ...(process.env.WORKER_KILL_MODEL_DIR ? {} : { BANDMATE_TF: '-0.1', BANDMATE_K: '0.01' }) },
+    env: { ...process.env, SFU_AGENT_URL: h.sfu.url, AGENT_SECRET, BANDMATE_MODEL_DIR: modelDir, LOG_LEVEL: 'warn', INFERENCE_METRICS_PORT: String(metricsPort), ...(process.env.WORKER_KILL_MODEL_DIR ? {} : { BANDMATE_TF: '-0.1', BANDMATE_K: '0.01' }) },
     stdio: 'ignore',
   });
   workers.push(child);
@@ -64,6 +68,19 @@ test('the AI worker process killed: the room plays on, and a new one (started 1 
   const backMs = Date.now() - killedAt;
   console.log(`# AI worker killed: the room saw it lost after ${lostMs} ms; a new worker started ${SUPERVISOR_DELAY_MS} ms later had the AI playing ${backMs} ms after the kill`);
   assert.ok(backMs < 5000, `the AI was back after ${backMs} ms`);
+
+  // The new worker's metrics: connected, one player playing, packets going out, steps timed.
+  let text = '';
+  await waitFor(async () => {
+    text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return /^bandmate_inference_packets_out [1-9]/m.test(text);
+  }, 10_000);
+  for (const line of ['bandmate_inference_connected 1', 'bandmate_inference_players 1', 'bandmate_inference_players_playing 1']) assert.match(text, new RegExp(`^${line}$`, 'm'));
+  assert.match(text, /^bandmate_inference_steps [1-9]/m);
+  assert.match(text, /^bandmate_inference_process_resident_memory_bytes \d/m);
+  assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/health/ready`)).status, 200);
+  const exported = new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!));
+  for (const name of dashboardMetrics().filter((n) => n.startsWith('bandmate_inference_'))) assert.ok(exported.has(name), `the dashboard's ${name} is not exported by the worker`);
   await askOk(host, 'leave', {});
   host.close();
 });

@@ -124,6 +124,16 @@ export class AgentClient {
     return this.players.size;
   }
 
+  /** Whether the SFU's control connection is up. */
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Each player's running counters and its t_f (the metrics endpoint reads them). */
+  playerMetrics(): Array<{ instrument: string; playing: boolean; tfMs?: number; counters: Accompanist['metrics'] }> {
+    return [...this.players.values()].map((p) => ({ instrument: p.instrument ?? 'unknown', playing: p.accompanist.playing, tfMs: p.timing?.tfMs, counters: p.accompanist.metrics }));
+  }
+
   private readonly handlers: Handlers = {
     prepare: async (key) => {
       await this.handlers.stop(key);

@@ -30,6 +30,11 @@ export class WorkerPool {
     return this.workers.length;
   }
 
+  /** The workers now (the dead ones until replaced). */
+  get all(): types.Worker[] {
+    return [...this.workers];
+  }
+
   pick(): types.Worker {
     const live = this.workers.filter((w) => !w.died && !w.closed);
     const worker = live[this.next % Math.max(1, live.length)];

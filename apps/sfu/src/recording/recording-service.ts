@@ -125,6 +125,13 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     return counts;
   }
 
+  /** Rooms recording now, and recordings being saved (the metrics). */
+  load(): { active: number; saving: number } {
+    let saving = 0;
+    for (const n of this.savingByRoom.values()) saving += n;
+    return { active: this.active.size, saving };
+  }
+
   state(roomId: string): RecordingState {
     const rec = this.active.get(roomId);
     const last = rec ? undefined : this.lastStop.get(roomId);

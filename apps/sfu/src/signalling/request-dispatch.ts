@@ -28,7 +28,7 @@ interface AckSocket {
  * rate limit, size bound, schema. A bad message is answered with an error and
  * never reaches the room.
  */
-export function dispatchRequests(socket: AckSocket, handlers: RequestHandlers, limiter: RateLimiter, logger: Logger) {
+export function dispatchRequests(socket: AckSocket, handlers: RequestHandlers, limiter: RateLimiter, logger: Logger, onError?: (code: SignalError['code']) => void) {
   const names = Object.keys(requests) as RequestName[];
   for (const name of names) {
     socket.on(name, (payload: unknown, ack: unknown) => {
@@ -37,7 +37,10 @@ export function dispatchRequests(socket: AckSocket, handlers: RequestHandlers, l
         return;
       }
       const reply = ack as (r: Ack<unknown>) => void;
-      void answer(name, payload, handlers, limiter, logger).then(reply);
+      void answer(name, payload, handlers, limiter, logger).then((r) => {
+        if (!r.ok) onError?.(r.error.code);
+        reply(r);
+      });
     });
   }
   socket.onAny((event: string, ...args: unknown[]) => {

@@ -24,6 +24,8 @@ export interface SignallingOptions {
   access: RoomAccess;
   /** Recording rooms (apps/sfu/src/recording); absent: the server does not record. */
   recordings?: RoomRecordings;
+  /** Told the code of every error answered (the metrics count them). */
+  onError?: (code: string) => void;
 }
 
 export interface Signalling {
@@ -78,7 +80,7 @@ export function attachSignalling(
     const logger = options.logger.child({ socketId: socket.id });
     const connection = new Connection(socket, registry, participants, peersById, aiFor, logger, options.access, options.recordings);
     const limiter = new RateLimiter(options.rateLimit.perSecond, options.rateLimit.burst);
-    dispatchRequests(socket, connection.handlers, limiter, logger);
+    dispatchRequests(socket, connection.handlers, limiter, logger, options.onError);
     socket.on('disconnect', (reason) => {
       logger.debug({ reason }, 'socket disconnected');
       const left = connection.close().finally(() => leaving.delete(left));
