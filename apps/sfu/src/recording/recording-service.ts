@@ -15,6 +15,7 @@ import type { Logger } from '../logger.ts';
 import type { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
 import { mixdown } from './mixdown.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { salvageRecording } from './recording-salvage.ts';
 import { RoomRecorder } from './room-recorder.ts';
 import type { WavFormat } from './wav-file-writer.ts';
@@ -239,6 +240,8 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
           .catch((e) => this.logger.error({ err: e }, 'could not mark a recording failed'));
       }
       if (err instanceof SignalRequestError) throw err;
+      // An outage, not a bug: the code the client can wait and retry on (request-dispatch.ts).
+      if (isDatabaseUnavailable(err)) throw err;
       this.logger.error({ err, roomId: room.id }, 'a recording could not start');
       throw new SignalRequestError('internal', 'the recording could not start (the room carries on); try again');
     } finally {

@@ -41,6 +41,8 @@ export class Connection {
   private joining = false;
   /** The socket disconnected: nothing may join on its behalf any more. */
   private closed = false;
+  /** The last leave's database write. */
+  private leaving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly socket: SignalSocket,
@@ -220,18 +222,24 @@ export class Connection {
     if (this.closed) throw new SignalRequestError('not_joined', 'the connection closed while joining');
   }
 
-  async leave(): Promise<void> {
+  /**
+   * Ends the membership; resolves once the leave is written. A leave already under way (the room
+   * ended it) is the one waited for: the server's shutdown must not close the database under it.
+   */
+  leave(): Promise<void> {
     const membership = this.membership;
-    if (!membership) return;
+    if (!membership) return this.leaving;
     this.membership = undefined;
     const { room, peer, participantId } = membership;
     this.peersById.delete(peer.id);
     void this.socket.leave(socketRoom(room.id));
     room.leave(peer.id);
     // Suspended for a restart: the stay stays open, so the next process expects this person back.
-    if (room.suspended) return;
-    const id = await participantId;
-    if (id) await this.participants.recordLeave(id).catch((err) => this.logger.error({ err }, 'could not record a leave'));
+    if (room.suspended) return this.leaving;
+    this.leaving = participantId.then(async (id) => {
+      if (id) await this.participants.recordLeave(id).catch((err) => this.logger.error({ err }, 'could not record a leave'));
+    });
+    return this.leaving;
   }
 
   private member(): { room: Room; peer: Peer } {
