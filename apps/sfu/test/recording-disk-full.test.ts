@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { RecordingSaved, RecordingState } from '@bandmate/shared';
 import { openDatabase } from '../src/db/index.ts';
 import { WavFileReader } from '../src/recording/wav-file-reader.ts';
-import { askOk, connect, createRoom, joinRoom, nextEvent, startHarness } from './harness.ts';
+import { askOk, connect, createRoom, HARNESS_DATABASES, joinRoom, nextEvent, startHarness } from './harness.ts';
 import { plainMusician } from './plain-musician.ts';
 import { toneAmplitude } from './tone.ts';
 
@@ -40,9 +40,10 @@ if (!inNamespace) {
     }
   });
 } else {
-  test('scenario: two musicians recorded onto a 2 MB disk', { timeout: 90_000 }, async () => {
+  for (const database of HARNESS_DATABASES) test(`scenario on ${database.name}: two musicians recorded onto a 2 MB disk`, { skip: database.skip, timeout: 90_000 }, async () => {
     const recordings = inNamespace;
-    const h = await startHarness({ RECORDINGS_DIR: recordings, RECORDINGS_MIN_FREE_MB: '0' });
+    for (const name of readdirSync(recordings)) rmSync(path.join(recordings, name), { recursive: true, force: true });
+    const h = await startHarness({ RECORDINGS_DIR: recordings, RECORDINGS_MIN_FREE_MB: '0', ...database.env });
     const stops: Array<() => void> = [];
     try {
       const { id } = await createRoom(h.sfu, 'Full disk');

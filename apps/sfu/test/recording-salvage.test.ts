@@ -14,7 +14,7 @@ import { openDatabase } from '../src/db/index.ts';
 import { STREAMS_MANIFEST } from '../src/recording/room-recorder.ts';
 import { WavFileReader } from '../src/recording/wav-file-reader.ts';
 import { wavHeader, type WavFormat } from '../src/recording/wav-file-writer.ts';
-import { startHarness } from './harness.ts';
+import { HARNESS_DATABASES, startHarness } from './harness.ts';
 import { toneAmplitude } from './tone.ts';
 // @ts-expect-error plain ESM script without types
 import { migrateDatabase } from '../../../scripts/install/database.mjs';
@@ -35,9 +35,9 @@ function crashedStem(file: string, seconds: number, hz: number): void {
   writeFileSync(file, Buffer.concat([wavHeader(STEM, 0), data]));
 }
 
-test('a recording cut short by a crash is saved at the next start; one that wrote nothing is failed and deleted', { timeout: 60_000 }, async () => {
-  const url = `file:${path.join(dir, 'salvage.db')}`;
-  const recordings = path.join(dir, 'recordings');
+for (const database of HARNESS_DATABASES) test(`on ${database.name}: a recording cut short by a crash is saved at the next start; one that wrote nothing is failed and deleted`, { skip: database.skip, timeout: 60_000 }, async () => {
+  const url = database.env.DATABASE_URL ?? `file:${path.join(dir, 'salvage.db')}`;
+  const recordings = path.join(dir, `recordings-${database.name}`);
   await migrateDatabase(url, { quiet: true, log: () => {} });
   const db = await openDatabase(url);
   const room = await db.createRoom({ name: 'Crashed session' });

@@ -4,28 +4,34 @@
 // a running recording ends saved, and the AI player plays again. One worker, so the move waits for
 // its replacement: the harder case.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { plainMusician } from './plain-musician.ts';
 import { startFixtureWorker, type FixtureWorker } from './fixture-worker.ts';
-import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, waitFor, type Harness, untilAiState } from './harness.ts';
+import { ask, askOk, connect, createRoom, HARNESS_DATABASES, joinRoom, nextEvent, startHarness, waitFor, type Harness, untilAiState } from './harness.ts';
 
 const AGENT_SECRET = 'the-worker-fault-test-secret';
 let h: Harness;
 let worker: FixtureWorker;
 
-before(async () => {
-  h = await startHarness({ AGENT_SECRET, SFU_WORKERS: '1', RECORDINGS_MIN_FREE_MB: '0' });
-  worker = await startFixtureWorker(h.sfu, AGENT_SECRET);
-});
-after(async () => {
-  await worker.close();
-  await h.close();
-});
 
 /** A musician playing a tone into the room's current router; returns a stop function. */
 const playTone = async (roomId: string) => (await plainMusician(h.sfu.registry.get(roomId)!, { ssrc: 777 })).stop;
 
-test('a mediasoup worker killed mid-room: the room moves, keeps its lock, host and removals, its people get back in, the recording is saved, the AI plays again', { timeout: 60_000 }, async () => {
+for (const database of HARNESS_DATABASES) {
+  describe(`on ${database.name}`, { skip: database.skip }, () => {
+    before(async () => {
+      h = await startHarness({ AGENT_SECRET, SFU_WORKERS: '1', RECORDINGS_MIN_FREE_MB: '0', ...database.env });
+      worker = await startFixtureWorker(h.sfu, AGENT_SECRET);
+    });
+    after(async () => {
+      await worker.close();
+      await h.close();
+    });
+    test('a mediasoup worker killed mid-room: the room moves, keeps its lock, host and removals, its people get back in, the recording is saved, the AI plays again', { timeout: 60_000 }, workerKilledMidRoom);
+  });
+}
+
+async function workerKilledMidRoom() {
   const { id } = await createRoom(h.sfu, 'Fault');
   const host = await connect(h.sfu);
   const guest = await connect(h.sfu);
@@ -85,4 +91,4 @@ test('a mediasoup worker killed mid-room: the room moves, keeps its lock, host a
   stopTone2();
   for (const s of [host, guest, rex, stranger]) s.close();
   await waitFor(() => !h.sfu.registry.get(id), 5000);
-});
+}

@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
 import { dashboardMetrics } from './dashboard.ts';
-import { askOk, connect, createRoom, freePort, joinRoom, startHarness, type Harness, untilAiState, waitFor } from './harness.ts';
+import { askOk, connect, createRoom, freePort, HARNESS_DATABASES, joinRoom, startHarness, type Harness, untilAiState, waitFor } from './harness.ts';
 
 const AGENT_SECRET = 'the-worker-kill-test-secret';
 /** What scripts/start.mjs waits before it starts a worker that exited again. */
@@ -23,12 +23,10 @@ const workers: ChildProcess[] = [];
 let metricsPort: number;
 
 before(async () => {
-  h = await startHarness({ AGENT_SECRET });
   metricsPort = await freePort();
 });
-after(async () => {
+after(() => {
   for (const w of workers) w.kill('SIGKILL');
-  await h.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -43,7 +41,20 @@ function startWorker(): ChildProcess {
 }
 
 
-test('the AI worker process killed: the room plays on, and a new one (started 1 s later) has the AI playing again within 5 s', { timeout: 60_000 }, async () => {
+for (const database of HARNESS_DATABASES) {
+  describe(`on ${database.name}`, { skip: database.skip }, () => {
+    before(async () => {
+      h = await startHarness({ AGENT_SECRET, ...database.env });
+    });
+    after(async () => {
+      for (const w of workers.splice(0)) w.kill('SIGKILL');
+      await h.close();
+    });
+    test('the AI worker process killed: the room plays on, and a new one (started 1 s later) has the AI playing again within 5 s', { timeout: 60_000 }, workerProcessKilled);
+  });
+}
+
+async function workerProcessKilled() {
   const first = startWorker();
   const end = Date.now() + 30_000;
   while (!h.sfu.agents.info && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
@@ -83,4 +94,4 @@ test('the AI worker process killed: the room plays on, and a new one (started 1 
   for (const name of dashboardMetrics().filter((n) => n.startsWith('bandmate_inference_'))) assert.ok(exported.has(name), `the dashboard's ${name} is not exported by the worker`);
   await askOk(host, 'leave', {});
   host.close();
-});
+}
