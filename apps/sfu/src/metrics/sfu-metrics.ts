@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { types } from 'mediasoup';
-import type { AiRoomState } from '@bandmate/shared';
+import type { AiMetrics, AiRoomState } from '@bandmate/shared';
 import type { Room } from '../rooms/room.ts';
 
 /** What the SFU's metrics read at each scrape: live state, never a copy of it. */
@@ -56,18 +56,22 @@ export class SfuMetrics {
       },
     });
     // From each room's router, so the recorder's and the AI link's streams count as well as the peers'.
+    // One dump per router per scrape: the three gauges collect at once and share the pending one.
+    let dumping: Promise<RouterDump[]> | undefined;
+    const routerDumps = () =>
+      (dumping ??= Promise.all(sources.rooms().map((room) => room.router.dump().catch(() => undefined) as Promise<RouterDump | undefined>))
+        .then((dumps) => dumps.filter((d): d is RouterDump => d !== undefined))
+        .finally(() => (dumping = undefined)));
+    /** A reported figure summed over every live AI player (0 where a player has not reported it). */
+    const sumOverPlayers = (pick: (metrics: AiMetrics) => number | undefined) =>
+      sources.aiStates().reduce((n, ai) => n + ai.players.reduce((m, p) => m + (p.metrics ? (pick(p.metrics) ?? 0) : 0), 0), 0);
     const mediaGauge = (name: string, help: string, count: (dump: RouterDump) => number) =>
       new Gauge({
         name,
         help,
         registers,
         async collect() {
-          let n = 0;
-          for (const room of sources.rooms()) {
-            const dump = (await room.router.dump().catch(() => undefined)) as RouterDump | undefined;
-            if (dump) n += count(dump);
-          }
-          this.set(n);
+          this.set((await routerDumps()).reduce((n, dump) => n + count(dump), 0));
         },
       });
     mediaGauge('bandmate_producers', 'Audio streams sent into the SFU (microphones, AI players, the virtual band).', (d) => d.mapProducerIdConsumerIds.length);
@@ -96,7 +100,7 @@ export class SfuMetrics {
       help: 'Output frames the AI players had not ready at their send time (silence went out), summed over the live players.',
       registers,
       collect() {
-        this.set(sources.aiStates().reduce((n, ai) => n + ai.players.reduce((m, p) => m + (p.metrics?.lateFrames ?? 0), 0), 0));
+        this.set(sumOverPlayers((m) => m.lateFrames));
       },
     });
     new Gauge({
@@ -104,7 +108,7 @@ export class SfuMetrics {
       help: 'RTP packets the live AI players have sent into their rooms (as last reported).',
       registers,
       collect() {
-        this.set(sources.aiStates().reduce((n, ai) => n + ai.players.reduce((m, p) => m + (p.metrics?.packetsOut ?? 0), 0), 0));
+        this.set(sumOverPlayers((m) => m.packetsOut));
       },
     });
     new Gauge({
