@@ -1,9 +1,9 @@
 'use client';
 
-import type { StripLevels, StripSettings } from '../media/mixer-graph';
+import type { MixerGraph, StripSettings } from '../media/mixer-graph';
 import type { PlayoutMode } from '../media/playout/playout-buffer';
 import { SENDER_ESTIMATE_MS, type ReceiveStats } from '../media/receive-stats';
-import { LevelMeter } from './LevelMeter';
+import { LevelMeters } from './LevelMeters';
 
 const fmt = (v: number | null | undefined, unit: string, digits = 0) => (v == null ? '—' : `${v.toFixed(digits)} ${unit}`);
 
@@ -24,7 +24,8 @@ function latencyBreakdown(s: ReceiveStats): string {
 export function MixerStrip(props: {
   id: string;
   name: string;
-  levels?: StripLevels;
+  /** The mixer whose meters this strip shows (none before the session has one). */
+  graph?: MixerGraph;
   settings?: StripSettings;
   stats?: ReceiveStats;
   onChange?: (settings: Partial<StripSettings>) => void;
@@ -48,9 +49,7 @@ export function MixerStrip(props: {
           </button>
         )}
       </div>
-      <LevelMeter label="L" db={props.levels?.left ?? -Infinity} />
-      <div className="h-1" />
-      <LevelMeter label="R" db={props.levels?.right ?? -Infinity} />
+      <LevelMeters graph={props.graph} id={props.id} />
       {onChange && settings && (
         <div className="mt-3 grid grid-cols-[3rem_1fr] items-center gap-x-2 gap-y-1 text-xs text-gray-400">
           <label htmlFor={`gain-${props.id}`}>Gain</label>

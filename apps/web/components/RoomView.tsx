@@ -15,7 +15,6 @@ import { MixerStrip } from './MixerStrip';
 import { ParticipantsPanel } from './ParticipantsPanel';
 import { RecordingBadge } from './RecordingBadge';
 import { RecordingsPanel } from './RecordingsPanel';
-import { useLevels } from './useLevels';
 
 const IDLE: SessionState = { phase: 'idle', peers: [] };
 
@@ -53,8 +52,6 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
     () => session?.state ?? IDLE,
     () => IDLE,
   );
-  const sourceIds = ['self', 'master', ...state.peers.map((p) => p.id)];
-  const levels = useLevels(state.phase === 'joined' ? session?.graph : undefined, sourceIds);
 
   if (loadError) return <RoomAccessError message={loadError} roomId={roomId} invite={invite} />;
   if (!room || !session) return <p className="text-gray-400">Loading room…</p>;
@@ -117,7 +114,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
 
       <PlayoutLine state={state} />
       <section aria-label="Mixer" className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3">
-        {state.self?.role === 'musician' && <MixerStrip id="self" name="My input" levels={levels.self} />}
+        {state.self?.role === 'musician' && <MixerStrip id="self" name="My input" graph={session.graph} />}
         {musicians
           .filter((p) => p.producerId)
           .map((p) => (
@@ -125,7 +122,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
               key={p.id}
               id={p.id}
               name={p.displayName}
-              levels={levels[p.id]}
+              graph={session.graph}
               settings={session.graph?.strip(p.id)}
               stats={p.stats}
               onChange={(s) => session.setStrip(p.id, s)}
@@ -136,7 +133,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
               }}
             />
           ))}
-        <MixerStrip id="master" name="What I hear" levels={levels.master} />
+        <MixerStrip id="master" name="What I hear" graph={session.graph} />
       </section>
 
       {session.recording && <RecordingsPanel recording={session.recording} isHost={!!state.isHost} canDelete={!!room.isOwner} />}
