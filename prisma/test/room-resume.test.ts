@@ -20,6 +20,26 @@ function resumeSuite(name: DatabaseName, db: () => BandmateDatabase) {
     await assert.rejects(db().setRoomHost(room.id, 'x'.repeat(65)), TypeError);
   });
 
+  it(`${name}: the AI players are recorded with the session, come back with an interrupted one, and go when the room closes`, async () => {
+    await db().takeInterruptedRooms();
+    const band = await db().createRoom({ name: 'With a drummer' });
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    const lineup = [{ instrument: 'drums', volume: 1 }, { instrument: 'bass', volume: 0.5 }];
+    await db().setRoomAiLineup(band.id, lineup);
+    const [taken] = await db().takeInterruptedRooms();
+    assert.deepEqual(taken?.aiLineup, lineup, 'in order, with their volumes');
+    await assert.rejects(db().setRoomAiLineup(band.id, [{ instrument: 'drums', volume: 9 }]), TypeError);
+    await assert.rejects(db().setRoomAiLineup(band.id, Array.from({ length: 5 }, () => ({ instrument: 'drums', volume: 1 }))), TypeError);
+    await assert.rejects(db().setRoomAiLineup('doesNotExi', []), RoomNotFoundError);
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    await db().setRoomAiLineup(band.id, []);
+    assert.deepEqual((await db().takeInterruptedRooms())[0]?.aiLineup, [], 'none left');
+    await db().setRoomAiLineup(band.id, lineup);
+    await db().closeRoom(band.id);
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    assert.deepEqual((await db().takeInterruptedRooms())[0]?.aiLineup, [], 'a closed session keeps no AI players');
+  });
+
   it(`${name}: the rooms a process left with people inside are taken once, their stays closed but not their session`, async () => {
     // Rooms other tests of this database left open would be taken too: take them first.
     await db().takeInterruptedRooms();
@@ -33,7 +53,7 @@ function resumeSuite(name: DatabaseName, db: () => BandmateDatabase) {
     await db().setRoomHost(band.id, 'pa');
 
     const taken = await db().takeInterruptedRooms();
-    assert.deepEqual(taken, [{ roomId: band.id, locked: true, hostPeerId: 'pa', people: [{ peerId: 'pa', userId: null }, { peerId: 'pb', userId: null }] }]);
+    assert.deepEqual(taken, [{ roomId: band.id, locked: true, hostPeerId: 'pa', people: [{ peerId: 'pa', userId: null }, { peerId: 'pb', userId: null }], aiLineup: [] }]);
     assert.deepEqual(await db().takeInterruptedRooms(), [], 'taken once');
     assert.equal((await db().listParticipants(band.id, { activeOnly: true })).length, 0, 'the seats are free again');
     const sessions = await db().listSessions(band.id);

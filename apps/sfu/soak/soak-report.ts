@@ -9,12 +9,15 @@ interface RowView {
   workerCpu: number;
   aiLate: number;
   aiConcealed: number;
+  recordingsSaved: number;
 }
 
 const columns: Array<[string, (r: RowView) => string]> = [
   ['min', (r) => (r.t / 60).toFixed(1)],
   ['sfu rss', (r) => r.sfu.rssMb.toFixed(1)],
   ['sfu heap', (r) => r.sfu.heapMb.toFixed(2)],
+  // Outside the JS heap but held by JS (Buffers, ArrayBuffers): tells their growth from the allocator's.
+  ['sfu buffers', (r) => r.sfu.externalMb.toFixed(2)],
   ['sfu eld p99', (r) => r.sfu.eldP99Ms.toFixed(1)],
   ['sfu handles', (r) => String(r.sfu.handles)],
   ['sfu fds', (r) => String(r.sfu.fds)],
@@ -29,6 +32,7 @@ const columns: Array<[string, (r: RowView) => string]> = [
   ['lost', (r) => String(r.sfu.lost)],
   ['ai late', (r) => String(r.aiLate)],
   ['ai concealed', (r) => String(r.aiConcealed)],
+  ['recs saved', (r) => String(r.recordingsSaved)],
 ];
 
 export const table = {

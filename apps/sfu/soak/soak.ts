@@ -32,7 +32,7 @@ const settings = {
   maxGrowthMbPerHour: num('SOAK_MAX_GROWTH_MB_H', 10),
 };
 
-type Row = { t: number; sfu: ProbeSample & Record<string, number>; ai: ProbeSample; workerRssMb: number; workerCpu: number; aiLate: number; aiConcealed: number };
+type Row = { t: number; sfu: ProbeSample & Record<string, number>; ai: ProbeSample; workerRssMb: number; workerCpu: number; aiLate: number; aiConcealed: number; recordingsSaved: number };
 const rows: Row[] = [];
 /** When the load began (reset once the rooms are set up). */
 let startedAt = Date.now();
@@ -139,6 +139,7 @@ const spanMinutes = warm.length > 1 ? (warm.at(-1)!.t - warm[0]!.t) / 60 : 0;
 const growth = {
   'SFU heap': slopePerHour(warm.map((r) => [r.t, r.sfu.heapMb])),
   'SFU RSS': slopePerHour(warm.map((r) => [r.t, r.sfu.rssMb])),
+  'SFU Buffers': slopePerHour(warm.map((r) => [r.t, r.sfu.externalMb])),
   'AI worker heap': slopePerHour(warm.map((r) => [r.t, r.ai.heapMb])),
   'AI worker RSS': slopePerHour(warm.map((r) => [r.t, r.ai.rssMb])),
   'mediasoup worker RSS': slopePerHour(warm.map((r) => [r.t, r.workerRssMb])),
@@ -196,6 +197,7 @@ async function sample(): Promise<Row> {
     workerCpu,
     aiLate: metrics.reduce((n, m) => n + (m?.lateFrames ?? 0), 0),
     aiConcealed: metrics.reduce((n, m) => n + (m?.concealedFrames ?? 0), 0),
+    recordingsSaved: events.recordingsSaved,
   };
 }
 

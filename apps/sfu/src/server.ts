@@ -1,16 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { metricsRoutes } from '@bandmate/shared/scrape-access';
 import type { SfuConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { AgentHub } from './agents/agent-hub.ts';
 import { AiBand } from './agents/ai-band.ts';
+import { keepAiLineup } from './agents/ai-lineup.ts';
 import { DemoRooms } from './demo/demo-rooms.ts';
 import { createHttpApi, type RoomDirectory } from './http/http-api.ts';
 import { OriginPolicy } from './http/origin-policy.ts';
 import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
-import { metricsRoutes } from './metrics/metrics-routes.ts';
 import { SfuMetrics } from './metrics/sfu-metrics.ts';
 import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
@@ -127,6 +128,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     const band = new AiBand(room, hub, { agentIp: config.agent.ip, listenIp: config.agent.ip, logger });
     bands.set(room.id, band);
     band.on('state', (state) => io.to(socketRoom(room.id)).emit('aiState', state));
+    keepAiLineup(room, band, store, logger);
     void demos.roomOpened(room, band);
     room.once('close', () => {
       if (bands.get(room.id) === band) bands.delete(room.id);

@@ -4,12 +4,13 @@
 // token refused) and the host taking the role back; the time from the stop is measured.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack } from '@bandmate/shared';
+import type { Ack, AiRoomState } from '@bandmate/shared';
+import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
 import { ask, askOk, connect, createRoom, freePort, HARNESS_DATABASES, joinRoom, nextEvent, replyCode } from './harness.ts';
 // @ts-expect-error plain ESM script without types
@@ -21,6 +22,7 @@ let port: number;
 let url: string;
 let db: BandmateDatabase;
 const children: ChildProcess[] = [];
+const AGENT_SECRET = 'the-sfu-restart-test-secret';
 
 before(async () => {
   port = await freePort();
@@ -47,6 +49,7 @@ async function startSfu(): Promise<ChildProcess> {
       INVITE_SECRET_FILE: path.join(dir, 'invite-secret'),
       RECORDINGS_DIR: path.join(dir, 'recordings'),
       SFU_MAIL_OUTBOX: path.join(dir, 'outbox'),
+      AGENT_SECRET,
       LOG_LEVEL: process.env.RESTART_LOG_LEVEL ?? 'warn',
     },
     stdio: ['ignore', process.env.RESTART_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
@@ -210,6 +213,8 @@ for (const database of HARNESS_DATABASES) {
     });
 
     test('nobody comes back after a restart: the room closes after the grace, unlocked', { timeout: 60_000 }, nobodyBack);
+
+    test('the AI players come back with the session: same instruments and volumes, playing again', { timeout: 90_000 }, aiBack);
   });
 }
 
@@ -235,6 +240,70 @@ async function nobodyBack() {
   const dan = await connect({ url });
   await joinRoom(dan, id, 'Dan');
   dan.close();
+  sfu.kill('SIGTERM');
+  await stopped(sfu);
+}
+
+/** The inference worker as `npm start` runs it, on the identity fixture model: it reconnects to a restarted SFU by itself. */
+function startWorker(modelDir: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
+    env: { ...process.env, SFU_AGENT_URL: url, AGENT_SECRET, BANDMATE_MODEL_DIR: modelDir, LOG_LEVEL: 'warn', INFERENCE_METRICS_PORT: '0', BANDMATE_TF: '-0.1', BANDMATE_K: '0.01' },
+    stdio: 'ignore',
+  });
+  children.push(child);
+  return child;
+}
+
+/** The room's AI state once `check` holds for it (from the room's `aiState` announcements). */
+async function untilAi(socket: Socket, check: (s: AiRoomState) => boolean, timeoutMs: number): Promise<AiRoomState> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
+    if (check(s)) return s;
+  }
+}
+
+async function aiBack() {
+  const modelDir = writeFixtureModel('identity', path.join(dir, 'identity'));
+  const [first, second] = (JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { instruments: string[] }).instruments.concat('', '');
+  let sfu = await startSfu();
+  const worker = startWorker(modelDir);
+  const { id } = await createRoom({ url }, 'AI back');
+  const ana = new Page('Ana', id);
+  await ana.join();
+  const lineup = [{ instrument: first!, volume: 0.5 }, { instrument: second || first!, volume: 1.5 }];
+  await until(async () => replyCode(await ask(ana.socket, 'addAiPlayer', lineup[0])) === 'ok', 30_000);
+  await askOk(ana.socket, 'addAiPlayer', lineup[1]);
+  const playing = (s: AiRoomState) => s.players.length === 2 && s.players.every((p) => p.state === 'playing');
+  await untilAi(ana.socket, playing, 20_000);
+  // The lineup is written as it changes; give the writes a moment before pulling the plug.
+  await new Promise((r) => setTimeout(r, 300));
+
+  const anaReturn = ana.back();
+  const killedAt = Date.now();
+  sfu.kill('SIGKILL');
+  await stopped(sfu);
+  sfu = await startSfu();
+  await anaReturn;
+  const state = await untilAi(ana.socket, playing, 30_000);
+  const backMs = Date.now() - killedAt;
+  assert.deepEqual(state.players.map((p) => ({ instrument: p.instrument, volume: p.volume })), lineup, 'the same players, in order, at their volumes');
+  console.log(`# SFU killed with 2 AI players on ${dbUrl.split(':')[0]}: both playing again ${backMs} ms after the kill`);
+
+  // Removed, a player stays removed after the next restart; the session's end takes the rest.
+  await askOk(ana.socket, 'removeAiPlayer', { playerId: state.players[1]!.id });
+  await new Promise((r) => setTimeout(r, 300));
+  const again = ana.back();
+  sfu.kill('SIGKILL');
+  await stopped(sfu);
+  sfu = await startSfu();
+  await again;
+  const one = await untilAi(ana.socket, (s) => s.players.length === 1 && s.players[0]!.state === 'playing', 30_000);
+  assert.deepEqual(one.players.map((p) => ({ instrument: p.instrument, volume: p.volume })), [lineup[0]]);
+  await askOk(ana.socket, 'leave', {});
+  await until(async () => (await db.getRoom(id))?.status === 'closed');
+  ana.close();
+  worker.kill('SIGKILL');
   sfu.kill('SIGTERM');
   await stopped(sfu);
 }

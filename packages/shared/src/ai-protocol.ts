@@ -22,6 +22,13 @@ export const aiPlayerIdSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, 'player id:
 const instrumentSchema = z.string().min(1).max(40);
 const volumeSchema = z.number().min(0).max(AI_VOLUME_MAX);
 
+/**
+ * A room's AI players as the host set them up (instrument and volume, in order): stored with the
+ * live session, so a restarted SFU brings them back with the people.
+ */
+export const aiLineupSchema = z.array(z.strictObject({ instrument: instrumentSchema, volume: volumeSchema })).max(AI_PLAYERS_MAX);
+export type AiLineup = z.infer<typeof aiLineupSchema>;
+
 /** What the worker reports per player, for operators and the room's UI. */
 export const aiMetricsSchema = z.object({
   /** Model step compute time over the recent steps (one step = one chunk of k). */

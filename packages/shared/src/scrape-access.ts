@@ -1,5 +1,7 @@
-// Node only (not in the package index, which the browser bundles): who may read a /metrics.
+// Node only (not in the package index, which the browser bundles): who may read a /metrics, and
+// the /metrics and health routes every process serves the same way.
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ScrapeRequest {
   /** The Authorization header. */
@@ -29,3 +31,43 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 }
 
 export const SCRAPE_REFUSED = 'metrics are for the operator: scrape from this machine, or send METRICS_TOKEN as a bearer token';
+
+/** What the routes need of a prom-client Registry. */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
+/**
+ * GET /metrics (Prometheus text format) and the health checks an orchestrator needs:
+ * /health/live (the process answers) and /health/ready (it can do its work now: `ready()` lists
+ * what is missing, e.g. the database, a live mediasoup worker, the SFU connection). Resolves false
+ * for any other request, which the caller answers.
+ */
+export function metricsRoutes(options: { registry: MetricsSource; token?: string; ready: () => Promise<string[]> }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (path === '/metrics') {
+      const scrape = { authorization: req.headers.authorization, forwarded: req.headers['x-forwarded-for'] !== undefined, loopback: isLoopbackAddress(req.socket.remoteAddress) };
+      if (!mayScrape(scrape, options.token)) send(res, 403, 'application/json', JSON.stringify({ error: { code: 'forbidden', message: SCRAPE_REFUSED } }));
+      else send(res, 200, options.registry.contentType, await options.registry.metrics());
+      return true;
+    }
+    if (path === '/health/live') {
+      send(res, 200, 'application/json', JSON.stringify({ status: 'alive' }));
+      return true;
+    }
+    if (path === '/health/ready') {
+      const missing = await options.ready().catch((err: Error) => [`readiness check failed: ${err.message}`]);
+      send(res, missing.length === 0 ? 200 : 503, 'application/json', JSON.stringify(missing.length === 0 ? { status: 'ready' } : { status: 'not_ready', missing }));
+      return true;
+    }
+    return false;
+  };
+}
+
+export function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { isLoopbackAddress, mayScrape, SCRAPE_REFUSED } from '@bandmate/shared/scrape-access';
+import { metricsRoutes, send } from '@bandmate/shared/scrape-access';
 import type { Logger } from 'pino';
 import type { AccompanimentEngine } from '../engine/engine.ts';
 import type { AgentClient } from '../room/agent-client.ts';
@@ -47,18 +47,11 @@ export function workerMetrics(engine: AccompanimentEngine, agent: AgentClient): 
  * worker on this machine without its own port) is a warning, not a failure.
  */
 export function serveMetrics(registry: Registry, agent: AgentClient, options: { host: string; port: number; token?: string; logger: Logger }): Server {
+  const routes = metricsRoutes({ registry, token: options.token, ready: async () => (agent.connected ? [] : ['the connection to the SFU']) });
   const server = createServer((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    const reply = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    const scrape = { authorization: req.headers.authorization, forwarded: req.headers['x-forwarded-for'] !== undefined, loopback: isLoopbackAddress(req.socket.remoteAddress) };
-    if (path === '/metrics' && !mayScrape(scrape, options.token)) reply(403, 'application/json', JSON.stringify({ error: { code: 'forbidden', message: SCRAPE_REFUSED } }));
-    else if (path === '/metrics') void registry.metrics().then((text) => reply(200, registry.contentType, text));
-    else if (path === '/health/live') reply(200, 'application/json', JSON.stringify({ status: 'alive' }));
-    else if (path === '/health/ready') reply(agent.connected ? 200 : 503, 'application/json', JSON.stringify({ status: agent.connected ? 'ready' : 'not_ready' }));
-    else reply(404, 'application/json', JSON.stringify({ error: { code: 'not_found', message: 'only /metrics and /health/live|ready here' } }));
+    void routes(req, res).then((handled) => {
+      if (!handled) send(res, 404, 'application/json', JSON.stringify({ error: { code: 'not_found', message: 'only /metrics and /health/live|ready here' } }));
+    });
   });
   server.on('error', (err) => options.logger.warn({ err: err.message, port: options.port }, 'metrics endpoint not started'));
   server.listen(options.port, options.host, () => options.logger.info({ url: `http://${options.host}:${(server.address() as { port: number }).port}/metrics` }, 'metrics served'));

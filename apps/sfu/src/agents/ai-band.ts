@@ -5,6 +5,7 @@ import {
   AI_VOLUME_DEFAULT,
   SignalRequestError,
   type AgentStatus,
+  type AiLineup,
   type AiRoomState,
   type TempoState,
 } from '@bandmate/shared';
@@ -26,8 +27,8 @@ export class AiBand extends EventEmitter<BandEvents> {
   private readonly players = new Map<string, AiPlayer>();
   private readonly unsubscribe: Array<() => void> = [];
   private closed = false;
-  /** Instruments to add once a worker connects (the demo room, opened before the worker was up). */
-  private wanted: string[] | undefined;
+  /** Players to add once a worker connects (a demo room or a resumed session, opened before the worker was up). */
+  private whenConnected: (() => Promise<unknown>) | undefined;
 
   constructor(
     private readonly room: Room,
@@ -38,9 +39,9 @@ export class AiBand extends EventEmitter<BandEvents> {
     const onConnected = () => {
       for (const p of this.players.values()) void p.start();
       this.publish();
-      const wanted = this.wanted;
-      this.wanted = undefined;
-      if (wanted) void this.addWhenReady(wanted);
+      const next = this.whenConnected;
+      this.whenConnected = undefined;
+      if (next) void next().catch((err: Error) => this.options.logger.warn({ err: err.message, roomId: room.id }, 'AI players could not be added'));
     };
     const onDisconnected = () => {
       for (const p of this.players.values()) p.workerLost();
@@ -105,7 +106,7 @@ export class AiBand extends EventEmitter<BandEvents> {
   async addWhenReady(preferred: string[]): Promise<AiRoomState> {
     const instruments = this.hub.info?.instruments;
     if (!instruments) {
-      this.wanted = preferred;
+      this.whenConnected = () => this.addWhenReady(preferred);
       return this.state;
     }
     const playable = preferred.filter((i) => instruments.includes(i));
@@ -113,6 +114,27 @@ export class AiBand extends EventEmitter<BandEvents> {
       if (this.players.size < this.maxPlayers) await this.add({ instrument });
     }
     return this.state;
+  }
+
+  /**
+   * Plays a session's lineup again (after an SFU restart): each player the model still plays, at
+   * its volume; without a worker, as soon as one connects.
+   */
+  async restore(lineup: AiLineup): Promise<AiRoomState> {
+    const instruments = this.hub.info?.instruments;
+    if (!instruments) {
+      this.whenConnected = () => this.restore(lineup);
+      return this.state;
+    }
+    for (const p of lineup) {
+      if (instruments.includes(p.instrument) && this.players.size < this.maxPlayers) await this.add(p);
+    }
+    return this.state;
+  }
+
+  /** The players as the host set them up, in order (what a restart brings back). */
+  get lineup(): AiLineup {
+    return [...this.players.values()].map((p) => ({ instrument: p.state.instrument, volume: p.state.volume }));
   }
 
   async change(request: { playerId: string; instrument?: string; volume?: number }): Promise<AiRoomState> {

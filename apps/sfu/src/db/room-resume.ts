@@ -1,5 +1,7 @@
 // What a live room session needs to survive the SFU process: who holds the host role
-// (Room.hostPeerId) and, at the next start, who was inside when the process ended.
+// (Room.hostPeerId), its AI players (Room.aiLineup) and, at the next start, who was inside when
+// the process ended.
+import { aiLineupSchema, type AiLineup } from '@bandmate/shared';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { RoomNotFoundError } from './types.js';
 
@@ -10,11 +12,15 @@ export interface InterruptedRoom {
   hostPeerId: string | null;
   /** The people inside when it ended (their stays are closed now; they are expected back). */
   people: Array<{ peerId: string; userId: string | null }>;
+  /** Its AI players then (empty when none, or when the stored lineup does not parse). */
+  aiLineup: AiLineup;
 }
 
 export interface RoomResumeRepository {
   /** Records who holds the host role now (null: nobody). Throws RoomNotFoundError. */
   setRoomHost(roomId: string, peerId: string | null): Promise<void>;
+  /** Records the session's AI players now (null or empty: none). Throws RoomNotFoundError, or TypeError on a bad lineup. */
+  setRoomAiLineup(roomId: string, lineup: AiLineup | null): Promise<void>;
   /** Reads Room.hostPeerId. Throws RoomNotFoundError. */
   roomHost(roomId: string): Promise<string | null>;
   /**
@@ -30,6 +36,14 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
     async setRoomHost(roomId, peerId) {
       if (peerId !== null && (typeof peerId !== 'string' || peerId === '' || peerId.length > 64)) throw new TypeError('peerId must be 1–64 characters or null');
       const { count } = await client.room.updateMany({ where: { id: roomId }, data: { hostPeerId: peerId } });
+      if (count === 0) throw new RoomNotFoundError(roomId);
+    },
+
+    async setRoomAiLineup(roomId, lineup) {
+      const parsed = lineup === null ? null : aiLineupSchema.safeParse(lineup);
+      if (parsed && !parsed.success) throw new TypeError(`not an AI lineup: ${parsed.error.issues[0]?.message}`);
+      const aiLineup = parsed?.data.length ? JSON.stringify(parsed.data) : null;
+      const { count } = await client.room.updateMany({ where: { id: roomId }, data: { aiLineup } });
       if (count === 0) throw new RoomNotFoundError(roomId);
     },
 
@@ -53,10 +67,21 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
           people.push({ peerId: p.peerId, userId: p.userId });
           byRoom.set(p.roomId, people);
         }
-        const rooms = await tx.room.findMany({ where: { id: { in: [...byRoom.keys()] } }, select: { id: true, locked: true, hostPeerId: true } });
+        const rooms = await tx.room.findMany({ where: { id: { in: [...byRoom.keys()] } }, select: { id: true, locked: true, hostPeerId: true, aiLineup: true } });
         await tx.participant.updateMany({ where: { leftAt: null }, data: { leftAt: now } });
-        return rooms.map((r) => ({ roomId: r.id, locked: r.locked, hostPeerId: r.hostPeerId, people: byRoom.get(r.id) ?? [] }));
+        return rooms.map((r) => ({ roomId: r.id, locked: r.locked, hostPeerId: r.hostPeerId, people: byRoom.get(r.id) ?? [], aiLineup: parseLineup(r.aiLineup) }));
       });
     },
   };
+}
+
+/** A stored lineup, or none when it is missing or not one (a bad record must not stop a resume). */
+function parseLineup(text: string | null): AiLineup {
+  if (!text) return [];
+  try {
+    const parsed = aiLineupSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
 }

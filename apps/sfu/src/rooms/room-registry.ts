@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import { SignalRequestError } from '@bandmate/shared';
+import { SignalRequestError, type AiLineup } from '@bandmate/shared';
 import type { InterruptedRoom } from '../db/room-resume.ts';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
@@ -16,6 +16,8 @@ export interface RoomStore {
   setRoomLocked(id: string, locked: boolean): Promise<unknown>;
   /** Room.hostPeerId: who holds the host role, so a restarted process can hand it back. */
   setRoomHost(id: string, peerId: string | null): Promise<unknown>;
+  /** Room.aiLineup: the session's AI players, so a restarted process brings them back. */
+  setRoomAiLineup(id: string, lineup: AiLineup | null): Promise<unknown>;
   /** The sessions a previous process left with people inside (RoomResumeRepository). */
   takeInterruptedRooms(): Promise<InterruptedRoom[]>;
 }
@@ -165,7 +167,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     const resumed: Room[] = [];
     for (const was of await this.store.takeInterruptedRooms()) {
       try {
-        const room = await this.create(was.roomId, { locked: was.locked });
+        const room = await this.create(was.roomId, { locked: was.locked, aiLineup: was.aiLineup });
         room.awaitReturn(
           was.people.map((p) => ({ id: p.peerId, userId: p.userId })),
           was.hostPeerId ? [{ id: was.hostPeerId }] : [],
@@ -200,14 +202,18 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     await Promise.allSettled([...this.closing.values()]);
   }
 
-  private async create(id: string, resumed?: { locked: boolean }): Promise<Room> {
+  private async create(id: string, resumed?: { locked: boolean; aiLineup: AiLineup }): Promise<Room> {
     await this.closing.get(id);
     const record = await this.store.getRoom(id);
     if (!record) throw new SignalRequestError('not_found', `room ${id} does not exist`);
     // A lock lasts for one room session: a new session starts unlocked, even if the last one
     // ended without unlocking, or nobody could ever get back into an ownerless room. A session
     // resumed after a restart keeps its lock (it closes, unlocked, if nobody comes back).
-    if (!resumed) await this.store.setRoomLocked(id, false);
+    if (!resumed) {
+      await this.store.setRoomLocked(id, false);
+      // Nor does a new session inherit the last one's AI players (a write racing its close may have left some).
+      await this.store.setRoomAiLineup(id, null);
+    }
     const room = await Room.create({
       id,
       name: record.name,
@@ -219,6 +225,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     // The owner (a signed-in creator) takes the host role when they join.
     room.ownerId = record.ownerId ?? null;
     if (resumed?.locked) room.setLocked(true);
+    if (resumed) room.resumedAiLineup = resumed.aiLineup;
     this.rooms.set(id, room);
     room.on('workerLost', () => void this.move(room));
     let hostWrites: Promise<unknown> = Promise.resolve();

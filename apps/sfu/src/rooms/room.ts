@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import type { PeerInfo, ProducerInfo } from '@bandmate/shared';
+import type { AiLineup, PeerInfo, ProducerInfo } from '@bandmate/shared';
 import { SignalRequestError } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
@@ -44,6 +44,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly peers = new Map<string, Peer>();
   /** The account that owns the room, from its record; when that user joins they become host. */
   ownerId: string | null = null;
+  /** The AI players this session had when the last SFU process ended, to play again (AiBand.restore). */
+  resumedAiLineup: AiLineup = [];
   /** A locked room admits nobody new (enforced at join); the lock lasts for the room session. */
   locked = false;
   /** The host's decisions about people (removed, muted, listen-only) for this room session. */
