@@ -40,6 +40,27 @@ function resumeSuite(name: DatabaseName, db: () => BandmateDatabase) {
     assert.deepEqual((await db().takeInterruptedRooms())[0]?.aiLineup, [], 'a closed session keeps no AI players');
   });
 
+  it(`${name}: the host's decisions about people are kept with the session and cleared with it`, async () => {
+    await db().takeInterruptedRooms();
+    const band = await db().createRoom({ name: 'Strict host' });
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    const standing = { 'peer:pb': { removed: true }, 'user:u-cy': { listenOnly: true, muted: true } };
+    await db().setRoomStanding(band.id, standing);
+    await db().setRoomAiLineup(band.id, [{ instrument: 'drums', volume: 1 }]);
+    assert.deepEqual((await db().takeInterruptedRooms())[0]?.standing, standing);
+    await assert.rejects(db().setRoomStanding(band.id, { 'connection:abc': { removed: true } }), TypeError, 'connections do not outlive a process');
+    await assert.rejects(db().setRoomStanding('doesNotExi', {}), RoomNotFoundError);
+    // A new session starts clean.
+    await db().clearSessionRecord(band.id);
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    const [again] = await db().takeInterruptedRooms();
+    assert.deepEqual([again?.standing, again?.aiLineup], [{}, []]);
+    await db().setRoomStanding(band.id, standing);
+    await db().closeRoom(band.id);
+    await db().recordJoin({ roomId: band.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    assert.deepEqual((await db().takeInterruptedRooms())[0]?.standing, {}, 'a closed session keeps no decisions');
+  });
+
   it(`${name}: the rooms a process left with people inside are taken once, their stays closed but not their session`, async () => {
     // Rooms other tests of this database left open would be taken too: take them first.
     await db().takeInterruptedRooms();
@@ -53,7 +74,7 @@ function resumeSuite(name: DatabaseName, db: () => BandmateDatabase) {
     await db().setRoomHost(band.id, 'pa');
 
     const taken = await db().takeInterruptedRooms();
-    assert.deepEqual(taken, [{ roomId: band.id, locked: true, hostPeerId: 'pa', people: [{ peerId: 'pa', userId: null }, { peerId: 'pb', userId: null }], aiLineup: [] }]);
+    assert.deepEqual(taken, [{ roomId: band.id, locked: true, hostPeerId: 'pa', people: [{ peerId: 'pa', userId: null }, { peerId: 'pb', userId: null }], aiLineup: [], standing: {} }]);
     assert.deepEqual(await db().takeInterruptedRooms(), [], 'taken once');
     assert.equal((await db().listParticipants(band.id, { activeOnly: true })).length, 0, 'the seats are free again');
     const sessions = await db().listSessions(band.id);

@@ -215,6 +215,8 @@ for (const database of HARNESS_DATABASES) {
     test('nobody comes back after a restart: the room closes after the grace, unlocked', { timeout: 60_000 }, nobodyBack);
 
     test('the AI players come back with the session: same instruments and volumes, playing again', { timeout: 90_000 }, aiBack);
+
+    test("the host's decisions about people outlive a restart: a muted guest comes back muted", { timeout: 60_000 }, decisionsKept);
   });
 }
 
@@ -306,6 +308,42 @@ async function aiBack() {
   worker.kill('SIGKILL');
   sfu.kill('SIGTERM');
   await stopped(sfu);
+}
+
+async function decisionsKept() {
+  let sfu = await startSfu();
+  try {
+    const { id } = await createRoom({ url }, 'Decisions kept');
+    const ana = new Page('Ana', id);
+    const ben = new Page('Ben', id);
+    await ana.join();
+    const benFirst = await ben.join();
+    await askOk(ana.socket, 'muteParticipant', { peerId: benFirst.peerId, muted: true });
+    // The decision is written as it is made; give the write a moment before pulling the plug.
+    await new Promise((r) => setTimeout(r, 300));
+    const benReturn = ben.back();
+    const anaReturn = ana.back();
+    sfu.kill('SIGKILL');
+    await stopped(sfu);
+    sfu = await startSfu();
+    const benAgain = (await benReturn) as Joined & { self?: { hostMuted?: boolean } };
+    await anaReturn;
+    assert.equal(benAgain.peerId, benFirst.peerId, 'Ben is back as the same peer (his rejoin token)');
+    assert.equal(benAgain.self?.hostMuted, true, 'and still muted by the host');
+    // The session's end clears the decision: Ben in a new session is not muted.
+    await askOk(ana.socket, 'leave', {});
+    await askOk(ben.socket, 'leave', {});
+    await until(async () => (await db.getRoom(id))?.status === 'closed');
+    ana.close();
+    ben.close();
+    const dan = await connect({ url });
+    const fresh = (await joinRoom(dan, id, 'Ben')) as unknown as { self?: { hostMuted?: boolean } };
+    assert.equal(fresh.self?.hostMuted, false, "a new session starts without the last one's decisions");
+    dan.close();
+  } finally {
+    sfu.kill('SIGTERM');
+    await stopped(sfu);
+  }
 }
 
 /** The token with its signature's last character changed. */

@@ -60,3 +60,18 @@ export const lockChangedSchema = z.object({ locked: z.boolean() });
 export const removedSchema = z.object({
   reason: z.string().max(HOST_CONTROL_LIMITS.removeReasonMax + 100),
 });
+
+/** People a room session keeps decisions about (a bound on what its record holds). */
+export const STANDING_ENTRIES_MAX = 1000;
+
+/**
+ * The host's decisions that outlive a connection, by identity (`user:<account>` or `peer:<peer id>`):
+ * written with the live session, so an SFU restart keeps a removed person out.
+ */
+export const durableStandingSchema = z
+  .record(
+    z.string().regex(/^(user|peer):[A-Za-z0-9_-]{1,64}$/, 'an identity: user:<id> or peer:<id>'),
+    z.strictObject({ removed: z.boolean().optional(), muted: z.boolean().optional(), listenOnly: z.boolean().optional() }),
+  )
+  .refine((r) => Object.keys(r).length <= STANDING_ENTRIES_MAX, `at most ${STANDING_ENTRIES_MAX} people`);
+export type DurableStanding = z.infer<typeof durableStandingSchema>;

@@ -272,8 +272,8 @@ function createRepository(
         const room = await tx.room.findUniqueOrThrow({ where: { id: roomId } });
         const row = await tx.room.update({
           where: { id: roomId },
-          // The session is over: nobody holds the host role, and no AI plays, until the next one.
-          data: { status: 'closed', closedAt: room.closedAt ?? now, hostPeerId: null, aiLineup: null },
+          // The session is over: no host, no AI players and no decisions about people until the next one.
+          data: { status: 'closed', closedAt: room.closedAt ?? now, hostPeerId: null, aiLineup: null, standing: null },
         });
         return toRoom(row);
       });

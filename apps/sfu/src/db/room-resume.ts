@@ -1,7 +1,8 @@
 // What a live room session needs to survive the SFU process: who holds the host role
-// (Room.hostPeerId), its AI players (Room.aiLineup) and, at the next start, who was inside when
-// the process ended.
-import { aiLineupSchema, type AiLineup } from '@bandmate/shared';
+// (Room.hostPeerId), its AI players (Room.aiLineup), the host's decisions about people
+// (Room.standing) and, at the next start, who was inside when the process ended.
+import { aiLineupSchema, durableStandingSchema, type AiLineup, type DurableStanding } from '@bandmate/shared';
+import type { z } from 'zod';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { RoomNotFoundError } from './types.js';
 
@@ -14,6 +15,8 @@ export interface InterruptedRoom {
   people: Array<{ peerId: string; userId: string | null }>;
   /** Its AI players then (empty when none, or when the stored lineup does not parse). */
   aiLineup: AiLineup;
+  /** The host's decisions about people then (removed, muted, listen-only), by account or peer id. */
+  standing: DurableStanding;
 }
 
 export interface RoomResumeRepository {
@@ -21,6 +24,10 @@ export interface RoomResumeRepository {
   setRoomHost(roomId: string, peerId: string | null): Promise<void>;
   /** Records the session's AI players now (null or empty: none). Throws RoomNotFoundError, or TypeError on a bad lineup. */
   setRoomAiLineup(roomId: string, lineup: AiLineup | null): Promise<void>;
+  /** Records the host's durable decisions about people now (null or empty: none). Throws RoomNotFoundError, or TypeError. */
+  setRoomStanding(roomId: string, standing: DurableStanding | null): Promise<void>;
+  /** A new session starts with neither AI players nor decisions about people from an earlier one. Throws RoomNotFoundError. */
+  clearSessionRecord(roomId: string): Promise<void>;
   /** Reads Room.hostPeerId. Throws RoomNotFoundError. */
   roomHost(roomId: string): Promise<string | null>;
   /**
@@ -47,6 +54,19 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
       if (count === 0) throw new RoomNotFoundError(roomId);
     },
 
+    async setRoomStanding(roomId, standing) {
+      const parsed = standing === null ? null : durableStandingSchema.safeParse(standing);
+      if (parsed && !parsed.success) throw new TypeError(`not a room's standing: ${parsed.error.issues[0]?.message}`);
+      const text = parsed && Object.keys(parsed.data).length ? JSON.stringify(parsed.data) : null;
+      const { count } = await client.room.updateMany({ where: { id: roomId }, data: { standing: text } });
+      if (count === 0) throw new RoomNotFoundError(roomId);
+    },
+
+    async clearSessionRecord(roomId) {
+      const { count } = await client.room.updateMany({ where: { id: roomId }, data: { aiLineup: null, standing: null } });
+      if (count === 0) throw new RoomNotFoundError(roomId);
+    },
+
     async roomHost(roomId) {
       const row = await client.room.findUnique({ where: { id: roomId }, select: { hostPeerId: true } });
       if (!row) throw new RoomNotFoundError(roomId);
@@ -67,21 +87,21 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
           people.push({ peerId: p.peerId, userId: p.userId });
           byRoom.set(p.roomId, people);
         }
-        const rooms = await tx.room.findMany({ where: { id: { in: [...byRoom.keys()] } }, select: { id: true, locked: true, hostPeerId: true, aiLineup: true } });
+        const rooms = await tx.room.findMany({ where: { id: { in: [...byRoom.keys()] } }, select: { id: true, locked: true, hostPeerId: true, aiLineup: true, standing: true } });
         await tx.participant.updateMany({ where: { leftAt: null }, data: { leftAt: now } });
-        return rooms.map((r) => ({ roomId: r.id, locked: r.locked, hostPeerId: r.hostPeerId, people: byRoom.get(r.id) ?? [], aiLineup: parseLineup(r.aiLineup) }));
+        return rooms.map((r) => ({ roomId: r.id, locked: r.locked, hostPeerId: r.hostPeerId, people: byRoom.get(r.id) ?? [], aiLineup: parseStored(aiLineupSchema, r.aiLineup, []), standing: parseStored(durableStandingSchema, r.standing, {}) }));
       });
     },
   };
 }
 
-/** A stored lineup, or none when it is missing or not one (a bad record must not stop a resume). */
-function parseLineup(text: string | null): AiLineup {
-  if (!text) return [];
+/** A stored JSON value, or `none` when it is missing or does not parse (a bad record must not stop a resume). */
+function parseStored<T>(schema: z.ZodType<T>, text: string | null, none: T): T {
+  if (!text) return none;
   try {
-    const parsed = aiLineupSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : [];
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : none;
   } catch {
-    return [];
+    return none;
   }
 }

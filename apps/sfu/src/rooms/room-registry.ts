@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import { SignalRequestError, type AiLineup } from '@bandmate/shared';
+import { SignalRequestError, type AiLineup, type DurableStanding } from '@bandmate/shared';
 import type { InterruptedRoom } from '../db/room-resume.ts';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
@@ -18,6 +18,10 @@ export interface RoomStore {
   setRoomHost(id: string, peerId: string | null): Promise<unknown>;
   /** Room.aiLineup: the session's AI players, so a restarted process brings them back. */
   setRoomAiLineup(id: string, lineup: AiLineup | null): Promise<unknown>;
+  /** Room.standing: the host's decisions about people, so a restarted process keeps them. */
+  setRoomStanding(id: string, standing: DurableStanding | null): Promise<unknown>;
+  /** Clears both for a new session. */
+  clearSessionRecord(id: string): Promise<unknown>;
   /** The sessions a previous process left with people inside (RoomResumeRepository). */
   takeInterruptedRooms(): Promise<InterruptedRoom[]>;
 }
@@ -167,7 +171,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     const resumed: Room[] = [];
     for (const was of await this.store.takeInterruptedRooms()) {
       try {
-        const room = await this.create(was.roomId, { locked: was.locked, aiLineup: was.aiLineup });
+        const room = await this.create(was.roomId, { locked: was.locked, aiLineup: was.aiLineup, standing: was.standing });
         room.awaitReturn(
           was.people.map((p) => ({ id: p.peerId, userId: p.userId })),
           was.hostPeerId ? [{ id: was.hostPeerId }] : [],
@@ -202,7 +206,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     await Promise.allSettled([...this.closing.values()]);
   }
 
-  private async create(id: string, resumed?: { locked: boolean; aiLineup: AiLineup }): Promise<Room> {
+  private async create(id: string, resumed?: { locked: boolean; aiLineup: AiLineup; standing: DurableStanding }): Promise<Room> {
     await this.closing.get(id);
     const record = await this.store.getRoom(id);
     if (!record) throw new SignalRequestError('not_found', `room ${id} does not exist`);
@@ -211,8 +215,9 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     // resumed after a restart keeps its lock (it closes, unlocked, if nobody comes back).
     if (!resumed) {
       await this.store.setRoomLocked(id, false);
-      // Nor does a new session inherit the last one's AI players (a write racing its close may have left some).
-      await this.store.setRoomAiLineup(id, null);
+      // Nor does a new session inherit the last one's AI players or decisions about people (a write
+      // racing its close may have left some).
+      await this.store.clearSessionRecord(id);
     }
     const room = await Room.create({
       id,
@@ -225,7 +230,17 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     // The owner (a signed-in creator) takes the host role when they join.
     room.ownerId = record.ownerId ?? null;
     if (resumed?.locked) room.setLocked(true);
-    if (resumed) room.resumedAiLineup = resumed.aiLineup;
+    if (resumed) {
+      room.resumedAiLineup = resumed.aiLineup;
+      room.standing.restore(resumed.standing);
+    }
+    let standingWrites: Promise<unknown> = Promise.resolve();
+    room.standing.onChange = () => {
+      // In order: the last write holds every decision so far.
+      standingWrites = standingWrites
+        .then(() => this.store.setRoomStanding(id, room.standing.durable()))
+        .catch((err) => this.options.logger.error({ err, roomId: id }, "could not record the host's decisions"));
+    };
     this.rooms.set(id, room);
     room.on('workerLost', () => void this.move(room));
     let hostWrites: Promise<unknown> = Promise.resolve();

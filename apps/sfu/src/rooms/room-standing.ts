@@ -1,4 +1,4 @@
-import { SignalRequestError } from '@bandmate/shared';
+import { SignalRequestError, type DurableStanding } from '@bandmate/shared';
 import type { Peer } from './peer.ts';
 
 /** What the host decided about a person in this room session. */
@@ -8,7 +8,7 @@ export interface Standing {
   listenOnly: boolean;
 }
 
-type Identified = Pick<Peer, 'userId' | 'connectionId'>;
+type Identified = Pick<Peer, 'userId' | 'connectionId'> & { id?: string };
 
 /**
  * The host's decisions about people, kept as long as the live room (the room session) lives,
@@ -19,6 +19,8 @@ type Identified = Pick<Peer, 'userId' | 'connectionId'>;
  */
 export class RoomStanding {
   private readonly byIdentity = new Map<string, Partial<Standing>>();
+  /** Called after every decision (the registry writes the durable ones). */
+  onChange?: () => void;
 
   of(peer: Identified): Standing {
     const found = identities(peer).map((key) => this.byIdentity.get(key) ?? {});
@@ -32,6 +34,19 @@ export class RoomStanding {
 
   record(peer: Identified, decision: Partial<Standing>): void {
     for (const key of identities(peer)) this.byIdentity.set(key, { ...this.byIdentity.get(key), ...decision });
+    this.onChange?.();
+  }
+
+  /** The decisions that outlive a connection (accounts and peer ids), for the session's record. */
+  durable(): DurableStanding {
+    const kept: DurableStanding = {};
+    for (const [key, decision] of this.byIdentity) if (!key.startsWith('connection:')) kept[key] = decision;
+    return kept;
+  }
+
+  /** Takes back a resumed session's durable decisions. */
+  restore(decisions: DurableStanding): void {
+    for (const [key, decision] of Object.entries(decisions)) this.byIdentity.set(key, { ...this.byIdentity.get(key), ...decision });
   }
 
   /**
@@ -54,5 +69,6 @@ function identities(peer: Identified): string[] {
   const keys: string[] = [];
   if (peer.userId) keys.push(`user:${peer.userId}`);
   if (peer.connectionId) keys.push(`connection:${peer.connectionId}`);
+  if (peer.id) keys.push(`peer:${peer.id}`);
   return keys;
 }
