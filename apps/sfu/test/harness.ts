@@ -269,13 +269,19 @@ export const HARNESS_DATABASES: Array<{ name: string; env: Record<string, string
   },
 ];
 
-/** Waits for the room's first AI player to reach `state` (from the room's `aiState` announcements). */
-export async function untilAiState(socket: Socket, state: AiPlayer['state'], timeoutMs = 8000): Promise<AiPlayer> {
+/** The room's AI state once `check` holds for it (from the room's `aiState` announcements). */
+export async function untilAiRoomState(socket: Socket, check: (s: AiRoomState) => boolean, timeoutMs = 8000): Promise<AiRoomState> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
-    if (s.players[0]?.state === state) return s.players[0];
+    if (check(s)) return s;
   }
+}
+
+/** Waits for the room's first AI player to reach `state`. */
+export async function untilAiState(socket: Socket, state: AiPlayer['state'], timeoutMs = 8000): Promise<AiPlayer> {
+  const s = await untilAiRoomState(socket, (r) => r.players[0]?.state === state, timeoutMs);
+  return s.players[0]!;
 }
 
 /** A TCP port free on loopback now (for a server that must come back on the same port). */

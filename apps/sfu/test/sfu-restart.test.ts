@@ -12,7 +12,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { Ack, AiRoomState } from '@bandmate/shared';
 import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
 import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import { ask, askOk, connect, createRoom, freePort, HARNESS_DATABASES, joinRoom, nextEvent, replyCode } from './harness.ts';
+import { ask, askOk, connect, createRoom, freePort, HARNESS_DATABASES, joinRoom, nextEvent, replyCode, untilAiRoomState } from './harness.ts';
 // @ts-expect-error plain ESM script without types
 import { migrateDatabase } from '../../../scripts/install/database.mjs';
 
@@ -256,13 +256,13 @@ function startWorker(modelDir: string): ChildProcess {
   return child;
 }
 
-/** The room's AI state once `check` holds for it (from the room's `aiState` announcements). */
-async function untilAi(socket: Socket, check: (s: AiRoomState) => boolean, timeoutMs: number): Promise<AiRoomState> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await nextEvent<AiRoomState>(socket, 'aiState', Math.max(1, end - Date.now()));
-    if (check(s)) return s;
-  }
+/** Waits for what was just recorded to reach the database, kills the SFU (a crash) and starts it again. */
+async function crashAndRestart(sfu: ChildProcess): Promise<{ sfu: ChildProcess; killedAt: number }> {
+  await new Promise((r) => setTimeout(r, 300));
+  const killedAt = Date.now();
+  sfu.kill('SIGKILL');
+  await stopped(sfu);
+  return { sfu: await startSfu(), killedAt };
 }
 
 async function aiBack() {
@@ -277,30 +277,24 @@ async function aiBack() {
   await until(async () => replyCode(await ask(ana.socket, 'addAiPlayer', lineup[0])) === 'ok', 30_000);
   await askOk(ana.socket, 'addAiPlayer', lineup[1]);
   const playing = (s: AiRoomState) => s.players.length === 2 && s.players.every((p) => p.state === 'playing');
-  await untilAi(ana.socket, playing, 20_000);
-  // The lineup is written as it changes; give the writes a moment before pulling the plug.
-  await new Promise((r) => setTimeout(r, 300));
+  await untilAiRoomState(ana.socket, playing, 20_000);
 
+  // The lineup is written as it changes: the restart waits a moment for the writes.
   const anaReturn = ana.back();
-  const killedAt = Date.now();
-  sfu.kill('SIGKILL');
-  await stopped(sfu);
-  sfu = await startSfu();
+  const restart = await crashAndRestart(sfu);
+  sfu = restart.sfu;
   await anaReturn;
-  const state = await untilAi(ana.socket, playing, 30_000);
-  const backMs = Date.now() - killedAt;
+  const state = await untilAiRoomState(ana.socket, playing, 30_000);
+  const backMs = Date.now() - restart.killedAt;
   assert.deepEqual(state.players.map((p) => ({ instrument: p.instrument, volume: p.volume })), lineup, 'the same players, in order, at their volumes');
   console.log(`# SFU killed with 2 AI players on ${dbUrl.split(':')[0]}: both playing again ${backMs} ms after the kill`);
 
   // Removed, a player stays removed after the next restart; the session's end takes the rest.
   await askOk(ana.socket, 'removeAiPlayer', { playerId: state.players[1]!.id });
-  await new Promise((r) => setTimeout(r, 300));
   const again = ana.back();
-  sfu.kill('SIGKILL');
-  await stopped(sfu);
-  sfu = await startSfu();
+  ({ sfu } = await crashAndRestart(sfu));
   await again;
-  const one = await untilAi(ana.socket, (s) => s.players.length === 1 && s.players[0]!.state === 'playing', 30_000);
+  const one = await untilAiRoomState(ana.socket, (s) => s.players.length === 1 && s.players[0]!.state === 'playing', 30_000);
   assert.deepEqual(one.players.map((p) => ({ instrument: p.instrument, volume: p.volume })), [lineup[0]]);
   await askOk(ana.socket, 'leave', {});
   await until(async () => (await db.getRoom(id))?.status === 'closed');
@@ -319,13 +313,10 @@ async function decisionsKept() {
     await ana.join();
     const benFirst = await ben.join();
     await askOk(ana.socket, 'muteParticipant', { peerId: benFirst.peerId, muted: true });
-    // The decision is written as it is made; give the write a moment before pulling the plug.
-    await new Promise((r) => setTimeout(r, 300));
+    // The decision is written as it is made: the restart waits a moment for the write.
     const benReturn = ben.back();
     const anaReturn = ana.back();
-    sfu.kill('SIGKILL');
-    await stopped(sfu);
-    sfu = await startSfu();
+    ({ sfu } = await crashAndRestart(sfu));
     const benAgain = (await benReturn) as Joined & { self?: { hostMuted?: boolean } };
     await anaReturn;
     assert.equal(benAgain.peerId, benFirst.peerId, 'Ben is back as the same peer (his rejoin token)');
