@@ -20,6 +20,28 @@ function resumeSuite(name: DatabaseName, db: () => BandmateDatabase) {
     await assert.rejects(db().setRoomHost(room.id, 'x'.repeat(65)), TypeError);
   });
 
+  it(`${name}: a session ends in one write: whoever reads the room closed reads it unlocked, with no host`, async () => {
+    const room = await db().createRoom({ name: 'Locked lesson' });
+    const ana = await db().recordJoin({ roomId: room.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    await db().setRoomLocked(room.id, true);
+    await db().setRoomHost(room.id, 'pa');
+    await db().setRoomAiLineup(room.id, [{ instrument: 'drums', volume: 1 }]);
+    // The last person leaving closes the room.
+    const left = await db().recordLeave(ana.id);
+    assert.equal(left.roomClosed, true);
+    assert.equal((await db().getRoom(room.id))?.status, 'closed');
+    assert.equal(await db().isRoomLocked(room.id), false, 'the lock ends with the session');
+    assert.equal(await db().roomHost(room.id), null);
+    // So does closing it from the SFU, and starting a new session.
+    await db().setRoomLocked(room.id, true);
+    await db().closeRoom(room.id);
+    assert.equal(await db().isRoomLocked(room.id), false);
+    await db().setRoomLocked(room.id, true);
+    await db().setRoomHost(room.id, 'pa');
+    await db().clearSessionRecord(room.id);
+    assert.deepEqual([await db().isRoomLocked(room.id), await db().roomHost(room.id)], [false, null]);
+  });
+
   it(`${name}: the AI players are recorded with the session, come back with an interrupted one, and go when the room closes`, async () => {
     await db().takeInterruptedRooms();
     const band = await db().createRoom({ name: 'With a drummer' });

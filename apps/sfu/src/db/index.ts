@@ -33,7 +33,7 @@ import {
 } from './types.js';
 import { redactUrl, resolveDatabaseUrl } from './url.js';
 import { roomLockRepository } from './room-lock.js';
-import { roomResumeRepository } from './room-resume.js';
+import { roomResumeRepository, SESSION_OVER } from './room-resume.js';
 import { asVisibility, createAccessRepository } from './access.js';
 import { createRecordingRepository } from './recordings.js';
 import { createChatRepository } from './chat.js';
@@ -254,7 +254,7 @@ function createRepository(
           if (closeRoomWhenEmpty) {
             const closed = await tx.room.updateMany({
               where: { id: row.roomId, status: 'open' },
-              data: { status: 'closed', closedAt: now },
+              data: { status: 'closed', closedAt: now, ...SESSION_OVER },
             });
             roomClosed = closed.count > 0;
           }
@@ -272,8 +272,7 @@ function createRepository(
         const room = await tx.room.findUniqueOrThrow({ where: { id: roomId } });
         const row = await tx.room.update({
           where: { id: roomId },
-          // The session is over: no host, no AI players and no decisions about people until the next one.
-          data: { status: 'closed', closedAt: room.closedAt ?? now, hostPeerId: null, aiLineup: null, standing: null },
+          data: { status: 'closed', closedAt: room.closedAt ?? now, ...SESSION_OVER },
         });
         return toRoom(row);
       });

@@ -6,6 +6,13 @@ import type { z } from 'zod';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
 import { RoomNotFoundError } from './types.js';
 
+/**
+ * What one room session holds and the next must not inherit: the lock, the host, the AI players and
+ * the host's decisions about people. Written in the same statement that ends or starts a session, so
+ * nobody ever reads a closed room that is still locked.
+ */
+export const SESSION_OVER = { locked: false, hostPeerId: null, aiLineup: null, standing: null } as const;
+
 /** A room whose session a previous SFU process left running (it stopped or crashed with people inside). */
 export interface InterruptedRoom {
   roomId: string;
@@ -26,7 +33,7 @@ export interface RoomResumeRepository {
   setRoomAiLineup(roomId: string, lineup: AiLineup | null): Promise<void>;
   /** Records the host's durable decisions about people now (null or empty: none). Throws RoomNotFoundError, or TypeError. */
   setRoomStanding(roomId: string, standing: DurableStanding | null): Promise<void>;
-  /** A new session starts with neither AI players nor decisions about people from an earlier one. Throws RoomNotFoundError. */
+  /** A new session starts unlocked, with no host, AI players or decisions about people from an earlier one (SESSION_OVER). Throws RoomNotFoundError. */
   clearSessionRecord(roomId: string): Promise<void>;
   /** Reads Room.hostPeerId. Throws RoomNotFoundError. */
   roomHost(roomId: string): Promise<string | null>;
@@ -63,7 +70,7 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
     },
 
     async clearSessionRecord(roomId) {
-      const { count } = await client.room.updateMany({ where: { id: roomId }, data: { aiLineup: null, standing: null } });
+      const { count } = await client.room.updateMany({ where: { id: roomId }, data: SESSION_OVER });
       if (count === 0) throw new RoomNotFoundError(roomId);
     },
 

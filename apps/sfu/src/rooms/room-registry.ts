@@ -213,12 +213,9 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     // A lock lasts for one room session: a new session starts unlocked, even if the last one
     // ended without unlocking, or nobody could ever get back into an ownerless room. A session
     // resumed after a restart keeps its lock (it closes, unlocked, if nobody comes back).
-    if (!resumed) {
-      await this.store.setRoomLocked(id, false);
-      // Nor does a new session inherit the last one's AI players or decisions about people (a write
-      // racing its close may have left some).
-      await this.store.clearSessionRecord(id);
-    }
+    // Nor does a new session inherit the last one's host, AI players or decisions about people (a
+    // write racing its close may have left some): one write clears all of it.
+    if (!resumed) await this.store.clearSessionRecord(id);
     const room = await Room.create({
       id,
       name: record.name,
@@ -258,9 +255,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
         void hostWrites.finally(() => this.closing.get(id) === hostWrites && this.closing.delete(id));
         return;
       }
-      if (room.locked) {
-        this.store.setRoomLocked(id, false).catch((err) => this.options.logger.error({ err, roomId: id }, 'could not unlock a closed room'));
-      }
+      // closeRoom unlocks in the same write that closes (after the host writes, which it clears).
       const closed = hostWrites
         .then(() => this.store.closeRoom(id))
         .catch((err) => this.options.logger.error({ err, roomId: id }, 'could not record room close'))
