@@ -3,11 +3,13 @@ import { randomInt } from 'node:crypto';
 import type { TempoState } from '@bandmate/shared';
 import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
 import { CausalMixer, type MixSource } from '../engine/causal-mixer.ts';
+import { EnginePace } from './engine-pace.ts';
 import { LevelFollower } from './level-follower.ts';
 import { gridOnStream, type RoomGrid } from './stream-grid.ts';
 import { JitterBuffer } from '@bandmate/media/jitter-buffer';
 import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
-import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
+import { parseRtp } from '@bandmate/media/rtp';
+import { RtpPacer } from './rtp-pacer.ts';
 
 const FRAME_MS = 10;
 
@@ -47,13 +49,15 @@ export interface AccompanistOptions {
   /** The worker's jitter buffer delay per musician; |t_f| must exceed it plus compute time. */
   jitterTargetMs?: number;
   listenIp?: string;
+  /** Sends the AI's packets on time from its own thread; without one the accompanist starts its own. */
+  pacer?: RtpPacer;
 }
 
 /**
  * The AI participant's audio loop for one room, on one room clock (this process's
  * monotonic clock, ticking every 10 ms):
  *   RTP in → per-musician jitter buffer → Opus decode → causal mix → engine →
- *   Opus encode → RTP out.
+ *   Opus encode → RTP out, sent on the room clock by the pacer thread (rtp-pacer.ts).
  * Output frame m carries the engine's content for room time m − J (J: the jitter
  * buffer delay), so it is sent at tick m − J: content for room time t leaves at t, and
  * listeners hear the AI as aligned with the musicians as the musicians are with each
@@ -64,9 +68,11 @@ export class Accompanist {
   private readonly routes = new Map<number, { payloadType: number; jitter: JitterBuffer; decoder: OpusFrameDecoder; source: MixSource }>();
   private readonly mixer = new CausalMixer(FRAME_SAMPLES, 2);
   private readonly encoder = new OpusFrameEncoder();
-  private readonly ready = new Map<number, Float32Array>();
   private readonly jitterFrames: number;
-  private readonly silence = new Float32Array(FRAME_SAMPLES);
+  private readonly pacer: RtpPacer;
+  private readonly ownsPacer: boolean;
+  private readonly trackId = `ai-${randomInt(0, 2 ** 47).toString(36)}`;
+  private readonly listenIp: string;
   private producedFrames = 0;
   /** The tick the current stream's output frame 0 belongs to (a swapped stream starts later). */
   private streamBase = 0;
@@ -81,23 +87,22 @@ export class Accompanist {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private closed = false;
-  private sequence = randomInt(0, 0xffff);
-  private readonly timestampBase = randomInt(0, 2 ** 31);
   private failure: Error | undefined;
   private output: AccompanistOutput | undefined;
   volume = 1;
   readonly metrics: AccompanistMetrics = { ticks: 0, lateFrames: 0, concealedFrames: 0, queueDepth: 0, skippedTicks: 0, packetsIn: 0, packetsOut: 0, decodeErrors: 0 };
-  /** Pushes given to the engine and not answered yet, and how many ticks were not given to it. */
-  private inFlight = 0;
+  /** Pushes given to the engine and not answered yet; how many ticks were not given to it. */
+  private readonly pace = new EnginePace();
   private skipped = 0;
   /** How long after its tick a push's output may come back and still be sent on time. */
   private budgetMs = Number.POSITIVE_INFINITY;
-  /** The engine's time per push (moving average of latency over the pushes queued ahead). */
-  private serviceMs = 0;
 
   private constructor(options: AccompanistOptions, socket: Socket) {
     this.socket = socket;
     this.jitterFrames = Math.round((options.jitterTargetMs ?? 40) / FRAME_MS);
+    this.ownsPacer = !options.pacer;
+    this.pacer = options.pacer ?? new RtpPacer();
+    this.listenIp = options.listenIp ?? '127.0.0.1';
     socket.on('message', (msg) => this.receive(msg));
   }
 
@@ -156,6 +161,21 @@ export class Accompanist {
     this.output = output;
     this.volume = output.volume ?? 1;
     this.startMs = performance.now();
+    // Slot n leaves at tick n and carries output frame n + J.
+    this.pacer.open({
+      id: this.trackId,
+      sendTo: output.sendTo,
+      listenIp: this.listenIp,
+      ssrc: output.ssrc,
+      payloadType: output.payloadType,
+      startEpochMs: performance.timeOrigin + this.startMs,
+      frameMs: FRAME_MS,
+      // Exactly one frame per packet, so the jitter buffer at every listener sees a steady stream.
+      frameSamples: FRAME_SAMPLES,
+      sequence: randomInt(0, 0xffff),
+      timestampBase: randomInt(0, 2 ** 31),
+      silence: new OpusFrameEncoder().encodeMono(new Float32Array(FRAME_SAMPLES)).slice(),
+    });
     // A push's newest output is due D − J after its tick: a queue longer than that can only make late frames.
     this.budgetMs = budgetOf(output.stream, this.jitterFrames);
     this.applyGrid();
@@ -216,6 +236,8 @@ export class Accompanist {
     clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.socket.close();
+    this.pacer.closeTrack(this.trackId);
+    if (this.ownsPacer) void this.pacer.close();
   }
 
   private tickTime(n: number): number {
@@ -270,7 +292,7 @@ export class Accompanist {
       this.pendingGrid = undefined;
       this.gridSkips = -1;
     }
-    if (this.inFlight > 0 && (this.inFlight + 1) * this.serviceMs > this.budgetMs) {
+    if (this.pace.behind(performance.now(), this.budgetMs)) {
       // The engine is behind real time (a busy CPU): what it would make from this tick would
       // be late anyway, so the tick's mix is dropped and the engine catches up instead of
       // staying behind for good. Later output keeps its place on the room clock: the engine's
@@ -282,47 +304,39 @@ export class Accompanist {
       if (this.skipped !== this.gridSkips) this.applyGrid();
       const placedAt = this.streamBase + this.skipped;
       const generation = this.generation;
-      const queued = this.inFlight++;
-      const pushedAt = performance.now();
+      this.pace.pushed(performance.now());
       this.output!.stream
         .push(mix)
         .then((out) => {
-          this.serviceMs += ((performance.now() - pushedAt) / (queued + 1) - this.serviceMs) * 0.2;
-          if (generation !== this.generation) return;
-          for (let i = 0; i + FRAME_SAMPLES <= out.length; i += FRAME_SAMPLES) {
-            this.ready.set(placedAt + this.producedFrames++, out.subarray(i, i + FRAME_SAMPLES));
-          }
+          if (generation !== this.generation || this.closed) return;
+          for (let i = 0; i + FRAME_SAMPLES <= out.length; i += FRAME_SAMPLES) this.hand(placedAt + this.producedFrames++, out.subarray(i, i + FRAME_SAMPLES));
         })
         .catch((err: Error) => {
           if (generation === this.generation) this.failure = err;
         })
-        .finally(() => this.inFlight--);
+        .finally(() => this.pace.answered(performance.now()));
     }
-    this.send(n + this.jitterFrames);
+    const sent = this.pacer.stats(this.trackId);
+    if (sent) {
+      this.metrics.packetsOut = sent.sent;
+      this.metrics.lateFrames = sent.late;
+      this.metrics.queueDepth = sent.queued;
+    }
     this.tick++;
     this.metrics.ticks++;
   }
 
-  private send(frame: number): void {
-    const content = this.ready.get(frame);
-    this.ready.delete(frame);
-    for (const old of this.ready.keys()) if (old < frame) this.ready.delete(old);
-    // Before the engine's first output the track is warming up; after it, a gap is a late frame.
-    if (!content && this.producedFrames > 0) this.metrics.lateFrames++;
-    this.metrics.queueDepth = this.ready.size;
-    // Silence (warming up, a late frame) is not measured: it would lift the gain.
-    const payload = this.encoder.encodeMono(content ? this.level.apply(content, this.volume) : this.silence);
-    const sent = this.metrics.packetsOut++;
-    const packet = serializeRtp({
-      payloadType: this.output!.payloadType,
-      sequenceNumber: this.sequence++ & 0xffff,
-      // Exactly one frame per packet, so NetEQ at every listener sees a steady stream.
-      timestamp: (this.timestampBase + sent * FRAME_SAMPLES) >>> 0,
-      ssrc: this.output!.ssrc,
-      marker: sent === 0,
-      payload,
-    });
-    this.socket.send(packet, this.output!.sendTo.port, this.output!.sendTo.ip);
+  /**
+   * Output frame `frame` goes out at tick frame − J, from the pacer thread: encoded now, in the
+   * order the engine made it. A frame already past its tick is late and not handed over (the
+   * pacer sends silence in its slot).
+   */
+  private hand(frame: number, content: Float32Array): void {
+    const slot = frame - this.jitterFrames;
+    if (slot < this.tick - 1) return;
+    // Only real output is measured by the level follower: silence would lift the gain.
+    const payload = this.encoder.encodeMono(this.level.apply(content, this.volume)).slice();
+    this.pacer.frame(this.trackId, slot, payload);
   }
 }
 

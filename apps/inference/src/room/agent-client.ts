@@ -17,6 +17,7 @@ import type { InferenceConfig } from '../config.ts';
 import type { AccompanimentEngine } from '../engine/engine.ts';
 import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
 import { Accompanist } from './accompanist.ts';
+import { RtpPacer } from './rtp-pacer.ts';
 import { TfFollower, tfFor, tfGrid } from './tf-policy.ts';
 
 interface PlayerKey {
@@ -64,6 +65,8 @@ export class AgentClient {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** One entry per AI player, keyed by playerKey(roomId, playerId). */
   private readonly players = new Map<string, PlayerRun>();
+  /** One thread sends every player's packets on the room clock. */
+  private readonly pacer = new RtpPacer();
   /** Each room's metronome, kept for players that start after it was sent. */
   private readonly tempos = new Map<string, { tempo: TempoState; serverToLocalMs: number }>();
   /** SFU → worker → SFU, measured on the control connection; 0 until the first probe answers. */
@@ -137,7 +140,7 @@ export class AgentClient {
   private readonly handlers: Handlers = {
     prepare: async (key) => {
       await this.handlers.stop(key);
-      const accompanist = await Accompanist.open({ jitterTargetMs: this.config.jitterMs, listenIp: this.config.listenIp });
+      const accompanist = await Accompanist.open({ jitterTargetMs: this.config.jitterMs, listenIp: this.config.listenIp, pacer: this.pacer });
       this.players.set(playerKey(key), { ...key, accompanist });
       return { ip: this.config.listenIp, port: accompanist.port };
     },
@@ -326,6 +329,7 @@ export class AgentClient {
     clearInterval(this.probeTimer);
     for (const p of [...this.players.values()]) void this.handlers.stop({ roomId: p.roomId, playerId: p.playerId });
     this.socket.close();
+    void this.pacer.close();
   }
 }
 
