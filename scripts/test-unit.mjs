@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startPostgres } from './test/postgres.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TEST_DIRS = ['test', 'e2e/test', 'packages/shared/test', 'packages/synth/test', 'apps/sfu/test', 'apps/inference/test', 'prisma/test'];
+const TEST_DIRS = ['test', 'e2e/test', 'packages/shared/test', 'packages/synth/test', 'packages/media/test', 'apps/sfu/test', 'apps/inference/test', 'prisma/test'];
 
 const files = TEST_DIRS.flatMap((dir) => {
   try {

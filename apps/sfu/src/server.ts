@@ -157,6 +157,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
       else live.closeAll();
       // Closing the rooms stopped their recordings; their files are finished before the workers go.
       await recordings.close();
+      await demos.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await pool.close();
       // The leaves and room closes just written: the caller closes the database next (PostgreSQL

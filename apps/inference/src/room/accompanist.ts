@@ -9,7 +9,7 @@ import { gridOnStream, type RoomGrid } from './stream-grid.ts';
 import { JitterBuffer } from '@bandmate/media/jitter-buffer';
 import { FRAME_SAMPLES, OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
 import { parseRtp } from '@bandmate/media/rtp';
-import { RtpPacer } from './rtp-pacer.ts';
+import { RtpPacer } from '@bandmate/media/rtp-pacer';
 
 const FRAME_MS = 10;
 

@@ -17,7 +17,7 @@ import type { InferenceConfig } from '../config.ts';
 import type { AccompanimentEngine } from '../engine/engine.ts';
 import type { AccompanimentStream } from '../engine/accompaniment-stream.ts';
 import { Accompanist } from './accompanist.ts';
-import { RtpPacer } from './rtp-pacer.ts';
+import { RtpPacer } from '@bandmate/media/rtp-pacer';
 import { TfFollower, tfFor, tfGrid } from './tf-policy.ts';
 
 interface PlayerKey {

@@ -3,8 +3,9 @@ import { HttpError, requestUrl, send, sendError, unexpectedFailure } from '../ht
 import type { Logger } from '../logger.ts';
 import type { Room } from '../rooms/room.ts';
 import { RateLimiter } from '../signalling/rate-limiter.ts';
-import { DEMO_LOOP, synthesiseLoop, type Loop } from './loop-synth.ts';
-import { VirtualMusician } from './virtual-musician.ts';
+import { RtpPacer } from '@bandmate/media/rtp-pacer';
+import { DEMO_LOOP, synthesiseLoop } from './loop-synth.ts';
+import { encodeLoop, VirtualMusician, type EncodedLoop } from './virtual-musician.ts';
 
 export interface DemoRoomsOptions {
   createRoom(input: { name: string; visibility: 'unlisted' }): Promise<{ id: string }>;
@@ -37,7 +38,9 @@ export class DemoRooms {
   private readonly addressOfDemo = new Map<string, string>();
   private readonly playing = new Map<string, VirtualMusician>();
   private readonly limiters = new Map<string, RateLimiter>();
-  private loopCache: Loop | undefined;
+  private loopCache: EncodedLoop | undefined;
+  /** Sends every demo band's packets on the room clock; started with the first demo room. */
+  private pacer: RtpPacer | undefined;
 
   constructor(private readonly options: DemoRoomsOptions) {}
 
@@ -87,11 +90,19 @@ export class DemoRooms {
   }
 
   private async startBand(room: Room): Promise<void> {
-    this.loopCache ??= synthesiseLoop();
-    const musician = await VirtualMusician.join(room, { listenIp: this.options.listenIp, displayName: 'Demo band', loop: this.loopCache });
+    this.loopCache ??= encodeLoop(synthesiseLoop());
+    this.pacer ??= new RtpPacer();
+    await this.pacer.ready;
+    const musician = await VirtualMusician.join(room, { listenIp: this.options.listenIp, displayName: 'Demo band', loop: this.loopCache, pacer: this.pacer });
     this.playing.set(room.id, musician);
     // The loop is 4/4 and its first sample is a downbeat; its tempo is exact in samples, so the grid never drifts from it.
     room.metronome.follow({ bpm: DEMO_LOOP.bpm, beatsPerBar: 4, startAt: musician.loopStartServerMs });
+  }
+
+  /** Stops the pacer thread (the server is closing; the rooms are closed first). */
+  async close(): Promise<void> {
+    await this.pacer?.close();
+    this.pacer = undefined;
   }
 
   /** POST /api/demo → 201 { id } */

@@ -1,44 +1,39 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import type { types } from 'mediasoup';
 import { FRAME_SAMPLES, OpusFrameEncoder } from '@bandmate/media/opus-codec';
-import { serializeRtp } from '@bandmate/media/rtp';
+import type { RtpPacer } from '@bandmate/media/rtp-pacer';
 import { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
 import type { Loop } from './loop-synth.ts';
 
 const PAYLOAD_TYPE = 100;
 const FRAME_MS = 10;
+/** The first packet is due this long after joining: the pacer thread has the track by then. */
+const START_AHEAD_MS = 20;
 
 /**
  * A server-side participant that plays a loop into a room, so one visitor without a band
  * can hear the AI play along. It is a musician like any other to the room (the AI hears it,
- * everyone can mix it), sent as real Opus RTP into a plain-transport producer.
+ * everyone can mix it), sent as real Opus RTP into a plain-transport producer. The loop is
+ * encoded once (encodedLoop) and sent by the process's pacer thread, one packet per 10 ms on
+ * the room clock, so a busy SFU main thread does not send it in bursts (which a listener's
+ * jitter buffer would cover by growing, then drain by playing faster: the band would move
+ * against the AI players that follow it).
  */
 export class VirtualMusician {
-  private readonly encoder = new OpusFrameEncoder();
-  private readonly frame = new Float32Array(FRAME_SAMPLES * 2);
-  private readonly startMs = performance.now();
-  private tick = 0;
-  private position = 0;
-  private sequence = randomInt(0, 0xffff);
-  private readonly timestampBase = randomInt(0, 2 ** 31);
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly startMs = performance.now() + START_AHEAD_MS;
+  private readonly trackId = `demo-${randomUUID()}`;
   private closed = false;
 
   private constructor(
     private readonly room: Room,
     readonly peer: Peer,
     private readonly transport: types.PlainTransport,
-    private readonly socket: Socket,
-    private readonly ssrc: number,
-    private readonly loop: Loop,
+    private readonly pacer: RtpPacer,
   ) {}
 
-  static async join(room: Room, options: { listenIp: string; displayName: string; loop: Loop }): Promise<VirtualMusician> {
+  static async join(room: Room, options: { listenIp: string; displayName: string; loop: EncodedLoop; pacer: RtpPacer }): Promise<VirtualMusician> {
     const transport = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: options.listenIp }, rtcpMux: true, comedia: true });
-    const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, options.listenIp, resolve));
     const ssrc = randomInt(1, 2 ** 31);
     const peer = new Peer(`demo-${randomUUID()}`, options.displayName, 'musician', room.rtpCapabilities, true);
     room.join(peer);
@@ -60,12 +55,25 @@ export class VirtualMusician {
       appData: { source: 'mic' },
     });
     room.adopt(peer, producer);
-    const musician = new VirtualMusician(room, peer, transport, socket, ssrc, options.loop);
-    musician.pump();
+    const musician = new VirtualMusician(room, peer, transport, options.pacer);
+    options.pacer.open({
+      id: musician.trackId,
+      sendTo: { ip: transport.tuple.localAddress, port: transport.tuple.localPort },
+      listenIp: options.listenIp,
+      ssrc,
+      payloadType: PAYLOAD_TYPE,
+      startEpochMs: musician.loopStartServerMs,
+      frameMs: FRAME_MS,
+      frameSamples: FRAME_SAMPLES,
+      sequence: randomInt(0, 0xffff),
+      timestampBase: randomInt(0, 2 ** 31),
+      silence: options.loop.silence,
+      loop: options.loop.packets,
+    });
     return musician;
   }
 
-  /** Server time (serverNow's clock) at which the loop's first sample was sent: its beat 0. */
+  /** Server time (serverNow's clock) at which the loop's first sample is sent: its beat 0. */
   get loopStartServerMs(): number {
     return performance.timeOrigin + this.startMs;
   }
@@ -73,37 +81,40 @@ export class VirtualMusician {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.timer);
-    this.socket.close();
+    this.pacer.closeTrack(this.trackId);
     if (this.room.peers.has(this.peer.id)) this.room.leave(this.peer.id);
     this.transport.close();
   }
+}
 
-  /** One packet per 10 ms of the process clock; a late timer catches up instead of drifting. */
-  private pump(): void {
-    if (this.closed) return;
-    const now = performance.now();
-    while (this.startMs + this.tick * FRAME_MS <= now) this.send();
-    this.timer = setTimeout(() => this.pump(), Math.max(1, this.startMs + this.tick * FRAME_MS - performance.now()));
-  }
+export interface EncodedLoop {
+  /** One Opus packet per 10 ms of the loop, in order; the last runs seamlessly into the first. */
+  packets: Uint8Array[];
+  silence: Uint8Array;
+}
 
-  private send(): void {
-    const { samples, frames } = this.loop;
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
-      const n = (this.position + i) % frames;
-      this.frame[2 * i] = samples[2 * n]!;
-      this.frame[2 * i + 1] = samples[2 * n + 1]!;
+/**
+ * The loop as Opus packets, 10 ms each. It is encoded twice through and the second pass kept,
+ * so the encoder's state at the loop's start is what its end left: the wrap is as seamless as
+ * any other packet boundary.
+ */
+export function encodeLoop(loop: Loop): EncodedLoop {
+  // Slot n plays packet n mod count: a loop of whole packets keeps the metronome on its beat.
+  if (loop.frames % FRAME_SAMPLES !== 0) throw new RangeError(`a loop of ${loop.frames} samples is not whole 10 ms packets`);
+  const encoder = new OpusFrameEncoder();
+  const frame = new Float32Array(FRAME_SAMPLES * 2);
+  const count = loop.frames / FRAME_SAMPLES;
+  const packets: Uint8Array[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    for (let p = 0; p < count; p++) {
+      for (let i = 0; i < FRAME_SAMPLES; i++) {
+        const n = (p * FRAME_SAMPLES + i) % loop.frames;
+        frame[2 * i] = loop.samples[2 * n]!;
+        frame[2 * i + 1] = loop.samples[2 * n + 1]!;
+      }
+      const payload = encoder.encodeStereo(frame).slice();
+      if (pass === 1) packets.push(payload);
     }
-    this.position = (this.position + FRAME_SAMPLES) % frames;
-    const packet = serializeRtp({
-      payloadType: PAYLOAD_TYPE,
-      sequenceNumber: this.sequence++ & 0xffff,
-      timestamp: (this.timestampBase + this.tick * FRAME_SAMPLES) >>> 0,
-      ssrc: this.ssrc,
-      marker: this.tick === 0,
-      payload: this.encoder.encodeStereo(this.frame),
-    });
-    this.tick++;
-    this.socket.send(packet, this.transport.tuple.localPort, this.transport.tuple.localAddress);
   }
+  return { packets, silence: new OpusFrameEncoder().encodeStereo(new Float32Array(FRAME_SAMPLES * 2)).slice() };
 }

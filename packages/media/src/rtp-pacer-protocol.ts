@@ -1,4 +1,4 @@
-/** Messages between the AI worker's main thread and its RTP pacer thread (rtp-pacer.ts). */
+/** Messages between a process's main thread and its RTP pacer thread (rtp-pacer.ts). */
 export interface PacedTrack {
   id: string;
   sendTo: { ip: string; port: number };
@@ -15,6 +15,11 @@ export interface PacedTrack {
   timestampBase: number;
   /** Sent in a slot whose frame did not come in time. */
   silence: Uint8Array;
+  /**
+   * A track that plays a fixed loop: slot n sends loop[n % length] (frames handed over still take
+   * precedence), so the main thread gives the whole part once and never again.
+   */
+  loop?: Uint8Array[];
 }
 
 export type ToPacer =

@@ -4,10 +4,11 @@ import type { FromPacer, PacedTrack, PacerTrackStats, ToPacer } from './rtp-pace
 export type { PacedTrack, PacerTrackStats };
 
 /**
- * Sends the AI worker's outgoing RTP from a thread of its own (rtp-pacer-thread.ts), on the room
+ * Sends a process's outgoing RTP from a thread of its own (rtp-pacer-thread.ts), on the room
  * clock: the main thread hands each encoded frame over as soon as it is made, with the slot it
- * belongs in, and the thread sends one packet per slot (silence where a frame is missing). One
- * pacer serves every AI player of the process.
+ * belongs in (or a whole loop once), and the thread sends one packet per slot (silence where a
+ * frame is missing). One pacer serves every track of the process: the AI worker's players, the
+ * SFU's demo bands.
  */
 export class RtpPacer {
   private readonly worker: Worker;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { RtpPacer } from '../src/room/rtp-pacer.ts';
+import { RtpPacer } from '../src/rtp-pacer.ts';
 
 /** A UDP receiver on a thread of its own: it stamps arrivals while the test's thread is blocked. */
 const RECEIVER = `

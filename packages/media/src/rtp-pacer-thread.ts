@@ -1,13 +1,14 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { parentPort } from 'node:worker_threads';
-import { serializeRtp } from '@bandmate/media/rtp';
+import { serializeRtp } from './rtp.ts';
 import type { FromPacer, PacedTrack, ToPacer } from './rtp-pacer-protocol.ts';
 
 /**
- * The pacer thread: sends every AI track's packets at their slot times, one packet per slot, from
- * frames the main thread hands over ahead of time. It does nothing else, so a busy main thread
- * (model steps, synth, mixing) no longer decides when packets leave: a listener's jitter buffer
- * sees a steady stream and does not grow, then drain, and shift the part against the band.
+ * The pacer thread: sends every track's packets at their slot times, one packet per slot, from
+ * frames the main thread hands over ahead of time (or a loop it gave once). It does nothing else,
+ * so a busy main thread (model steps, synth, mixing, signalling) no longer decides when packets
+ * leave: a listener's jitter buffer sees a steady stream and does not grow, then drain, and shift
+ * the part against the band.
  */
 interface Track extends PacedTrack {
   socket: Socket;
@@ -30,7 +31,10 @@ port.on('message', (m: ToPacer) => {
     const socket = createSocket('udp4');
     socket.on('error', () => {}); // an unreachable SFU is the main thread's to report
     socket.bind(0, m.track.listenIp);
-    tracks.set(m.track.id, { ...m.track, socket, slot: 0, frames: new Map(), sent: 0, late: 0, started: false });
+    // A track opened after its start (a thread still starting) begins at the current slot, not
+    // with a burst of the slots it missed.
+    const slot = Math.max(0, Math.floor((nowEpoch() - m.track.startEpochMs) / m.track.frameMs));
+    tracks.set(m.track.id, { ...m.track, socket, slot, frames: new Map(), sent: 0, late: 0, started: false });
     schedule();
   } else if (m.type === 'frame') {
     const t = tracks.get(m.id);
@@ -45,7 +49,7 @@ port.on('message', (m: ToPacer) => {
 
 function sendDue(t: Track, now: number): void {
   while (t.startEpochMs + t.slot * t.frameMs <= now) {
-    const payload = t.frames.get(t.slot);
+    const payload = t.frames.get(t.slot) ?? t.loop?.[t.slot % t.loop.length];
     t.frames.delete(t.slot);
     if (payload) t.started = true;
     else if (t.started) t.late++;
