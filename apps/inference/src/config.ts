@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_MODEL_DIR } from './model/default-model.ts';
 
@@ -16,6 +17,11 @@ const envSchema = z.object({
   /** Jitter buffer per musician at the worker, ms: |t_f| must exceed it plus compute time. */
   INFERENCE_JITTER_MS: z.coerce.number().int().min(0).max(500).default(40),
   SFU_AGENT_IP: z.string().default('127.0.0.1'),
+  /**
+   * AI players this worker takes at most (the SFU places no more on it). Default: 2 per core, what
+   * bench:ai measured in real time on the 2-core machine with the shipped model (4; 8 broke).
+   */
+  INFERENCE_MAX_PLAYERS: z.coerce.number().int().min(1).max(256).optional(),
   /** GET /metrics and /health/* of this worker (0: none). A second worker on one machine needs its own port. */
   INFERENCE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   INFERENCE_METRICS_HOST: z.string().default('127.0.0.1'),
@@ -42,6 +48,7 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
     k: e.BANDMATE_K,
     jitterMs: e.INFERENCE_JITTER_MS,
     listenIp: e.SFU_AGENT_IP,
+    maxPlayers: e.INFERENCE_MAX_PLAYERS ?? Math.max(1, 2 * availableParallelism()),
     metrics: { port: e.INFERENCE_METRICS_PORT, host: e.INFERENCE_METRICS_HOST, token: e.METRICS_TOKEN || undefined },
     logLevel: e.LOG_LEVEL,
   };

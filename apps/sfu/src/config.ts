@@ -45,6 +45,8 @@ const envSchema = z.object({
   AGENT_SECRET: z.string().min(16, 'AGENT_SECRET must be at least 16 characters').optional(),
   /** Address the SFU and the inference worker exchange plain RTP on. */
   SFU_AGENT_IP: z.string().default('127.0.0.1'),
+  /** Inference workers admitted at once (the AI players are spread over them). */
+  SFU_AGENT_MAX_WORKERS: z.coerce.number().int().min(1).max(256).default(8),
   /** The lobby lists at most this many public rooms, newest first… */
   SFU_LOBBY_MAX_ROOMS: z.coerce.number().int().min(1).max(1000).default(100),
   /** …of those made in the last this many minutes or with someone in them now (empty old rooms drop out). */
@@ -80,7 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },
     corsOrigins,
     databaseUrl: e.DATABASE_URL,
-    agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP },
+    agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP, maxWorkers: e.SFU_AGENT_MAX_WORKERS },
     demo: { maxRooms: e.DEMO_MAX_ROOMS },
     lobby: { maxRooms: e.SFU_LOBBY_MAX_ROOMS, idleMs: e.SFU_LOBBY_IDLE_MINUTES * 60_000 },
     logLevel: e.LOG_LEVEL,

@@ -83,7 +83,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     rooms: () => live.liveRooms(),
     aiStates: () => [...bands.values()].map((band) => band.state),
     mediasoupWorkers: () => pool.all,
-    aiWorkerConnected: () => hub.info !== undefined,
+    aiPool: () => hub.load(),
     recordings: () => recordings.service.load(),
   });
   recordings.service.on('saved', (_roomId, saved) => metrics.recordingsSaved.inc({ status: saved.status }));
@@ -122,7 +122,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   });
   const io = signalling.io;
   recordings.announceTo(io);
-  const hub = new AgentHub(io, config.agent.secret, logger);
+  const hub = new AgentHub(io, config.agent.secret, logger, { maxWorkers: config.agent.maxWorkers });
   // Every live room has its AI players (AiBand); they live and die with the room.
   live.on('roomOpened', (room) => {
     const band = new AiBand(room, hub, { agentIp: config.agent.ip, listenIp: config.agent.ip, logger });

@@ -58,7 +58,7 @@ describe('the /agent namespace with AGENT_SECRET set', () => {
   let h: Harness;
   let real: FakeWorker;
   before(async () => {
-    h = await startHarness({ AGENT_SECRET: SECRET });
+    h = await startHarness({ AGENT_SECRET: SECRET, SFU_AGENT_MAX_WORKERS: '1' });
     real = await fakeWorker(h, { secret: SECRET });
     await waitFor(() => h.sfu.agents.info?.model === HELLO.model);
   });
@@ -80,7 +80,7 @@ describe('the /agent namespace with AGENT_SECRET set', () => {
       assert.equal(await outcome(impostor.socket), 'agent_unauthorised', what);
       closeWorker(impostor);
     }
-    // A second worker that knows the secret does not take over the one connected.
+    // With the pool full (SFU_AGENT_MAX_WORKERS=1), a second worker that knows the secret does not take over the one connected.
     const second = await fakeWorker(h, { secret: SECRET }, () => ({ port: 9 }));
     assert.equal(await outcome(second.socket), 'agent_busy');
     closeWorker(second);

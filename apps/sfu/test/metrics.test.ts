@@ -61,6 +61,8 @@ test('GET /metrics counts the rooms, people, streams, AI players, workers and re
   assert.ok((m.get('bandmate_consumers') ?? 0) >= 2, 'the recorder and the AI worker consume');
   assert.equal(m.get('bandmate_ai_players{state="playing"}'), 1);
   assert.equal(m.get('bandmate_ai_worker_connected'), 1);
+  assert.deepEqual([m.get('bandmate_ai_workers'), m.get('bandmate_ai_pool_players')], [1, 1], 'one worker, running the one player');
+  assert.ok((m.get('bandmate_ai_pool_capacity') ?? 0) >= 1);
   assert.ok(m.has('bandmate_ai_step_p99_ms') && m.has('bandmate_ai_late_frames'));
   assert.equal(m.get('bandmate_mediasoup_workers'), 1);
   assert.equal(m.get('bandmate_recordings{state="active"}'), 1);

@@ -152,6 +152,8 @@ export const agentHelloSchema = z.strictObject({
   model: z.string().max(120),
   instruments: z.array(z.string().max(40)).min(1).max(128),
   provider: z.string().max(20),
+  /** AI players it runs in real time at most (the SFU places no more on it); 4 when not said. */
+  maxPlayers: z.number().int().min(1).max(256).optional(),
 });
 export const agentStatusSchema = z.strictObject({
   ...playerKey,

@@ -39,13 +39,15 @@ export const ERRORS = {
   recording_unavailable: 503,
   /** The room keeps RECORDINGS_MAX_PER_ROOM recordings already: its owner deletes some, or old ones expire. */
   recordings_full: 409,
-  /** The AI worker's `/agent` connection (apps/sfu/src/agents): wrong or missing AGENT_SECRET / a worker is connected already. */
+  /** The AI workers' `/agent` connection (apps/sfu/src/agents): wrong or missing AGENT_SECRET / the SFU has SFU_AGENT_MAX_WORKERS already. */
   agent_unauthorised: 401,
   agent_busy: 409,
   /** AI players (ai-protocol.ts): the room has AI_PLAYERS_MAX already / the loaded model does not play that instrument / no worker is connected. */
   ai_players_full: 409,
   ai_instrument_unavailable: 400,
   ai_unavailable: 503,
+  /** Every connected AI worker that plays the instrument runs as many players as it can. */
+  ai_pool_full: 503,
   /** HTTP only: the method or the body's content type is not one the route takes. */
   method_not_allowed: 405,
   unsupported_media_type: 415,

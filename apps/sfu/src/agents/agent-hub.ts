@@ -16,18 +16,20 @@ import {
 } from '@bandmate/shared';
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
+import { playerKeyOf, WorkerPool, type AgentInfo } from './worker-pool.ts';
 
-export interface AgentInfo {
-  model: string;
-  instruments: string[];
-  provider: string;
-}
+export type { AgentInfo };
 
 interface HubEvents {
+  /** A worker joined the pool (players waiting for one can start). */
   connected: [info: AgentInfo];
-  disconnected: [];
+  /** A worker left the pool; these players (`roomId/playerId`) ran on it and run nowhere now. */
+  disconnected: [lost: string[]];
   status: [status: z.infer<typeof agentStatusSchema>];
 }
+
+/** AI players a worker runs when its hello does not say (the 2-core machine's measured real-time figure). */
+export const DEFAULT_WORKER_CAPACITY = 4;
 
 const COMMAND_TIMEOUT_MS = 10_000;
 
@@ -53,19 +55,23 @@ export class AgentRefusedError extends Error {
 }
 
 /**
- * The SFU's end of the inference worker connection (socket.io namespace `/agent`).
+ * The SFU's end of the inference workers' connections (socket.io namespace `/agent`): a pool of
+ * workers (WorkerPool) over which the rooms' AI players are placed, each on the least-loaded
+ * worker that plays its instrument; the players of a worker that goes are handed back to be
+ * placed on the others.
  *
- * The worker hears every musician and plays into the room, so only a holder of AGENT_SECRET may
- * be it. There is no address-based fallback: behind a reverse proxy on the same host every client
- * is loopback. Without a secret configured the namespace admits nobody. One worker at a time: while
- * it is connected another one is refused (`agent_busy`) rather than replacing it.
+ * A worker hears every musician and plays into the room, so only a holder of AGENT_SECRET may be
+ * one. There is no address-based fallback: behind a reverse proxy on the same host every client
+ * is loopback. Without a secret configured the namespace admits nobody. Beyond SFU_AGENT_MAX_WORKERS
+ * a worker is refused (`agent_busy`) rather than replacing one.
  */
 export class AgentHub extends EventEmitter<HubEvents> {
-  private agent: { socket: Socket; info: AgentInfo } | undefined;
+  private readonly pool: WorkerPool<Socket>;
   private readonly secretDigest: Buffer | undefined;
 
-  constructor(io: Server, secret: string | undefined, private readonly logger: Logger) {
+  constructor(io: Server, secret: string | undefined, private readonly logger: Logger, options: { maxWorkers?: number } = {}) {
     super();
+    this.pool = new WorkerPool(options.maxWorkers ?? 8);
     this.secretDigest = secret === undefined ? undefined : digest(secret);
     if (!secret) logger.warn('AGENT_SECRET is not set: the AI worker cannot connect (set the same one for the SFU and the worker)');
     const ns = io.of(AGENT_NAMESPACE);
@@ -77,23 +83,66 @@ export class AgentHub extends EventEmitter<HubEvents> {
     ns.on('connection', (socket) => this.accept(socket));
   }
 
+  /** The pool as one worker: the oldest's model, every instrument any plays, the seats of all; undefined without workers. */
   get info(): AgentInfo | undefined {
-    return this.agent?.info;
+    const workers = this.pool.all();
+    if (workers.length === 0) return undefined;
+    const oldest = workers.reduce((a, b) => (a.order < b.order ? a : b));
+    return { ...oldest.info, instruments: this.pool.instruments(), capacity: workers.reduce((n, w) => n + w.info.capacity, 0) };
+  }
+
+  /** Each worker in the pool: its seats and the players placed on it (`roomId/playerId`), oldest first. */
+  workers(): Array<{ id: string; order: number; model: string; capacity: number; players: number; keys: string[] }> {
+    return this.pool
+      .all()
+      .sort((a, b) => a.order - b.order)
+      .map((w) => ({ id: w.id, order: w.order, model: w.info.model, capacity: w.info.capacity, players: w.players.size, keys: [...w.players] }));
+  }
+
+  /** Workers, players running and seats (metrics, the operator's view). */
+  load(): { workers: number; players: number; capacity: number } {
+    return this.pool.load();
   }
 
   /**
-   * Lets the connected worker go (to drain it or move it): the rooms see it as lost, and the
-   * worker connects again by itself after a short wait (or another one takes its place).
+   * Lets the connected workers go (to drain them or move them): the rooms see their players as
+   * lost, and each worker connects again by itself after a short wait.
    */
   release(): void {
-    this.agent?.socket.disconnect(true);
+    for (const w of this.pool.all()) w.handle.disconnect(true);
   }
 
-  /** Sends a command and reads its acknowledgement against the protocol; a refusal throws AgentCommandError. */
-  async command<C extends AgentCommand>(name: C, payload: z.infer<(typeof agentCommands)[C]>): Promise<AgentReply<C>> {
-    const agent = this.agent;
-    if (!agent) throw new AgentCommandError('ai_unavailable', 'the AI worker is not connected');
-    const ack = agentAckSchema.safeParse(await agent.socket.timeout(COMMAND_TIMEOUT_MS).emitWithAck(name, agentCommands[name].parse(payload)));
+  /** Places a player on a worker before its `prepare` (throws ai_unavailable / ai_instrument_unavailable / ai_pool_full). */
+  place(key: { roomId: string; playerId: string }, instrument: string): string {
+    return this.pool.place(playerKeyOf(key), instrument).id;
+  }
+
+  /** Whether the player's worker plays `instrument` (an instrument change stays on it). */
+  runsOn(key: { roomId: string; playerId: string }, instrument: string): boolean {
+    return this.pool.workerOf(playerKeyOf(key))?.info.instruments.includes(instrument) ?? false;
+  }
+
+  unplace(key: { roomId: string; playerId: string }): void {
+    this.pool.unplace(playerKeyOf(key));
+  }
+
+  /**
+   * Sends a player's command to the worker it is placed on and reads its acknowledgement against
+   * the protocol; a refusal throws AgentCommandError.
+   */
+  async command<C extends Exclude<AgentCommand, 'tempo'>>(name: C, payload: z.infer<(typeof agentCommands)[C]>): Promise<AgentReply<C>> {
+    const worker = this.pool.workerOf(playerKeyOf(payload));
+    if (!worker) throw new AgentCommandError('ai_unavailable', 'no AI worker runs this player');
+    return this.send(worker.handle, name, payload);
+  }
+
+  /** The room's grid, to every worker that runs one of its players. */
+  async tempo(payload: z.infer<(typeof agentCommands)['tempo']>): Promise<void> {
+    await Promise.all(this.pool.roomWorkers(payload.roomId).map((w) => this.send(w.handle, 'tempo', payload)));
+  }
+
+  private async send<C extends AgentCommand>(socket: Socket, name: C, payload: z.infer<(typeof agentCommands)[C]>): Promise<AgentReply<C>> {
+    const ack = agentAckSchema.safeParse(await socket.timeout(COMMAND_TIMEOUT_MS).emitWithAck(name, agentCommands[name].parse(payload)));
     if (!ack.success) throw new AgentCommandError('internal', `${name}: the AI worker answered outside the protocol`);
     if (!ack.data.ok) throw new AgentCommandError(ack.data.error.code, `${name}: ${ack.data.error.message}`);
     const reply = agentReplies[name].safeParse(ack.data.data);
@@ -108,36 +157,38 @@ export class AgentHub extends EventEmitter<HubEvents> {
     if (typeof given !== 'string' || !timingSafeEqual(digest(given), this.secretDigest)) {
       return new AgentRefusedError('agent_unauthorised', 'wrong or missing AGENT_SECRET');
     }
-    if (this.agent?.socket.connected) return new AgentRefusedError('agent_busy', 'another AI worker is connected to this SFU');
+    if (this.pool.full) return new AgentRefusedError('agent_busy', `this SFU has its ${this.pool.maxWorkers} AI workers already (SFU_AGENT_MAX_WORKERS)`);
     return undefined;
   }
 
   private accept(socket: Socket): void {
     socket.once('hello', (payload: unknown) => {
       const hello = agentHelloSchema.safeParse(payload);
-      // Two workers that both passed the handshake before either said hello: the first one stays.
-      if (!hello.success || (this.agent && this.agent.socket !== socket)) {
+      // Workers that passed the handshake together while the pool had one seat: the first hello gets it.
+      if (!hello.success || this.pool.full || socket.disconnected) {
         socket.disconnect(true);
         return;
       }
-      this.agent = { socket, info: hello.data };
-      this.logger.info(hello.data, 'AI worker connected');
-      this.emit('connected', hello.data);
+      const { maxPlayers, ...about } = hello.data;
+      const info = { ...about, capacity: maxPlayers ?? DEFAULT_WORKER_CAPACITY };
+      this.pool.add(socket.id, info, socket);
+      this.logger.info({ ...info, workers: this.pool.size }, 'AI worker connected');
+      this.emit('connected', info);
     });
     // The worker times its round trip to choose its look-ahead (t_f): answered at once, nothing else.
     socket.on(AGENT_LATENCY_PROBE, (payload: unknown, ack?: unknown) => {
       if (typeof ack === 'function' && agentLatencyProbeSchema.safeParse(payload).success) ack({});
     });
     socket.on('status', (payload: unknown) => {
-      if (this.agent?.socket !== socket) return;
       const status = agentStatusSchema.safeParse(payload);
-      if (status.success) this.emit('status', status.data);
+      // Only about a player placed on this worker: one worker cannot speak for another's.
+      if (status.success && this.pool.workerOf(playerKeyOf(status.data))?.handle === socket) this.emit('status', status.data);
     });
     socket.on('disconnect', () => {
-      if (this.agent?.socket !== socket) return;
-      this.agent = undefined;
-      this.logger.warn('AI worker disconnected');
-      this.emit('disconnected');
+      if (!this.pool.get(socket.id)) return;
+      const lost = this.pool.remove(socket.id);
+      this.logger.warn({ players: lost.length, workers: this.pool.size }, 'AI worker disconnected');
+      this.emit('disconnected', lost);
     });
   }
 }

@@ -43,8 +43,14 @@ export class AiBand extends EventEmitter<BandEvents> {
       this.whenConnected = undefined;
       if (next) void next().catch((err: Error) => this.options.logger.warn({ err: err.message, roomId: room.id }, 'AI players could not be added'));
     };
-    const onDisconnected = () => {
-      for (const p of this.players.values()) p.workerLost();
+    const onDisconnected = (lost: string[]) => {
+      const gone = new Set(lost);
+      for (const p of this.players.values()) {
+        if (!gone.has(`${room.id}/${p.id}`)) continue;
+        p.workerLost(this.hub.info !== undefined);
+        // Another worker takes it over at once (a new one connecting starts the rest).
+        if (this.hub.info) void p.start();
+      }
       this.publish();
     };
     const onStatus = (s: AgentStatus) => {
@@ -82,7 +88,10 @@ export class AiBand extends EventEmitter<BandEvents> {
     };
   }
 
-  /** Adds a player; it joins the room as its own peer with its own track. */
+  /**
+   * Adds a player; it joins the room as its own peer with its own track, on the least-loaded
+   * worker that plays its instrument (a full pool refuses with ai_pool_full, and no player is added).
+   */
   async add(request: { instrument: string; volume?: number }): Promise<AiRoomState> {
     if (this.closed) throw new SignalRequestError('not_found', 'the room has closed');
     if (this.players.size >= this.maxPlayers) {
@@ -90,6 +99,7 @@ export class AiBand extends EventEmitter<BandEvents> {
     }
     this.checkInstrument(request.instrument);
     const id = `p${randomBytes(4).toString('hex')}`;
+    this.hub.place({ roomId: this.room.id, playerId: id }, request.instrument);
     const player = new AiPlayer(id, request.instrument, request.volume ?? AI_VOLUME_DEFAULT, this.room, this.hub, this.options);
     player.on('changed', () => this.publish());
     player.on('started', () => this.sendTempo(this.room.metronome.state));
@@ -160,7 +170,7 @@ export class AiBand extends EventEmitter<BandEvents> {
     for (const off of this.unsubscribe) off();
     for (const p of this.players.values()) {
       // The worker drops the room's players too when their RTP stops; tell it now so the streams go at once.
-      if (p.running && this.hub.info) void this.hub.command('stop', { roomId: this.room.id, playerId: p.id }).catch(() => {});
+      if (p.running) void this.hub.command('stop', { roomId: this.room.id, playerId: p.id }).catch(() => {});
       p.close();
       p.removeAllListeners();
     }
@@ -183,7 +193,7 @@ export class AiBand extends EventEmitter<BandEvents> {
 
   private sendTempo(tempo: TempoState): void {
     if (this.closed || !this.hub.info || ![...this.players.values()].some((p) => p.running)) return;
-    void this.hub.command('tempo', { roomId: this.room.id, tempo, serverNow: serverNow() }).catch(() => {});
+    void this.hub.tempo({ roomId: this.room.id, tempo, serverNow: serverNow() }).catch(() => {});
   }
 
   private publish(): void {

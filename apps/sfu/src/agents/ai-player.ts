@@ -70,6 +70,11 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
     this.changed();
     return this.queue(async () => {
       if (!this.link) return this.open();
+      // Its worker does not play that instrument (a pool of different models): it moves to one that does.
+      if (!this.hub.runsOn(this.key, instrument)) {
+        this.teardown();
+        return this.open();
+      }
       const peer = this.link.aiPeer;
       peer.displayName = displayName(instrument);
       this.room.announce(peer);
@@ -108,10 +113,10 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
     });
   }
 
-  /** The worker is gone: the track leaves; the player waits for the next worker. */
-  workerLost(): void {
+  /** Its worker is gone: the track leaves; the player moves to another worker, or waits for the next one. */
+  workerLost(othersLeft: boolean): void {
     this.teardown();
-    this.setPhase('error', 'the AI worker stopped; it will rejoin when it restarts');
+    this.setPhase('error', othersLeft ? 'its AI worker stopped; moving to another' : 'the AI worker stopped; it will rejoin when it restarts');
   }
 
   onStatus(status: AgentStatus): void {
@@ -131,14 +136,24 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
     return this.transition;
   }
 
+  private get key(): { roomId: string; playerId: string } {
+    return { roomId: this.room.id, playerId: this.id };
+  }
+
   private async open(): Promise<void> {
     if (this.link || this.removed || this.room.isClosed) return;
     if (!this.hub.info) {
       this.setPhase('error', 'the AI worker is not running; this player starts when it connects');
       return;
     }
+    const key = this.key;
+    try {
+      this.hub.place(key, this.instrument);
+    } catch (err) {
+      this.setPhase('error', (err as Error).message);
+      return;
+    }
     this.setPhase('loading');
-    const key = { roomId: this.room.id, playerId: this.id };
     try {
       const { port } = await this.hub.command('prepare', key);
       const link = await AgentLink.open({
@@ -176,6 +191,7 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
   private teardown(): void {
     this.link?.close();
     this.link = undefined;
+    this.hub.unplace(this.key);
     this.metrics = undefined;
     if (this.removed) this.phase = 'stopped';
   }

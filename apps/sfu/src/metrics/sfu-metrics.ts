@@ -9,7 +9,8 @@ export interface SfuMetricsSources {
   /** The AI players of each live room (AiBand.state). */
   aiStates: () => AiRoomState[];
   mediasoupWorkers: () => types.Worker[];
-  aiWorkerConnected: () => boolean;
+  /** The inference pool: workers connected, AI players placed on them, their seats. */
+  aiPool: () => { workers: number; players: number; capacity: number };
   /** Rooms being recorded now, and recordings being saved. */
   recordings: () => { active: number; saving: number };
 }
@@ -113,10 +114,34 @@ export class SfuMetrics {
     });
     new Gauge({
       name: 'bandmate_ai_worker_connected',
-      help: '1 while an inference worker is connected.',
+      help: '1 while at least one inference worker is connected.',
       registers,
       collect() {
-        this.set(sources.aiWorkerConnected() ? 1 : 0);
+        this.set(sources.aiPool().workers > 0 ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'bandmate_ai_workers',
+      help: 'Inference workers in the pool.',
+      registers,
+      collect() {
+        this.set(sources.aiPool().workers);
+      },
+    });
+    new Gauge({
+      name: 'bandmate_ai_pool_players',
+      help: 'AI players placed on the pool’s workers.',
+      registers,
+      collect() {
+        this.set(sources.aiPool().players);
+      },
+    });
+    new Gauge({
+      name: 'bandmate_ai_pool_capacity',
+      help: 'AI players the pool’s workers take at most (the sum of their INFERENCE_MAX_PLAYERS).',
+      registers,
+      collect() {
+        this.set(sources.aiPool().capacity);
       },
     });
     new Gauge({
