@@ -8,13 +8,13 @@ import { pino } from 'pino';
 import { loadInferenceConfig } from '../../inference/src/config.ts';
 import { AccompanimentEngine } from '../../inference/src/engine/engine.ts';
 import { AgentClient } from '../../inference/src/room/agent-client.ts';
-import { OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
-import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
+import { OpusFrameEncoder } from '@bandmate/media/opus-codec';
+import { serializeRtp } from '@bandmate/media/rtp';
 import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
 import { Peer } from '../src/rooms/peer.ts';
 import type { AiRoomState } from '@bandmate/shared';
 import { ask, askOk, connect, createRoom, joinRoom, nextEvent, startHarness, untilAiState, type Harness, waitFor } from './harness.ts';
-import { plainProducer } from './plain-musician.ts';
+import { plainEar, plainProducer } from './plain-musician.ts';
 
 let h: Harness;
 let engine: AccompanimentEngine;
@@ -80,18 +80,9 @@ test('the host switches the AI on: it hears the musician and plays into the room
   await untilAiState(guest, 'playing');
 
   // Listen to the AI track as a participant would, and check it carries the musician's tone.
-  const ear = createSocket('udp4');
+  const ear = await plainEar(room, producer.producerId);
   cleanups.push(() => ear.close());
-  await new Promise<void>((r) => ear.bind(0, '127.0.0.1', r));
-  const levels: number[] = [];
-  const dec = new OpusFrameDecoder();
-  ear.on('message', (m) => {
-    const p = parseRtp(m);
-    if (p) levels.push(Math.max(...dec.decode(p.payload).map(Math.abs)));
-  });
-  const out = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
-  await out.connect({ ip: '127.0.0.1', port: ear.address().port });
-  await out.consume({ producerId: producer.producerId, rtpCapabilities: room.rtpCapabilities });
+  const levels = ear.levels;
   // The identity model plays the mix back: tanh(0.5) ≈ 0.46 peak. Generous time for a loaded machine.
   await waitFor(() => levels.filter((l) => l > 0.3).length > 20, 30000);
 

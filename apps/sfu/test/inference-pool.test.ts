@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AiRoomState } from '@bandmate/shared';
-import { OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
-import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
-import { Peer } from '../src/rooms/peer.ts';
 import type { Room } from '../src/rooms/room.ts';
 import { ask, askOk, connect, createRoom, joinRoom, startHarness, untilAiRoomState, type Harness, waitFor } from './harness.ts';
-import { plainProducer } from './plain-musician.ts';
+import { plainEar, plainMusician } from './plain-musician.ts';
 
 /**
  * The inference pool (issue 11): two worker processes, as `npm start` runs one, connect to one SFU.
@@ -55,21 +51,10 @@ function startWorker(modelDir: string, maxPlayers: number): ChildProcess {
   return child;
 }
 
-/** Peak level of what a participant hears of a producer, window by window (a plain consumer in the room). */
 async function ear(room: Room, producerId: string): Promise<number[]> {
-  const socket = createSocket('udp4');
-  cleanups.push(() => socket.close());
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  const levels: number[] = [];
-  const decoder = new OpusFrameDecoder();
-  socket.on('message', (m) => {
-    const p = parseRtp(m);
-    if (p) levels.push(Math.max(...decoder.decode(p.payload).map(Math.abs)));
-  });
-  const out = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
-  await out.connect({ ip: '127.0.0.1', port: socket.address().port });
-  await out.consume({ producerId, rtpCapabilities: room.rtpCapabilities });
-  return levels;
+  const listener = await plainEar(room, producerId);
+  cleanups.push(() => listener.close());
+  return listener.levels;
 }
 
 const aiProducer = (room: Room, peerId: string) => [...(room.peers.get(peerId)?.producers.values() ?? [])][0]?.id;
@@ -88,28 +73,10 @@ test('AI players spread over two workers; a killed worker’s player moves to th
   cleanups.push(() => host.close());
   await joinRoom(host, id, 'Hana');
   const room = h.sfu.registry.get(id)!;
-  // A musician playing a tone: what every AI player hears and, with the identity model, plays back.
-  const mia = new Peer('mia', 'Mia', 'musician', room.rtpCapabilities);
-  room.join(mia);
-  const micIn = await plainProducer(room, mia, 6161, 'mic');
-  const mic = createSocket('udp4');
-  cleanups.push(() => mic.close());
-  // Sent on a clock that does not drift (a timer that fires late catches up, as an audio device
-  // would), so the workers' jitter buffers see a steady sender on a loaded machine.
-  const enc = new OpusFrameEncoder();
-  const t0 = performance.now();
-  let seq = 0;
-  let micTimer: ReturnType<typeof setTimeout> | undefined;
-  const sendDue = () => {
-    while (t0 + seq * 10 <= performance.now()) {
-      const frame = Float32Array.from({ length: 480 }, (_, j) => 0.5 * Math.sin((2 * Math.PI * 440 * (seq * 480 + j)) / 48000));
-      mic.send(serializeRtp({ payloadType: 111, sequenceNumber: seq & 0xffff, timestamp: (seq * 480) >>> 0, ssrc: 6161, marker: false, payload: enc.encodeMono(frame) }), micIn.port, '127.0.0.1');
-      seq++;
-    }
-    micTimer = setTimeout(sendDue, Math.max(1, t0 + seq * 10 - performance.now()));
-  };
-  sendDue();
-  cleanups.push(() => clearTimeout(micTimer));
+  // A musician playing a tone, on a clock that does not drift: what every AI player hears and,
+  // with the identity model, plays back.
+  const mia = await plainMusician(room, { ssrc: 6161, isAgent: false });
+  cleanups.push(() => mia.stop());
 
   // Two players: one on each worker (the least loaded takes the next).
   const allPlaying = (n: number) => (s: AiRoomState) => s.players.length === n && s.players.every((p) => p.state === 'playing');

@@ -2,8 +2,8 @@
 // fed with real Opus packets from this process (what a browser's stream looks like to the SFU).
 import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { OpusFrameEncoder } from '@bandmate/media/opus-codec';
-import { serializeRtp } from '@bandmate/media/rtp';
+import { OpusFrameDecoder, OpusFrameEncoder } from '@bandmate/media/opus-codec';
+import { parseRtp, serializeRtp } from '@bandmate/media/rtp';
 import { Peer } from '../src/rooms/peer.ts';
 import type { Room } from '../src/rooms/room.ts';
 
@@ -50,6 +50,28 @@ export async function plainMusician(room: Room, options: { name?: string; ssrc: 
       socket.close();
       input.close();
       room.leave(peer.id);
+    },
+  };
+}
+
+/** What a participant hears of a producer: the peak level of each packet, as it arrives (a plain consumer in the room). */
+export async function plainEar(room: Room, producerId: string): Promise<{ levels: number[]; close: () => void }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+  const levels: number[] = [];
+  const decoder = new OpusFrameDecoder();
+  socket.on('message', (m) => {
+    const p = parseRtp(m);
+    if (p) levels.push(Math.max(...decoder.decode(p.payload).map(Math.abs)));
+  });
+  const transport = await room.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+  await transport.connect({ ip: '127.0.0.1', port: socket.address().port });
+  await transport.consume({ producerId, rtpCapabilities: room.rtpCapabilities });
+  return {
+    levels,
+    close: () => {
+      transport.close();
+      socket.close();
     },
   };
 }
