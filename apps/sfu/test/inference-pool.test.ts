@@ -126,8 +126,27 @@ test('AI players spread over two workers; a killed worker’s player moves to th
   assert.equal(!refused.ok && refused.error.code, 'ai_pool_full');
   assert.equal(h.sfu.agents.load().players, 2);
 
+  // A third worker with one seat takes a third player. Then the first worker dies with two players
+  // and no free seat anywhere: both wait, saying so; when the host removes the third player its seat
+  // goes to one of them.
+  const third = startWorker(modelDir, 1);
+  await waitFor(() => h.sfu.agents.load().workers === 2, 30_000);
+  const withThird = await askOk<AiRoomState>(host, 'addAiPlayer', { instrument });
+  const p3 = withThird.players.find((p) => p.id !== moving.id && p.id !== staying.id)!;
+  await untilAiRoomState(host, allPlaying(3), 30_000);
+  first.kill('SIGKILL');
+  const waiting = await untilAiRoomState(host, (s) => s.players.filter((p) => p.state === 'error' && /seat frees/.test(p.message ?? '')).length === 2, 10_000);
+  assert.deepEqual(waiting.players.filter((p) => p.state === 'error').map((p) => p.id).sort(), [moving.id, staying.id].sort());
+  assert.deepEqual(h.sfu.agents.load(), { workers: 1, players: 1, capacity: 1 });
+  const freedAt = Date.now();
+  await askOk(host, 'removeAiPlayer', { playerId: p3.id });
+  const seated = await untilAiRoomState(host, (s) => s.players.length === 2 && s.players.some((p) => p.state === 'playing'), 20_000);
+  console.log(`# inference pool: a player waiting for a seat was playing ${Date.now() - freedAt} ms after the host freed one`);
+  assert.equal(seated.players.filter((p) => p.state === 'playing').length, 1, 'one seat, one player');
+  assert.ok(seated.players.some((p) => p.state === 'error' && /seat frees/.test(p.message ?? '')), 'the other still waits, saying why');
+  third.kill('SIGTERM');
+
   // The room ends: its players leave the pool.
   room.close();
   await waitFor(() => h.sfu.agents.load().players === 0, 10_000);
-  first.kill('SIGTERM');
 });

@@ -25,6 +25,8 @@ interface HubEvents {
   connected: [info: AgentInfo];
   /** A worker left the pool; these players (`roomId/playerId`) ran on it and run nowhere now. */
   disconnected: [lost: string[]];
+  /** A player left its worker: a player waiting for a seat may take it. */
+  seatFreed: [];
   status: [status: z.infer<typeof agentStatusSchema>];
 }
 
@@ -123,7 +125,10 @@ export class AgentHub extends EventEmitter<HubEvents> {
   }
 
   unplace(key: { roomId: string; playerId: string }): void {
-    this.pool.unplace(playerKeyOf(key));
+    const k = playerKeyOf(key);
+    if (!this.pool.workerOf(k)) return;
+    this.pool.unplace(k);
+    this.emit('seatFreed');
   }
 
   /**

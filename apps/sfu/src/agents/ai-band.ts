@@ -56,6 +56,10 @@ export class AiBand extends EventEmitter<BandEvents> {
     const onStatus = (s: AgentStatus) => {
       if (s.roomId === room.id) this.players.get(s.playerId)?.onStatus(s);
     };
+    // Players that lost their worker while every other was full start on the first free seat.
+    const onSeatFreed = () => {
+      for (const p of this.players.values()) if (p.waitingForSeat && !p.running) void p.start();
+    };
     const onTempo = (tempo: TempoState) => this.sendTempo(tempo);
     const onMoved = () => {
       for (const p of this.players.values()) void p.restart();
@@ -63,6 +67,7 @@ export class AiBand extends EventEmitter<BandEvents> {
     hub.on('connected', onConnected);
     hub.on('disconnected', onDisconnected);
     hub.on('status', onStatus);
+    hub.on('seatFreed', onSeatFreed);
     room.metronome.on('change', onTempo);
     room.on('moved', onMoved);
     this.unsubscribe.push(
@@ -70,6 +75,7 @@ export class AiBand extends EventEmitter<BandEvents> {
       () => hub.off('connected', onConnected),
       () => hub.off('disconnected', onDisconnected),
       () => hub.off('status', onStatus),
+      () => hub.off('seatFreed', onSeatFreed),
       () => room.metronome.off('change', onTempo),
     );
     room.once('close', () => this.close());

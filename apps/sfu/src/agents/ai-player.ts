@@ -30,6 +30,8 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
   private link: AgentLink | undefined;
   private transition: Promise<void> = Promise.resolve();
   private removed = false;
+  /** It could not start because every worker that plays its instrument was full. */
+  waitingForSeat = false;
 
   constructor(
     readonly id: string,
@@ -149,8 +151,10 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
     const key = this.key;
     try {
       this.hub.place(key, this.instrument);
+      this.waitingForSeat = false;
     } catch (err) {
-      this.setPhase('error', (err as Error).message);
+      this.waitingForSeat = (err as { code?: string }).code === 'ai_pool_full';
+      this.setPhase('error', this.waitingForSeat ? `${(err as Error).message}; it starts when a seat frees` : (err as Error).message);
       return;
     }
     this.setPhase('loading');
