@@ -90,7 +90,7 @@ export class AgentHub extends EventEmitter<HubEvents> {
     const workers = this.pool.all();
     if (workers.length === 0) return undefined;
     const oldest = workers.reduce((a, b) => (a.order < b.order ? a : b));
-    return { ...oldest.info, instruments: this.pool.instruments(), capacity: workers.reduce((n, w) => n + w.info.capacity, 0) };
+    return { ...oldest.info, instruments: this.pool.instruments(), capacity: this.pool.load().capacity };
   }
 
   /** Each worker in the pool: its seats and the players placed on it (`roomId/playerId`), oldest first. */

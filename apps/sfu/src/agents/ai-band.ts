@@ -13,6 +13,7 @@ import { serverNow } from '../metronome/server-clock.ts';
 import type { Room } from '../rooms/room.ts';
 import type { AgentHub } from './agent-hub.ts';
 import { AiPlayer, type AiPlayerOptions } from './ai-player.ts';
+import { playerKeyOf } from './worker-pool.ts';
 
 interface BandEvents {
   state: [state: AiRoomState];
@@ -46,7 +47,7 @@ export class AiBand extends EventEmitter<BandEvents> {
     const onDisconnected = (lost: string[]) => {
       const gone = new Set(lost);
       for (const p of this.players.values()) {
-        if (!gone.has(`${room.id}/${p.id}`)) continue;
+        if (!gone.has(playerKeyOf({ roomId: room.id, playerId: p.id }))) continue;
         p.workerLost(this.hub.info !== undefined);
         // Another worker takes it over at once (a new one connecting starts the rest).
         if (this.hub.info) void p.start();
