@@ -113,7 +113,11 @@ export class Accompanist {
       socket.once('error', reject);
       socket.bind(0, options.listenIp ?? '127.0.0.1', () => resolve());
     });
-    return new Accompanist(options, socket);
+    const accompanist = new Accompanist(options, socket);
+    // A thread still starting would open the track late, at its current slot: the stream's first
+    // frames (a first downbeat) would be dropped.
+    await accompanist.pacer.ready;
+    return accompanist;
   }
 
   /** Where the SFU should send the musicians' RTP. */
