@@ -12,6 +12,7 @@ import { OriginPolicy } from './http/origin-policy.ts';
 import { socketRoom } from './signalling/connection.ts';
 import { WorkerPool } from './media/worker-pool.ts';
 import { RoomRegistry, type RoomStore } from './rooms/room-registry.ts';
+import { NodeLease, type NodeLeaseStore } from './rooms/node-lease.ts';
 import { SfuMetrics } from './metrics/sfu-metrics.ts';
 import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
@@ -25,7 +26,7 @@ import type { RecordingRepository } from './db/types.ts';
 import type { RecordingService } from './recording/recording-service.ts';
 import { setUpRecordings } from './recording/room-recordings.ts';
 
-export type SfuStore = RoomStore & RoomDirectory & ParticipantLog & ChatStore & TempoStore & AccessControlStore & RecordingRepository;
+export type SfuStore = RoomStore & NodeLeaseStore & RoomDirectory & ParticipantLog & ChatStore & TempoStore & AccessControlStore & RecordingRepository;
 
 export interface RunningSfu {
   url: string;
@@ -52,6 +53,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     maxPeersPerRoom: config.maxPeersPerRoom,
     maxPeersPerAccount: config.maxPeersPerAccount,
     moveGraceMs: config.returnGraceMs,
+    node: { nodeId: config.node.id, leaseMs: config.node.leaseMs },
     logger,
   });
   const live = registry;
@@ -136,8 +138,19 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   });
   // Every live room has a metronome (Room.metronome): stored tempo in, grid changes out.
   live.on('roomOpened', (room) => wireMetronome(room, store, (tempo) => io.to(socketRoom(room.id)).emit('tempo', tempo), logger));
-  // Before anyone can connect: rooms the last process left with people inside wait for them.
-  await live.resumeInterrupted();
+  // Before anyone can connect: rooms the last process of this node left with people inside wait for them.
+  const lease = new NodeLease(store, {
+    ...config.node,
+    load: () => {
+      const rooms = live.liveRooms();
+      return { rooms: rooms.length, peers: rooms.reduce((n, room) => n + room.peers.size, 0) };
+    },
+    // Then, at each heartbeat, so do the rooms of SFU nodes that died.
+    afterBeat: () => live.resumeInterrupted({ own: false }),
+    logger,
+  });
+  await lease.start();
+  await live.resumeInterrupted({ own: true });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, resolve);
@@ -153,8 +166,10 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     access: control.access,
     recordings: recordings.service,
     async close(options = {}) {
+      // Synchronously first: a socket closing during any await here would record its peer's leave.
       if (options.suspend) live.suspendAll();
       else live.closeAll();
+      await lease.stop({ release: false });
       // Closing the rooms stopped their recordings; their files are finished before the workers go.
       await recordings.close();
       await demos.close();
@@ -164,6 +179,8 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
       // would be left with transactions begun and never finished).
       await signalling.settled();
       await live.settled();
+      // The rooms' records are written: another node may take over the suspended ones now.
+      await lease.stop({ release: true });
       await control.settled();
       mailer.close?.();
     },

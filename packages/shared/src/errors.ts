@@ -57,6 +57,8 @@ export const ERRORS = {
   /** Demo rooms: this server runs none (DEMO_MAX_ROOMS=0) / all of them are in use. */
   demo_off: 404,
   demo_busy: 503,
+  /** Several SFU nodes share the database and the room's session runs on another one (the message says which). */
+  room_elsewhere: 421,
   /**
    * The server's database is down, restarting or locked by another process: the request did not
    * go through (a live room carries on without it); try again in a few seconds.

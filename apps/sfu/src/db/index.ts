@@ -33,7 +33,8 @@ import {
 } from './types.js';
 import { redactUrl, resolveDatabaseUrl } from './url.js';
 import { roomLockRepository } from './room-lock.js';
-import { roomResumeRepository, SESSION_OVER } from './room-resume.js';
+import { roomNodesRepository } from './room-nodes.js';
+import { roomResumeRepository, SESSION_CLOSED } from './room-resume.js';
 import { asVisibility, createAccessRepository } from './access.js';
 import { createRecordingRepository } from './recordings.js';
 import { createChatRepository } from './chat.js';
@@ -163,6 +164,7 @@ function createRepository(
     provider,
     ...roomLockRepository(client),
     ...roomResumeRepository(client),
+    ...roomNodesRepository(client),
 
     async createRoom({ name, maxParticipants, visibility = 'public', ownerId = null }: CreateRoomInput): Promise<Room> {
       const cleanRoomName = typeof name === 'string' ? cleanName(name) : '';
@@ -254,7 +256,7 @@ function createRepository(
           if (closeRoomWhenEmpty) {
             const closed = await tx.room.updateMany({
               where: { id: row.roomId, status: 'open' },
-              data: { status: 'closed', closedAt: now, ...SESSION_OVER },
+              data: { status: 'closed', closedAt: now, ...SESSION_CLOSED },
             });
             roomClosed = closed.count > 0;
           }
@@ -272,7 +274,7 @@ function createRepository(
         const room = await tx.room.findUniqueOrThrow({ where: { id: roomId } });
         const row = await tx.room.update({
           where: { id: roomId },
-          data: { status: 'closed', closedAt: room.closedAt ?? now, ...SESSION_OVER },
+          data: { status: 'closed', closedAt: room.closedAt ?? now, ...SESSION_CLOSED },
         });
         return toRoom(row);
       });

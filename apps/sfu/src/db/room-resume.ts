@@ -4,6 +4,7 @@
 import { aiLineupSchema, durableStandingSchema, type AiLineup, type DurableStanding } from '@bandmate/shared';
 import type { z } from 'zod';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
+import type { NodeClaim } from './room-nodes.js';
 import { RoomNotFoundError } from './types.js';
 
 /**
@@ -12,6 +13,9 @@ import { RoomNotFoundError } from './types.js';
  * nobody ever reads a closed room that is still locked.
  */
 export const SESSION_OVER = { locked: false, hostPeerId: null, aiLineup: null, standing: null } as const;
+
+/** A session ends: SESSION_OVER, and no node runs it any more (room-nodes.ts). */
+export const SESSION_CLOSED = { ...SESSION_OVER, nodeId: null } as const;
 
 /** A room whose session a previous SFU process left running (it stopped or crashed with people inside). */
 export interface InterruptedRoom {
@@ -41,8 +45,11 @@ export interface RoomResumeRepository {
    * Takes the rooms with stays still open (a previous process ended without recording the
    * leaves) and closes those stays, so seats are free again, but not the room session: the
    * people return into the same session, lock and host.
+   * With a node: only rooms no live node runs (no node, a dead one, or — `own` — this node's
+   * id, left by its last process) and not in `skip` (those it runs now), each claimed for this
+   * node in the same transaction.
    */
-  takeInterruptedRooms(now?: Date): Promise<InterruptedRoom[]>;
+  takeInterruptedRooms(node?: NodeClaim & { own: boolean; skip?: string[] }, now?: Date): Promise<InterruptedRoom[]>;
 }
 
 export function roomResumeRepository(client: SqliteClient): RoomResumeRepository {
@@ -80,7 +87,7 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
       return row.hostPeerId;
     },
 
-    async takeInterruptedRooms(now = new Date()) {
+    async takeInterruptedRooms(node, now = new Date()) {
       return client.$transaction(async (tx) => {
         const open = await tx.participant.findMany({
           where: { leftAt: null },
@@ -94,8 +101,25 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
           people.push({ peerId: p.peerId, userId: p.userId });
           byRoom.set(p.roomId, people);
         }
-        const rooms = await tx.room.findMany({ where: { id: { in: [...byRoom.keys()] } }, select: { id: true, locked: true, hostPeerId: true, aiLineup: true, standing: true } });
-        await tx.participant.updateMany({ where: { leftAt: null }, data: { leftAt: now } });
+        let ids = [...byRoom.keys()];
+        if (node) {
+          // Rooms this node runs now are not interrupted, whatever their record says.
+          const skip = new Set(node.skip);
+          ids = ids.filter((id) => !skip.has(id));
+          const live = await tx.sfuNode.findMany({ where: { heartbeatAt: { gt: new Date(now.getTime() - node.leaseMs) } }, select: { id: true } });
+          const keep = live.map((n) => n.id).filter((id) => !(node.own && id === node.nodeId));
+          const candidates = await tx.room.findMany({ where: { id: { in: ids }, OR: [{ nodeId: null }, { nodeId: { notIn: keep } }] }, select: { id: true } });
+          const taken: string[] = [];
+          for (const { id } of candidates) {
+            // One conditional write per room: of two nodes sweeping at once, one gets it.
+            const { count } = await tx.room.updateMany({ where: { id, OR: [{ nodeId: null }, { nodeId: { notIn: keep } }] }, data: { nodeId: node.nodeId } });
+            if (count === 1) taken.push(id);
+          }
+          ids = taken;
+          if (ids.length === 0) return [];
+        }
+        const rooms = await tx.room.findMany({ where: { id: { in: ids } }, select: { id: true, locked: true, hostPeerId: true, aiLineup: true, standing: true } });
+        await tx.participant.updateMany({ where: { leftAt: null, roomId: { in: ids } }, data: { leftAt: now } });
         return rooms.map((r) => ({ roomId: r.id, locked: r.locked, hostPeerId: r.hostPeerId, people: byRoom.get(r.id) ?? [], aiLineup: parseStored(aiLineupSchema, r.aiLineup, []), standing: parseStored(durableStandingSchema, r.standing, {}) }));
       });
     },

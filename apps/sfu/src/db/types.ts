@@ -2,6 +2,7 @@
 // PostgreSQL) is behind the repository.
 
 import type { RoomLockRepository } from './room-lock.js';
+import type { RoomNodesRepository } from './room-nodes.js';
 import type { RoomResumeRepository } from './room-resume.js';
 
 export type RoomStatus = 'open' | 'closed';
@@ -88,7 +89,7 @@ export interface DatabaseOptions {
 }
 
 /** The repository API the SFU uses. */
-export interface BandmateDatabase extends AccessRepository, RoomLockRepository, RoomResumeRepository, RecordingRepository, ChatRepository, TempoRepository {
+export interface BandmateDatabase extends AccessRepository, RoomLockRepository, RoomResumeRepository, RoomNodesRepository, RecordingRepository, ChatRepository, TempoRepository {
   readonly provider: 'sqlite' | 'postgresql';
   createRoom(input: CreateRoomInput): Promise<Room>;
   getRoom(id: string): Promise<Room | null>;

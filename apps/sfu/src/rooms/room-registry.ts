@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { SignalRequestError, type AiLineup, type DurableStanding } from '@bandmate/shared';
+import type { NodeClaim } from '../db/room-nodes.ts';
 import type { InterruptedRoom } from '../db/room-resume.ts';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
@@ -22,8 +23,10 @@ export interface RoomStore {
   setRoomStanding(id: string, standing: DurableStanding | null): Promise<unknown>;
   /** Clears both for a new session. */
   clearSessionRecord(id: string): Promise<unknown>;
-  /** The sessions a previous process left with people inside (RoomResumeRepository). */
-  takeInterruptedRooms(): Promise<InterruptedRoom[]>;
+  /** The sessions a previous process (or a dead node) left with people inside (RoomResumeRepository). */
+  takeInterruptedRooms(node?: NodeClaim & { own: boolean; skip?: string[] }): Promise<InterruptedRoom[]>;
+  /** Makes this node the room's node, or says which live node runs it (RoomNodesRepository). */
+  claimRoom(id: string, node: NodeClaim): Promise<{ nodeId: string; url: string | null } | null>;
 }
 
 /** How long a moved room waits for its people to join again before it closes empty. */
@@ -41,6 +44,8 @@ interface RegistryEvents {
 export class RoomRegistry extends EventEmitter<RegistryEvents> {
   private readonly rooms = new Map<string, Room>();
   private readonly opening = new Map<string, Promise<Room>>();
+  /** Interrupted sessions being opened again here (resumeInterrupted). */
+  private readonly resuming = new Map<string, Promise<Room>>();
   /** Close writes still in flight: a room reopened at once waits for its last session to be closed. */
   private readonly closing = new Map<string, Promise<unknown>>();
   /** The same for every router (one codec list); read once from a router. */
@@ -49,7 +54,15 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   constructor(
     private readonly pool: WorkerPool,
     private readonly store: RoomStore,
-    private readonly options: { rtc: RtcListenConfig; maxPeersPerRoom: number; maxPeersPerAccount: number; logger: Logger; moveGraceMs?: number },
+    private readonly options: {
+      rtc: RtcListenConfig;
+      maxPeersPerRoom: number;
+      maxPeersPerAccount: number;
+      logger: Logger;
+      moveGraceMs?: number;
+      /** This SFU node, when several may share the database (room-nodes.ts). */
+      node?: NodeClaim;
+    },
   ) {
     super();
   }
@@ -122,6 +135,19 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   }
 
   /**
+   * The room live here, after taking it over if a dead node left its session with people inside:
+   * it resumes here (its lock, host and people kept) rather than starting over, even before the
+   * next heartbeat's sweep. A join calls it first, so that the lock and who is expected back count.
+   */
+  async resumeIfInterrupted(id: string): Promise<Room | undefined> {
+    const live = this.get(id);
+    if (live || !this.options.node) return live;
+    await this.resumeInterrupted({ own: false });
+    const resumed = this.get(id) ?? (await this.resuming.get(id)?.catch(() => undefined));
+    return resumed && !resumed.isClosed ? resumed : undefined;
+  }
+
+  /**
    * The router RTP capabilities a client needs before joining. They are the same for every
    * room, so asking opens nothing: no router is created for a room nobody joins.
    */
@@ -167,11 +193,23 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
    * crashed), before anyone can connect: each keeps its session, lock and host, and waits the
    * move grace for its people, who rejoin with their rejoin tokens (same peer ids), locked or not.
    */
-  async resumeInterrupted(): Promise<Room[]> {
+  async resumeInterrupted(options: { own: boolean } = { own: true }): Promise<Room[]> {
     const resumed: Room[] = [];
-    for (const was of await this.store.takeInterruptedRooms()) {
+    const node = this.options.node;
+    const here = [...this.rooms.keys(), ...this.opening.keys(), ...this.resuming.keys()];
+    const taken = (await this.store.takeInterruptedRooms(node ? { ...node, own: options.own, skip: here } : undefined)).filter((was) => !this.get(was.roomId));
+    // Known at once, so that a join opening one of them meanwhile waits for it instead of starting it over.
+    const starts = new Map<string, () => void>();
+    for (const was of taken) {
+      const started = new Promise<void>((resolve) => starts.set(was.roomId, resolve));
+      const room = started.then(() => this.create(was.roomId, { locked: was.locked, aiLineup: was.aiLineup, standing: was.standing }));
+      this.resuming.set(was.roomId, room);
+      void room.catch(() => {}).finally(() => this.resuming.get(was.roomId) === room && this.resuming.delete(was.roomId));
+    }
+    for (const was of taken) {
       try {
-        const room = await this.create(was.roomId, { locked: was.locked, aiLineup: was.aiLineup, standing: was.standing });
+        starts.get(was.roomId)!();
+        const room = await this.resuming.get(was.roomId)!;
         room.awaitReturn(
           was.people.map((p) => ({ id: p.peerId, userId: p.userId })),
           was.hostPeerId ? [{ id: was.hostPeerId }] : [],
@@ -179,10 +217,12 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
         );
         resumed.push(room);
       } catch (err) {
-        this.options.logger.error({ err, roomId: was.roomId }, 'a room interrupted by the last restart could not be opened again');
+        this.options.logger.error({ err, roomId: was.roomId }, 'an interrupted room could not be opened again');
       }
     }
-    if (resumed.length > 0) this.options.logger.warn({ rooms: resumed.map((r) => r.id) }, 'rooms interrupted by the last restart are waiting for their people');
+    if (resumed.length > 0) {
+      this.options.logger.warn({ rooms: resumed.map((r) => r.id), own: options.own }, options.own ? 'rooms interrupted by the last restart are waiting for their people' : 'rooms of a dead SFU node are waiting here for their people');
+    }
     return resumed;
   }
 
@@ -210,6 +250,13 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     await this.closing.get(id);
     const record = await this.store.getRoom(id);
     if (!record) throw new SignalRequestError('not_found', `room ${id} does not exist`);
+    // One node runs a room's session: another live node's room is refused, with where it runs.
+    // A resumed room was claimed when it was taken.
+    const node = this.options.node;
+    const elsewhere = node && !resumed ? await this.store.claimRoom(id, node) : null;
+    if (elsewhere) {
+      throw new SignalRequestError('room_elsewhere', `room ${id} is live on SFU node ${elsewhere.nodeId}${elsewhere.url ? ` (${elsewhere.url})` : ''}: connect there`);
+    }
     // A lock lasts for one room session: a new session starts unlocked, even if the last one
     // ended without unlocking, or nobody could ever get back into an ownerless room. A session
     // resumed after a restart keeps its lock (it closes, unlocked, if nobody comes back).

@@ -165,6 +165,9 @@ export class Connection {
    * the room open and its seat taken.
    */
   private async join(roomId: string, displayName: string, role: Role, rtpCapabilities: types.RtpCapabilities, invite: string | undefined, rejoin: string | undefined) {
+    // A session a dead SFU node left is taken over first, so its lock and its people count.
+    await this.registry.resumeIfInterrupted(roomId);
+    this.assertOpen();
     // Private rooms, invites, the lock and the join rate limits: refused here with a clear code.
     const admission = await this.access.admit({
       roomId,
