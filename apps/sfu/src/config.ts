@@ -60,7 +60,7 @@ const envSchema = z.object({
    */
   SFU_NODE_ID: z.string().min(1).max(100).regex(/^[\w.:-]+$/, 'SFU_NODE_ID: letters, digits, ".", ":", "_" and "-" only').optional(),
   /** Where browsers reach this node's signalling, told to a page that asked another node for a room running here. */
-  SFU_PUBLIC_URL: z.string().url().max(500).optional(),
+  SFU_PUBLIC_URL: z.union([z.literal(''), z.string().url().max(500)]).optional(),
   /** A node silent this long is dead, and a live node takes over its rooms (it heartbeats every third of it). */
   SFU_NODE_LEASE_MS: z.coerce.number().int().min(3000).max(600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -87,7 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
     maxPeersPerAccount: e.SFU_MAX_PEERS_PER_ACCOUNT,
     returnGraceMs: e.SFU_RETURN_GRACE_MS,
-    node: { id: e.SFU_NODE_ID ?? os.hostname(), url: e.SFU_PUBLIC_URL ?? null, leaseMs: e.SFU_NODE_LEASE_MS },
+    node: { id: e.SFU_NODE_ID ?? os.hostname(), url: e.SFU_PUBLIC_URL || null, leaseMs: e.SFU_NODE_LEASE_MS },
     // Empty counts as unset (`METRICS_TOKEN: ${METRICS_TOKEN:-}` in Compose).
     metricsToken: e.METRICS_TOKEN || undefined,
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },

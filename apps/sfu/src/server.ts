@@ -103,7 +103,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     defaultMaxParticipants: config.maxPeersPerRoom,
     lobby: config.lobby,
     origins,
-    health: () => ({ service: 'sfu', workers: pool.size, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
+    health: () => ({ service: 'sfu', node: config.node.id, workers: pool.size, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
     logger,
     access: control.http,
     rawRoutes: [metricsRoutes({ registry: metrics.registry, token: config.metricsToken, ready }), recordings.httpRoute, demos.httpRoute],

@@ -15,6 +15,20 @@ test('an explicit listen address is announced as is', () => {
   assert.equal(c.rtc.announcedAddress, '127.0.0.1');
 });
 
+test('an SFU node: named after the host unless told, with the URL browsers reach it at (empty: none)', () => {
+  const c = loadConfig({});
+  assert.ok(c.node.id.length > 0);
+  assert.equal(c.node.url, null);
+  assert.equal(c.node.leaseMs, 15_000);
+  const named = loadConfig({ SFU_NODE_ID: 'sfu-2', SFU_PUBLIC_URL: 'https://jam.example.com:4443', SFU_NODE_LEASE_MS: '9000' });
+  assert.deepEqual(named.node, { id: 'sfu-2', url: 'https://jam.example.com:4443', leaseMs: 9000 });
+  // Compose passes an unset variable as an empty string.
+  assert.equal(loadConfig({ SFU_PUBLIC_URL: '' }).node.url, null);
+  assert.throws(() => loadConfig({ SFU_PUBLIC_URL: 'jam.example.com' }), /SFU_PUBLIC_URL/);
+  assert.throws(() => loadConfig({ SFU_NODE_ID: 'two words' }), /SFU_NODE_ID/);
+  assert.throws(() => loadConfig({ SFU_NODE_LEASE_MS: '100' }), /SFU_NODE_LEASE_MS/);
+});
+
 test('bad settings are refused with the variable named', () => {
   assert.throws(() => loadConfig({ SFU_PORT: 'eighty' }), /SFU_PORT/);
   assert.throws(() => loadConfig({ SFU_RTC_MIN_PORT: '50000', SFU_RTC_MAX_PORT: '40000' }), /SFU_RTC_MIN_PORT/);

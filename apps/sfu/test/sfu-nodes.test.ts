@@ -79,6 +79,8 @@ async function tryJoin(socket: Socket, roomId: string, displayName: string, rejo
 async function twoNodes(dbUrl: string, db: BandmateDatabase) {
   const a = await startNode('node-a', dbUrl, [47600, 47699]);
   const b = await startNode('node-b', dbUrl, [47700, 47799]);
+  // Each says which node it is (an operator behind a proxy needs to know).
+  for (const n of [a, b]) assert.equal(((await (await fetch(`${n.url}/health`)).json()) as { node: string }).node, n.id);
   const { id } = await createRoom({ url: b.url }, 'Homed on A');
   const ana = await connect({ url: a.url });
   const first = (await joinRoom(ana, id, 'Ana')) as unknown as { peerId: string; isHost: boolean; rejoinToken: string };
