@@ -17,14 +17,18 @@ function nodesSuite(name: DatabaseName, db: () => BandmateDatabase) {
     const room = await db().createRoom({ name: 'One home' });
     assert.equal(await db().claimRoom(room.id, a, at(1000)), null, 'nobody held it');
     assert.equal(await db().claimRoom(room.id, a, at(2000)), null, 'its own node claims it again');
-    assert.deepEqual(await db().claimRoom(room.id, b, at(3000)), { nodeId: a.nodeId, url: 'http://a.example:4000' }, 'a live node keeps it');
+    assert.deepEqual(await db().claimRoom(room.id, b, at(3000)), { nodeId: a.nodeId, url: 'http://a.example:4000', alive: true }, 'a live node keeps it');
     // A keeps beating; B still cannot have it. A falls silent past its lease: B can.
     await db().heartbeat(a.nodeId, { rooms: 1, peers: 3 }, at(10_000));
     assert.notEqual(await db().claimRoom(room.id, b, at(20_000)), null, 'renewed at 10 s, A holds it to 25 s');
     const live = await db().liveNodes(LEASE, at(20_000));
     assert.deepEqual(live.map((n) => [n.id, n.rooms, n.peers]), [[a.nodeId, 1, 3]], 'B has not beaten since 0 s');
     await db().heartbeat(b.nodeId, { rooms: 0, peers: 0 }, at(26_000));
-    assert.equal(await db().claimRoom(room.id, b, at(26_000)), null, 'A is dead: B takes it');
+    // Not as a new session while A's session has someone inside: that is taken over with them.
+    const ana = await db().recordJoin({ roomId: room.id, displayName: 'Ana', role: 'musician', peerId: 'pa' });
+    assert.deepEqual(await db().claimRoom(room.id, b, at(26_000)), { nodeId: a.nodeId, url: null, alive: false }, 'A is dead with Ana inside');
+    await db().recordLeave(ana.id);
+    assert.equal(await db().claimRoom(room.id, b, at(26_000)), null, 'once nobody is inside (Ana left, the session closed), B takes it');
     assert.notEqual(await db().claimRoom(room.id, a, at(26_500)), null, 'and A, back, does not take it back');
     // Closing the session frees the room for any node.
     await db().closeRoom(room.id);

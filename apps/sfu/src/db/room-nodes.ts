@@ -29,10 +29,12 @@ export interface RoomNodesRepository {
   /** The nodes whose lease has not run out. */
   liveNodes(leaseMs: number, now?: Date): Promise<SfuNodeRecord[]>;
   /**
-   * Makes `nodeId` the room's node when no node holds it, it does already, or its node is dead.
-   * Returns null when it did, else the live node that holds it. Throws RoomNotFoundError.
+   * Makes `nodeId` the room's node for a new session: when no node holds it, it does already, or
+   * its node is dead and left nobody inside (a dead node's session with people inside is taken
+   * over with them, by takeInterruptedRooms, not started over). Returns null when it did, else
+   * the node that holds it and whether that node is alive. Throws RoomNotFoundError.
    */
-  claimRoom(roomId: string, claim: NodeClaim, now?: Date): Promise<{ nodeId: string; url: string | null } | null>;
+  claimRoom(roomId: string, claim: NodeClaim, now?: Date): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
 }
 
 export function roomNodesRepository(client: SqliteClient): RoomNodesRepository {
@@ -57,14 +59,17 @@ export function roomNodesRepository(client: SqliteClient): RoomNodesRepository {
     async claimRoom(roomId, { nodeId, leaseMs }, now = new Date()) {
       const others = (await liveNodes(leaseMs, now)).filter((n) => n.id !== nodeId);
       const { count } = await client.room.updateMany({
-        where: { id: roomId, OR: [{ nodeId: null }, { nodeId }, { nodeId: { notIn: others.map((n) => n.id) } }] },
+        where: {
+          id: roomId,
+          OR: [{ nodeId: null }, { nodeId }, { nodeId: { notIn: others.map((n) => n.id) }, participants: { none: { leftAt: null } } }],
+        },
         data: { nodeId },
       });
       if (count === 1) return null;
       const row = await client.room.findUnique({ where: { id: roomId }, select: { nodeId: true } });
       if (!row) throw new RoomNotFoundError(roomId);
       const holder = others.find((n) => n.id === row.nodeId);
-      return { nodeId: row.nodeId ?? 'unknown', url: holder?.url ?? null };
+      return { nodeId: row.nodeId ?? 'unknown', url: holder?.url ?? null, alive: holder !== undefined };
     },
   };
 }

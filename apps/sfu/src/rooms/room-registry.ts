@@ -26,7 +26,7 @@ export interface RoomStore {
   /** The sessions a previous process (or a dead node) left with people inside (RoomResumeRepository). */
   takeInterruptedRooms(node?: NodeClaim & { own: boolean; skip?: string[] }): Promise<InterruptedRoom[]>;
   /** Makes this node the room's node, or says which live node runs it (RoomNodesRepository). */
-  claimRoom(id: string, node: NodeClaim): Promise<{ nodeId: string; url: string | null } | null>;
+  claimRoom(id: string, node: NodeClaim): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
 }
 
 /** How long a moved room waits for its people to join again before it closes empty. */
@@ -254,8 +254,14 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     // A resumed room was claimed when it was taken.
     const node = this.options.node;
     const elsewhere = node && !resumed ? await this.store.claimRoom(id, node) : null;
-    if (elsewhere) {
+    if (elsewhere?.alive) {
       throw new SignalRequestError('room_elsewhere', `room ${id} is live on SFU node ${elsewhere.nodeId}${elsewhere.url ? ` (${elsewhere.url})` : ''}: connect there`);
+    }
+    if (elsewhere) {
+      // Its node died between this join's check and now, leaving people inside: the session is
+      // taken over here with them (lock, host, who is expected back), which the join must see.
+      void this.resumeInterrupted({ own: false }).catch((err: unknown) => this.options.logger.error({ err, roomId: id }, 'taking over a dead node’s rooms failed'));
+      throw new SignalRequestError('unavailable', `room ${id} is moving here from SFU node ${elsewhere.nodeId}, which stopped: join again in a moment`);
     }
     // A lock lasts for one room session: a new session starts unlocked, even if the last one
     // ended without unlocking, or nobody could ever get back into an ownerless room. A session
