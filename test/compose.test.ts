@@ -66,6 +66,10 @@ test('the SFU and the AI worker get the same required AGENT_SECRET', () => {
   assert.equal(compose.services.inference.environment.AGENT_SECRET, sfuSecret);
 });
 
+test('the SFU keeps one node name over container recreations, so it takes its own rooms back at once', () => {
+  assert.equal(compose.services.sfu.environment.SFU_NODE_ID, '${SFU_NODE_ID:-sfu}');
+});
+
 test('the SFU is given the web app’s origin, never a wildcard', () => {
   assert.match(compose.services.sfu.environment.SFU_CORS_ORIGINS as string, /^\$\{WEB_ORIGIN:\?/);
 });
