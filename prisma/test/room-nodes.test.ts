@@ -65,6 +65,7 @@ function nodesSuite(name: DatabaseName, db: () => BandmateDatabase) {
     await db().recordLeave(cy.id);
     // A dies (its last heartbeat 20 s ago): B and C sweep at once; exactly one takes A's room.
     await db().heartbeat(a.nodeId, { rooms: 1, peers: 1 }, new Date(now - 20_000));
+    assert.deepEqual(await db().takeInterruptedRooms({ ...c, own: false, only: onB.id }), [], 'asked for one room (B’s, alive), it takes no other');
     const [byB, byC] = await Promise.all([db().takeInterruptedRooms({ ...b, own: false }), db().takeInterruptedRooms({ ...c, own: false })]);
     const taken = [...byB, ...byC];
     assert.deepEqual(taken.map((t) => [t.roomId, t.people.map((p) => p.peerId)]), [[onA.id, [`p-${onA.id}`]]], 'A’s room, once, with its people');

@@ -37,9 +37,13 @@ export interface RoomNodesRepository {
   claimRoom(roomId: string, claim: NodeClaim, now?: Date): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
 }
 
+/** The SfuNode filter for nodes whose lease has not run out at `now`. */
+export function liveNodeFilter(leaseMs: number, now: Date) {
+  return { heartbeatAt: { gt: new Date(now.getTime() - leaseMs) } };
+}
+
 export function roomNodesRepository(client: SqliteClient): RoomNodesRepository {
-  const liveNodes = (leaseMs: number, now: Date) =>
-    client.sfuNode.findMany({ where: { heartbeatAt: { gt: new Date(now.getTime() - leaseMs) } }, orderBy: { id: 'asc' } });
+  const liveNodes = (leaseMs: number, now: Date) => client.sfuNode.findMany({ where: liveNodeFilter(leaseMs, now), orderBy: { id: 'asc' } });
   return {
     async registerNode({ id, url }, now = new Date()) {
       await client.sfuNode.upsert({ where: { id }, create: { id, url, startedAt: now, heartbeatAt: now }, update: { url, startedAt: now, heartbeatAt: now, rooms: 0, peers: 0 } });

@@ -4,7 +4,7 @@
 import { aiLineupSchema, durableStandingSchema, type AiLineup, type DurableStanding } from '@bandmate/shared';
 import type { z } from 'zod';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js';
-import type { NodeClaim } from './room-nodes.js';
+import { liveNodeFilter, type NodeClaim } from './room-nodes.js';
 import { RoomNotFoundError } from './types.js';
 
 /**
@@ -30,6 +30,9 @@ export interface InterruptedRoom {
   standing: DurableStanding;
 }
 
+/** Which interrupted rooms a node takes (RoomResumeRepository.takeInterruptedRooms). */
+export type InterruptedRoomsOf = NodeClaim & { own: boolean; skip?: string[]; only?: string };
+
 export interface RoomResumeRepository {
   /** Records who holds the host role now (null: nobody). Throws RoomNotFoundError. */
   setRoomHost(roomId: string, peerId: string | null): Promise<void>;
@@ -47,9 +50,9 @@ export interface RoomResumeRepository {
    * people return into the same session, lock and host.
    * With a node: only rooms no live node runs (no node, a dead one, or — `own` — this node's
    * id, left by its last process) and not in `skip` (those it runs now), each claimed for this
-   * node in the same transaction.
+   * node in the same transaction; `only`: that one room, if it is such a room.
    */
-  takeInterruptedRooms(node?: NodeClaim & { own: boolean; skip?: string[] }, now?: Date): Promise<InterruptedRoom[]>;
+  takeInterruptedRooms(node?: InterruptedRoomsOf, now?: Date): Promise<InterruptedRoom[]>;
 }
 
 export function roomResumeRepository(client: SqliteClient): RoomResumeRepository {
@@ -90,7 +93,7 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
     async takeInterruptedRooms(node, now = new Date()) {
       return client.$transaction(async (tx) => {
         const open = await tx.participant.findMany({
-          where: { leftAt: null },
+          where: { leftAt: null, ...(node?.only === undefined ? {} : { roomId: node.only }) },
           select: { roomId: true, peerId: true, userId: true },
           orderBy: [{ joinedAt: 'asc' }, { id: 'asc' }],
         });
@@ -106,13 +109,14 @@ export function roomResumeRepository(client: SqliteClient): RoomResumeRepository
           // Rooms this node runs now are not interrupted, whatever their record says.
           const skip = new Set(node.skip);
           ids = ids.filter((id) => !skip.has(id));
-          const live = await tx.sfuNode.findMany({ where: { heartbeatAt: { gt: new Date(now.getTime() - node.leaseMs) } }, select: { id: true } });
+          const live = await tx.sfuNode.findMany({ where: liveNodeFilter(node.leaseMs, now), select: { id: true } });
           const keep = live.map((n) => n.id).filter((id) => !(node.own && id === node.nodeId));
-          const candidates = await tx.room.findMany({ where: { id: { in: ids }, OR: [{ nodeId: null }, { nodeId: { notIn: keep } }] }, select: { id: true } });
+          const unheld = [{ nodeId: null }, { nodeId: { notIn: keep } }];
+          const candidates = await tx.room.findMany({ where: { id: { in: ids }, OR: unheld }, select: { id: true } });
           const taken: string[] = [];
           for (const { id } of candidates) {
             // One conditional write per room: of two nodes sweeping at once, one gets it.
-            const { count } = await tx.room.updateMany({ where: { id, OR: [{ nodeId: null }, { nodeId: { notIn: keep } }] }, data: { nodeId: node.nodeId } });
+            const { count } = await tx.room.updateMany({ where: { id, OR: unheld }, data: { nodeId: node.nodeId } });
             if (count === 1) taken.push(id);
           }
           ids = taken;

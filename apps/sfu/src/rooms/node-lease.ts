@@ -11,8 +11,6 @@ export interface NodeLeaseOptions {
   id: string;
   url: string | null;
   leaseMs: number;
-  /** A third of the lease: two heartbeats can be lost before the node counts as dead. */
-  heartbeatMs?: number;
   load: () => { rooms: number; peers: number };
   /** After each heartbeat: take over the rooms of nodes that died (RoomRegistry.resumeInterrupted). */
   afterBeat: () => Promise<unknown>;
@@ -35,10 +33,11 @@ export class NodeLease {
 
   async start(): Promise<void> {
     await this.store.registerNode({ id: this.options.id, url: this.options.url });
+    // Every third of the lease: two heartbeats can be lost before the node counts as dead.
     this.timer = setInterval(() => {
       // A beat still running (a slow database) is not stacked on.
       this.beating ??= this.beat().finally(() => (this.beating = undefined));
-    }, this.options.heartbeatMs ?? Math.round(this.options.leaseMs / 3));
+    }, Math.round(this.options.leaseMs / 3));
     this.timer.unref();
   }
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { SignalRequestError, type AiLineup, type DurableStanding } from '@bandmate/shared';
 import type { NodeClaim } from '../db/room-nodes.ts';
-import type { InterruptedRoom } from '../db/room-resume.ts';
+import type { InterruptedRoom, InterruptedRoomsOf } from '../db/room-resume.ts';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
@@ -24,7 +24,7 @@ export interface RoomStore {
   /** Clears both for a new session. */
   clearSessionRecord(id: string): Promise<unknown>;
   /** The sessions a previous process (or a dead node) left with people inside (RoomResumeRepository). */
-  takeInterruptedRooms(node?: NodeClaim & { own: boolean; skip?: string[] }): Promise<InterruptedRoom[]>;
+  takeInterruptedRooms(node?: InterruptedRoomsOf): Promise<InterruptedRoom[]>;
   /** Makes this node the room's node, or says which live node runs it (RoomNodesRepository). */
   claimRoom(id: string, node: NodeClaim): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
 }
@@ -142,7 +142,8 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
   async resumeIfInterrupted(id: string): Promise<Room | undefined> {
     const live = this.get(id);
     if (live || !this.options.node) return live;
-    await this.resumeInterrupted({ own: false });
+    // This room only: a join is no place to sweep the whole database (the heartbeat does that).
+    await this.resumeInterrupted({ own: false, only: id });
     const resumed = this.get(id) ?? (await this.resuming.get(id)?.catch(() => undefined));
     return resumed && !resumed.isClosed ? resumed : undefined;
   }
@@ -193,23 +194,24 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
    * crashed), before anyone can connect: each keeps its session, lock and host, and waits the
    * move grace for its people, who rejoin with their rejoin tokens (same peer ids), locked or not.
    */
-  async resumeInterrupted(options: { own: boolean } = { own: true }): Promise<Room[]> {
+  async resumeInterrupted(options: { own: boolean; only?: string } = { own: true }): Promise<Room[]> {
     const resumed: Room[] = [];
     const node = this.options.node;
     const here = [...this.rooms.keys(), ...this.opening.keys(), ...this.resuming.keys()];
-    const taken = (await this.store.takeInterruptedRooms(node ? { ...node, own: options.own, skip: here } : undefined)).filter((was) => !this.get(was.roomId));
-    // Known at once, so that a join opening one of them meanwhile waits for it instead of starting it over.
-    const starts = new Map<string, () => void>();
-    for (const was of taken) {
-      const started = new Promise<void>((resolve) => starts.set(was.roomId, resolve));
-      const room = started.then(() => this.create(was.roomId, { locked: was.locked, aiLineup: was.aiLineup, standing: was.standing }));
+    const taken = (await this.store.takeInterruptedRooms(node ? { ...node, ...options, skip: here } : undefined)).filter((was) => !this.get(was.roomId));
+    // One after another, each known at once, so that a join opening one of them meanwhile waits for
+    // it instead of starting it over.
+    let previous: Promise<unknown> = Promise.resolve();
+    const opened = taken.map((was) => {
+      const room = previous.then(() => this.create(was.roomId, { locked: was.locked, aiLineup: was.aiLineup, standing: was.standing }));
+      previous = room.catch(() => {});
       this.resuming.set(was.roomId, room);
-      void room.catch(() => {}).finally(() => this.resuming.get(was.roomId) === room && this.resuming.delete(was.roomId));
-    }
-    for (const was of taken) {
+      void previous.finally(() => this.resuming.get(was.roomId) === room && this.resuming.delete(was.roomId));
+      return room;
+    });
+    for (const [i, was] of taken.entries()) {
       try {
-        starts.get(was.roomId)!();
-        const room = await this.resuming.get(was.roomId)!;
+        const room = await opened[i]!;
         room.awaitReturn(
           was.people.map((p) => ({ id: p.peerId, userId: p.userId })),
           was.hostPeerId ? [{ id: was.hostPeerId }] : [],
