@@ -152,6 +152,8 @@ async function runSuite({ database, suite, model }) {
           E2E_SFU_URL: `http://127.0.0.1:${sfuPort}`,
           E2E_JSON_REPORT: report,
           E2E_DATABASE: database,
+          // For a spec that starts a second SFU node on the same database.
+          E2E_DATABASE_URL: url,
           E2E_MAIL_OUTBOX: env.SFU_MAIL_OUTBOX,
           E2E_AI_TF: process.env.E2E_AI_TF ?? '-0.1',
           E2E_AI_K: '0.01',

@@ -23,11 +23,13 @@ const schema = withoutIds(JSON.parse(readFileSync(require.resolve('compose-spec-
 const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'));
 const gpuOverride = parse(readFileSync(new URL('../docker-compose.gpu.yml', import.meta.url), 'utf8'));
 const poolOverride = parse(readFileSync(new URL('../docker-compose.pool.yml', import.meta.url), 'utf8'));
+const nodesOverride = parse(readFileSync(new URL('../docker-compose.nodes.yml', import.meta.url), 'utf8'));
+const haproxyConfig = readFileSync(new URL('../deploy/haproxy/haproxy.cfg', import.meta.url), 'utf8');
 
 test('docker-compose.yml is valid against the Compose specification', () => {
   const ajv = new Ajv2019({ strict: false, allErrors: true });
   const validate = ajv.compile(schema);
-  for (const file of [compose, gpuOverride, poolOverride]) assert.ok(validate(file), JSON.stringify(validate.errors, null, 2));
+  for (const file of [compose, gpuOverride, poolOverride, nodesOverride]) assert.ok(validate(file), JSON.stringify(validate.errors, null, 2));
   assert.equal(gpuOverride.services.inference.deploy.resources.reservations.devices[0].driver, 'nvidia');
 });
 
@@ -72,4 +74,34 @@ test('the SFU keeps one node name over container recreations, so it takes its ow
 
 test('the SFU is given the web app’s origin, never a wildcard', () => {
   assert.match(compose.services.sfu.environment.SFU_CORS_ORIGINS as string, /^\$\{WEB_ORIGIN:\?/);
+});
+
+test('the nodes override: a second SFU node like the first, with its own media ports and worker, both behind the balancer', () => {
+  const first = { ...compose.services.sfu.environment, ...nodesOverride.services.sfu.environment } as Record<string, string>;
+  const second = nodesOverride.services['sfu-2'].environment as Record<string, string>;
+  const own = new Set(['SFU_NODE_ID', 'SFU_NODE_URL', 'SFU_RTC_MIN_PORT', 'SFU_RTC_MAX_PORT']);
+  for (const key of Object.keys(first)) if (!own.has(key)) assert.equal(second[key], first[key], `sfu-2's ${key} as the first node's`);
+  assert.deepEqual(Object.keys(second).sort(), Object.keys(first).sort(), 'no setting of its own beyond the node ones');
+  // One secret for all nodes: a rejoin token or a relay token one node signs, another accepts.
+  assert.match(first.INVITE_SECRET!, /^\$\{INVITE_SECRET:\?/);
+  // Each node is reached by the others at its service name, and names itself differently.
+  assert.equal(first.SFU_NODE_URL, `http://sfu:${first.SFU_PORT}`);
+  assert.equal(second.SFU_NODE_URL, `http://sfu-2:${second.SFU_PORT}`);
+  assert.notEqual(second.SFU_NODE_ID, first.SFU_NODE_ID);
+  // Disjoint media port ranges, each published.
+  const range = (env: Record<string, string>) => [Number(env.SFU_RTC_MIN_PORT), Number(env.SFU_RTC_MAX_PORT)] as const;
+  const [[lo1, hi1], [lo2, hi2]] = [range(first), range(second)];
+  assert.ok(hi1 < lo2 || hi2 < lo1, 'the two nodes’ media ports overlap');
+  assert.ok(nodesOverride.services['sfu-2'].ports.includes(`${lo2}-${hi2}:${lo2}-${hi2}/udp`));
+  // Its AI worker shares its namespace, as the first node's does.
+  const worker = nodesOverride.services['inference-2-node'];
+  assert.equal(worker.network_mode, 'service:sfu-2');
+  assert.equal(worker.environment.SFU_AGENT_URL, compose.services.inference.environment.SFU_AGENT_URL);
+  // The balancer knows every node, under the variables its configuration reads.
+  const balancer = nodesOverride.services.balancer.environment as Record<string, string>;
+  assert.deepEqual([balancer.BANDMATE_SFU_1, balancer.BANDMATE_SFU_2], [`sfu:${first.SFU_PORT}`, `sfu-2:${second.SFU_PORT}`]);
+  for (const name of ['BANDMATE_LB_BIND', 'BANDMATE_SFU_1', 'BANDMATE_SFU_2']) assert.ok(haproxyConfig.includes(`"\${${name}}"`), `haproxy.cfg reads ${name}`);
+  assert.match(haproxyConfig, /http-check send meth GET uri \/health\/ready/);
+  // Pages are given the balancer's address.
+  assert.match(nodesOverride.services.web.environment.SFU_PUBLIC_URL, /^\$\{SFU_PUBLIC_URL:\?/);
 });

@@ -18,6 +18,9 @@ function nodesSuite(name: DatabaseName, db: () => BandmateDatabase) {
     assert.equal(await db().claimRoom(room.id, a, at(1000)), null, 'nobody held it');
     assert.equal(await db().claimRoom(room.id, a, at(2000)), null, 'its own node claims it again');
     assert.deepEqual(await db().claimRoom(room.id, b, at(3000)), { nodeId: a.nodeId, url: 'http://a.example:4000', alive: true }, 'a live node keeps it');
+    assert.deepEqual(await db().roomNode(room.id, LEASE, at(3000)), { nodeId: a.nodeId, url: 'http://a.example:4000', alive: true }, 'the read names the holder and where');
+    assert.deepEqual(await db().roomNode(room.id, LEASE, at(16_000)), { nodeId: a.nodeId, url: 'http://a.example:4000', alive: false }, 'silent past its lease');
+    assert.equal(await db().roomNode('doesNotExi', LEASE, at(3000)), null);
     // A keeps beating; B still cannot have it. A falls silent past its lease: B can.
     await db().heartbeat(a.nodeId, { rooms: 1, peers: 3 }, at(10_000));
     assert.notEqual(await db().claimRoom(room.id, b, at(20_000)), null, 'renewed at 10 s, A holds it to 25 s');
@@ -32,6 +35,7 @@ function nodesSuite(name: DatabaseName, db: () => BandmateDatabase) {
     assert.notEqual(await db().claimRoom(room.id, a, at(26_500)), null, 'and A, back, does not take it back');
     // Closing the session frees the room for any node.
     await db().closeRoom(room.id);
+    assert.equal(await db().roomNode(room.id, LEASE, at(27_000)), null, 'a closed session has no node');
     assert.equal(await db().claimRoom(room.id, a, at(27_000)), null);
     // A node that stops gives its lease up at once.
     await db().heartbeat(a.nodeId, { rooms: 1, peers: 1 }, at(28_000));

@@ -59,8 +59,19 @@ const envSchema = z.object({
    * takes its rooms back at once. Give each node its own when several run on one host.
    */
   SFU_NODE_ID: z.string().min(1).max(100).regex(/^[\w.:-]+$/, 'SFU_NODE_ID: letters, digits, ".", ":", "_" and "-" only').optional(),
-  /** Where browsers reach this node's signalling, told to a page that asked another node for a room running here. */
+  /** Where browsers reach the SFU's signalling (the web app hands it to pages). */
   SFU_PUBLIC_URL: z.union([z.literal(''), z.string().url().max(500)]).optional(),
+  /**
+   * Where the other SFU nodes reach this one, to relay the signalling of browsers that reached them
+   * for a room running here. Defaults to SFU_PUBLIC_URL; set it when the public URL is one address
+   * in front of every node (a load balancer), e.g. http://10.0.0.5:4000.
+   */
+  SFU_NODE_URL: z.union([z.literal(''), z.string().url().max(500)]).optional(),
+  /**
+   * A room nobody runs yet opens on the least loaded live node when that one has at least this
+   * many fewer people in its rooms than the node the first page reached (which relays it there).
+   */
+  SFU_PLACEMENT_MARGIN: z.coerce.number().int().min(0).max(1_000_000).default(4),
   /** A node silent this long is dead, and a live node takes over its rooms (it heartbeats every third of it). */
   SFU_NODE_LEASE_MS: z.coerce.number().int().min(3000).max(600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -87,7 +98,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
     maxPeersPerAccount: e.SFU_MAX_PEERS_PER_ACCOUNT,
     returnGraceMs: e.SFU_RETURN_GRACE_MS,
-    node: { id: e.SFU_NODE_ID ?? os.hostname(), url: e.SFU_PUBLIC_URL || null, leaseMs: e.SFU_NODE_LEASE_MS },
+    node: { id: e.SFU_NODE_ID ?? os.hostname(), url: e.SFU_NODE_URL || e.SFU_PUBLIC_URL || null, leaseMs: e.SFU_NODE_LEASE_MS, placementMargin: e.SFU_PLACEMENT_MARGIN },
     // Empty counts as unset (`METRICS_TOKEN: ${METRICS_TOKEN:-}` in Compose).
     metricsToken: e.METRICS_TOKEN || undefined,
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },

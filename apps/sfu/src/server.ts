@@ -54,6 +54,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     maxPeersPerAccount: config.maxPeersPerAccount,
     moveGraceMs: config.returnGraceMs,
     node: { nodeId: config.node.id, leaseMs: config.node.leaseMs },
+    placementMargin: config.node.placementMargin,
     logger,
   });
   const live = registry;
@@ -73,7 +74,12 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     logger,
   });
   const recordings = setUpRecordings({ settings: config.recordings, store, accounts: control.access, logger });
-  await recordings.service.recoverUnfinished();
+  await recordings.service.recoverUnfinished({
+    liveElsewhere: async (roomId) => {
+      const holder = await store.roomNode(roomId, config.node.leaseMs);
+      return holder?.alive && holder.nodeId !== config.node.id ? holder.nodeId : null;
+    },
+  });
   const demos = new DemoRooms({
     createRoom: (input) => store.createRoom(input),
     listenIp: config.agent.ip,
@@ -87,6 +93,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     mediasoupWorkers: () => pool.all,
     aiPool: () => hub.load(),
     recordings: () => recordings.service.load(),
+    relayedConnections: () => signalling.relayedConnections(),
   });
   recordings.service.on('saved', (_roomId, saved) => metrics.recordingsSaved.inc({ status: saved.status }));
   /** What keeps this SFU from taking rooms now (empty: ready). */
@@ -121,6 +128,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     access: control.access,
     recordings,
     onError: (code) => metrics.errors.inc({ code, via: 'signalling' }),
+    nodeId: config.node.id,
   });
   const io = signalling.io;
   recordings.announceTo(io);

@@ -20,10 +20,15 @@ test('an SFU node: named after the host unless told, with the URL browsers reach
   assert.ok(c.node.id.length > 0);
   assert.equal(c.node.url, null);
   assert.equal(c.node.leaseMs, 15_000);
-  const named = loadConfig({ SFU_NODE_ID: 'sfu-2', SFU_PUBLIC_URL: 'https://jam.example.com:4443', SFU_NODE_LEASE_MS: '9000' });
-  assert.deepEqual(named.node, { id: 'sfu-2', url: 'https://jam.example.com:4443', leaseMs: 9000 });
+  assert.equal(c.node.placementMargin, 4);
+  const named = loadConfig({ SFU_NODE_ID: 'sfu-2', SFU_PUBLIC_URL: 'https://jam.example.com:4443', SFU_NODE_LEASE_MS: '9000', SFU_PLACEMENT_MARGIN: '0' });
+  assert.deepEqual(named.node, { id: 'sfu-2', url: 'https://jam.example.com:4443', leaseMs: 9000, placementMargin: 0 });
+  assert.throws(() => loadConfig({ SFU_PLACEMENT_MARGIN: '-1' }), /SFU_PLACEMENT_MARGIN/);
   // Compose passes an unset variable as an empty string.
   assert.equal(loadConfig({ SFU_PUBLIC_URL: '' }).node.url, null);
+  // Behind one public address, each node names its own for the other nodes' relays.
+  assert.equal(loadConfig({ SFU_PUBLIC_URL: 'https://jam.example.com', SFU_NODE_URL: 'http://10.0.0.5:4000' }).node.url, 'http://10.0.0.5:4000');
+  assert.throws(() => loadConfig({ SFU_NODE_URL: '10.0.0.5:4000' }), /SFU_NODE_URL/);
   assert.throws(() => loadConfig({ SFU_PUBLIC_URL: 'jam.example.com' }), /SFU_PUBLIC_URL/);
   assert.throws(() => loadConfig({ SFU_NODE_ID: 'two words' }), /SFU_NODE_ID/);
   assert.throws(() => loadConfig({ SFU_NODE_LEASE_MS: '100' }), /SFU_NODE_LEASE_MS/);

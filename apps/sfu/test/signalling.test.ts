@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LIMITS } from '@bandmate/shared';
-import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, startHarness, type Harness, waitFor } from './harness.ts';
+import { ask, askOk, createRoom, joinRoom, nextEvent, opusRtpParameters, replyCode, startHarness, type Harness, waitFor } from './harness.ts';
 
 let h: Harness;
 const client = () => h.client();
@@ -121,6 +121,13 @@ describe('media signalling against a real mediasoup worker', () => {
     });
     assert.equal(!second.ok && second.error.code, 'bad_request');
 
+    // An ICE restart (the media path failed, signalling did not) gives the transport new credentials.
+    const before = (send as unknown as { iceParameters: { usernameFragment: string; password: string } }).iceParameters;
+    const restarted = await askOk<{ iceParameters: { usernameFragment: string; password: string } }>(a, 'restartIce', { transportId: send.id });
+    assert.ok(restarted.iceParameters.usernameFragment && restarted.iceParameters.usernameFragment !== before.usernameFragment);
+    assert.notEqual(restarted.iceParameters.password, before.password);
+    assert.equal(replyCode(await ask(b, 'restartIce', { transportId: send.id })), 'not_found', 'only its own transports');
+
     await askOk(b, 'createWebRtcTransport', { direction: 'recv' });
     const consumed = await askOk<{ consumerId: string; rtpParameters: { codecs: { mimeType: string; channels: number; parameters: Record<string, unknown> }[] } }>(
       b,
@@ -170,6 +177,7 @@ describe('bad input never crashes a room', () => {
       ['join', { roomId: room.id, displayName: 'x'.repeat(LIMITS.maxMessageBytes + 10), role: 'musician', rtpCapabilities: {} }, 'too_large'],
       ['createWebRtcTransport', { direction: 'send' }, 'not_joined'],
       ['consume', { producerId: 'nope' }, 'not_joined'],
+      ['restartIce', { transportId: 'nope' }, 'not_joined'],
       ['produce', { transportId: 'x', kind: 'video', rtpParameters: {}, source: 'mic' }, 'bad_request'],
       ['dropTables', {}, 'bad_request'],
     ];

@@ -2,6 +2,7 @@ import { Device, type types } from 'mediasoup-client';
 import { MUSIC_OPUS, type AiRoomState, type PeerInfo, type ProducerInfo, type Role } from '@bandmate/shared';
 import type { HostControlRequestName, RequestOf } from '@bandmate/shared';
 import { noticeForSelfChange, type ControlResult } from './host-controls.ts';
+import { keepIceAlive } from './ice-restart.ts';
 import { setLowestJitterTarget } from './jitter-target.ts';
 import { openMicrophone } from './microphone.ts';
 import { MixerGraph } from './mixer-graph.ts';
@@ -81,6 +82,8 @@ export class RoomSession {
   private current: SessionState = { phase: 'idle', peers: [] };
   private device?: Device;
   private sendTransport?: types.Transport;
+  /** ICE restarts since the page opened (a media path that failed while the signalling stayed up). */
+  iceRestarts = 0;
   private recvTransport?: types.Transport;
   private micTrack?: MediaStreamTrack;
   private micProducer?: types.Producer;
@@ -380,6 +383,11 @@ export class RoomSession {
     const params = options as unknown as types.TransportOptions;
     const transport =
       direction === 'send' ? this.device.createSendTransport(params) : this.device.createRecvTransport(params);
+    keepIceAlive(
+      transport,
+      async (transportId) => (await this.signal.request('restartIce', { transportId })).iceParameters,
+      () => (this.iceRestarts += 1),
+    );
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.signal
         .request('connectWebRtcTransport', {

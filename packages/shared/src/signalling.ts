@@ -120,6 +120,11 @@ export const requests = {
     request: z.strictObject({ transportId: id, dtlsParameters: dtlsParametersSchema }),
     response: z.object({}),
   },
+  /** The transport's media path failed (ICE) while signalling stayed up: new ICE credentials for a restart. */
+  restartIce: {
+    request: z.strictObject({ transportId: id }),
+    response: z.object({ iceParameters: z.looseObject({}) }),
+  },
   produce: {
     request: z.strictObject({
       transportId: id,

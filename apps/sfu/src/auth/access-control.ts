@@ -6,6 +6,7 @@ import type { AuthConfig } from './auth-config.ts';
 import { createAuthRoutes } from './auth-routes.ts';
 import { loadInviteSecret } from './invite-secret.ts';
 import { RejoinTokens } from './rejoin-tokens.ts';
+import { RelayTokens } from './relay-tokens.ts';
 import { InviteBook } from './invites.ts';
 import { RoomAccess, type LiveRoomView } from './room-access.ts';
 import { SessionService } from './sessions.ts';
@@ -63,7 +64,7 @@ export function createAccessControl(options: {
   const invites = new InviteBook(store, secret.key);
   const limits = new AccessLimits(config.limits);
   const rejoinTokens = new RejoinTokens(secret.key);
-  const access = new RoomAccess({ store, sessions, invites, limits, liveRoom: options.liveRoom, rejoinTokens, trustProxy: config.trustProxy });
+  const access = new RoomAccess({ store, sessions, invites, limits, liveRoom: options.liveRoom, rejoinTokens, relayTokens: new RelayTokens(secret.key), trustProxy: config.trustProxy });
   const signUps = new SignUpMail({ links: new SignUpLinks(secret.key), ...options.mail, logger });
   const http = createAuthRoutes({ store, sessions, invites, access, limits, signUps, logger, endLiveMembership: options.endLiveMembership });
   return { access, http, settled: () => signUps.settled() };

@@ -4,6 +4,7 @@ import type { AccessRepository, RoomAccessRecord } from '../db/types.ts';
 import { clientAddress, type AccessLimits } from './access-limits.ts';
 import type { InviteBook } from './invites.ts';
 import type { RejoinTokens } from './rejoin-tokens.ts';
+import { RELAY_CLIENT_HEADER, RELAY_TOKEN_HEADER, type RelayTokens } from './relay-tokens.ts';
 import type { SessionService } from './sessions.ts';
 
 export type { CurrentUser } from '@bandmate/shared';
@@ -66,6 +67,9 @@ export interface HandshakeSource {
  * `isRoomMember` (owner, or admitted at least once), e.g. for members-only downloads.
  */
 export class RoomAccess {
+  /** relayOfSocket's verdict per connection (its handshake object). */
+  private readonly relays = new WeakMap<object, { nodeId: string; address: string } | null>();
+
   constructor(
     private readonly deps: {
       store: AccessStore;
@@ -76,6 +80,8 @@ export class RoomAccess {
       liveRoom: (roomId: string) => LiveRoomView | undefined;
       /** Signs and checks the tokens pages rejoin with after a restart or a move. */
       rejoinTokens: RejoinTokens;
+      /** Sign and check what SFU nodes show when they relay a browser's signalling to another node. */
+      relayTokens: RelayTokens;
       trustProxy: boolean;
     },
   ) {}
@@ -104,8 +110,31 @@ export class RoomAccess {
     return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], this.deps.trustProxy);
   }
 
+  /** A relayed socket's browser address (relayOfSocket); otherwise the socket's own client. */
   addressOfSocket(socket: HandshakeSource): string {
-    return clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], this.deps.trustProxy);
+    return this.relayOfSocket(socket)?.address ?? clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for'], this.deps.trustProxy);
+  }
+
+  /**
+   * The SFU node relaying this socket for a browser, and that browser's address: set only when the
+   * handshake carries a relay token a node of this deployment signed for that address
+   * (auth/relay-tokens.ts). Anyone else's claim to speak for an address is ignored.
+   */
+  relayOfSocket(socket: HandshakeSource): { nodeId: string; address: string } | null {
+    // Checked once, at the handshake (the first call): the token is short-lived, the connection is not.
+    const known = this.relays.get(socket.handshake);
+    if (known !== undefined) return known;
+    const token = headerValue(socket.handshake.headers[RELAY_TOKEN_HEADER]);
+    const address = headerValue(socket.handshake.headers[RELAY_CLIENT_HEADER]);
+    const nodeId = token && address && address.length <= 64 ? this.deps.relayTokens.verify(token, address) : null;
+    const relay = nodeId && address ? { nodeId, address } : null;
+    this.relays.set(socket.handshake, relay);
+    return relay;
+  }
+
+  /** The headers a node's relay socket carries for the browser at `address` (signalling/node-relay.ts). */
+  relayHeaders(nodeId: string, address: string): Record<string, string> {
+    return { [RELAY_TOKEN_HEADER]: this.deps.relayTokens.sign(nodeId, address), [RELAY_CLIENT_HEADER]: address };
   }
 
   /** The token a peer shows when its page joins `roomId` again by itself. */

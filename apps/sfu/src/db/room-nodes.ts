@@ -35,6 +35,8 @@ export interface RoomNodesRepository {
    * the node that holds it and whether that node is alive. Throws RoomNotFoundError.
    */
   claimRoom(roomId: string, claim: NodeClaim, now?: Date): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
+  /** The node holding the room now and whether its lease is live; null when none does (or no such room). A read: it claims nothing. */
+  roomNode(roomId: string, leaseMs: number, now?: Date): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
 }
 
 /** The SfuNode filter for nodes whose lease has not run out at `now`. */
@@ -74,6 +76,14 @@ export function roomNodesRepository(client: SqliteClient): RoomNodesRepository {
       if (!row) throw new RoomNotFoundError(roomId);
       const holder = others.find((n) => n.id === row.nodeId);
       return { nodeId: row.nodeId ?? 'unknown', url: holder?.url ?? null, alive: holder !== undefined };
+    },
+
+    async roomNode(roomId, leaseMs, now = new Date()) {
+      const row = await client.room.findUnique({ where: { id: roomId }, select: { nodeId: true } });
+      if (!row?.nodeId) return null;
+      const node = await client.sfuNode.findUnique({ where: { id: row.nodeId } });
+      if (!node) return { nodeId: row.nodeId, url: null, alive: false };
+      return { nodeId: node.id, url: node.url, alive: node.heartbeatAt.getTime() > now.getTime() - leaseMs };
     },
   };
 }

@@ -13,6 +13,8 @@ export interface SfuMetricsSources {
   aiPool: () => { workers: number; players: number; capacity: number };
   /** Rooms being recorded now, and recordings being saved. */
   recordings: () => { active: number; saving: number };
+  /** Browsers connected here whose room runs on another SFU node (signalling/node-relay.ts). */
+  relayedConnections: () => number;
 }
 
 /**
@@ -37,6 +39,14 @@ export class SfuMetrics {
     this.httpResponses = new Counter({ name: 'bandmate_http_responses_total', help: 'HTTP answers, by status.', labelNames: ['status'], registers });
     this.recordingsSaved = new Counter({ name: 'bandmate_recordings_saved_total', help: 'Recordings finished, by outcome.', labelNames: ['status'], registers });
 
+    new Gauge({
+      name: 'bandmate_relayed_connections',
+      help: 'Browsers connected to this node whose room runs on another SFU node: their signalling is relayed there.',
+      registers,
+      collect() {
+        this.set(sources.relayedConnections());
+      },
+    });
     new Gauge({
       name: 'bandmate_rooms',
       help: 'Live rooms (someone in them, or waiting for its people after a restart).',

@@ -100,12 +100,20 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
   /**
    * Recordings a previous run left unfinished (it crashed mid-way) are saved with what they wrote
    * (recording-salvage.ts), or marked failed and deleted when nothing playable was written.
+   * `liveElsewhere` names the live SFU node that runs a room now, if another one does.
    */
-  async recoverUnfinished(): Promise<{ saved: number; failed: number }> {
+  async recoverUnfinished(options: { liveElsewhere?: (roomId: string) => Promise<string | null> } = {}): Promise<{ saved: number; failed: number }> {
     const counts = { saved: 0, failed: 0 };
     for (const rec of await this.store.listUnfinishedRecordings()) {
       const dir = path.join(this.settings.dir, rec.id);
       const log = this.logger.child({ roomId: rec.roomId, recordingId: rec.id });
+      // Another live SFU node runs the room (several nodes share the database): that node is
+      // recording it now, not a run of ours that died mid-way.
+      const node = await options.liveElsewhere?.(rec.roomId);
+      if (node) {
+        log.debug({ node }, 'an unfinished recording of a room another SFU node runs: left to it');
+        continue;
+      }
       try {
         const salvaged = await salvageRecording(dir, { stemFormat: STEM_FORMAT, mixFormat: MIX_FORMAT, mixFile: MIX_FILE, points: RECORDING.peaks });
         if (salvaged) {

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import type { Peer } from './peer.ts';
+import { RoomElsewhereError } from './room-elsewhere.ts';
 import { Room, type RtcListenConfig } from './room.ts';
 
 /** What the registry needs from persistence; the Prisma store implements it. */
@@ -27,6 +28,8 @@ export interface RoomStore {
   takeInterruptedRooms(node?: InterruptedRoomsOf): Promise<InterruptedRoom[]>;
   /** Makes this node the room's node, or says which live node runs it (RoomNodesRepository). */
   claimRoom(id: string, node: NodeClaim): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
+  roomNode(id: string, leaseMs: number): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
+  liveNodes(leaseMs: number): Promise<Array<{ id: string; url: string | null; peers: number }>>;
 }
 
 /** How long a moved room waits for its people to join again before it closes empty. */
@@ -62,6 +65,8 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
       moveGraceMs?: number;
       /** This SFU node, when several may share the database (room-nodes.ts). */
       node?: NodeClaim;
+      /** A room nobody runs opens on another node with this many fewer people (elsewhere()); absent: always here. */
+      placementMargin?: number;
     },
   ) {
     super();
@@ -146,6 +151,29 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     await this.resumeInterrupted({ own: false, only: id });
     const resumed = this.get(id) ?? (await this.resuming.get(id)?.catch(() => undefined));
     return resumed && !resumed.isClosed ? resumed : undefined;
+  }
+
+  /**
+   * Where a join for room `id` belongs, when not here: the live SFU node that runs its session, or,
+   * for a room nobody runs and `place` set, a live node with at least `placementMargin` fewer people
+   * in its rooms than this one (the least loaded: loads as each node last recorded them with its
+   * heartbeat). Null: here. A read before admission, so a join that will be relayed
+   * (signalling/node-relay.ts) is admitted once, by the node that runs the room.
+   */
+  async elsewhere(id: string, options: { place: boolean }): Promise<RoomElsewhereError | null> {
+    const node = this.options.node;
+    if (!node || this.get(id) || this.opening.has(id)) return null;
+    const holder = await this.store.roomNode(id, node.leaseMs);
+    if (holder?.alive) return holder.nodeId !== node.nodeId ? new RoomElsewhereError(id, holder.nodeId, holder.url) : null;
+    const margin = this.options.placementMargin;
+    if (!options.place || margin === undefined) return null;
+    const mine = this.liveRooms().reduce((n, room) => n + room.peers.size, 0);
+    let best: { id: string; url: string | null; peers: number } | undefined;
+    for (const other of await this.store.liveNodes(node.leaseMs)) {
+      if (other.id === node.nodeId || !other.url || other.peers + margin > mine) continue;
+      if (!best || other.peers < best.peers) best = other;
+    }
+    return best ? new RoomElsewhereError(id, best.id, best.url) : null;
   }
 
   /**
@@ -257,7 +285,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     const node = this.options.node;
     const elsewhere = node && !resumed ? await this.store.claimRoom(id, node) : null;
     if (elsewhere?.alive) {
-      throw new SignalRequestError('room_elsewhere', `room ${id} is live on SFU node ${elsewhere.nodeId}${elsewhere.url ? ` (${elsewhere.url})` : ''}: connect there`);
+      throw new RoomElsewhereError(id, elsewhere.nodeId, elsewhere.url);
     }
     if (elsewhere) {
       // Its node died between this join's check and now, leaving people inside: the session is

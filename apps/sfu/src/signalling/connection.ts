@@ -104,6 +104,11 @@ export class Connection {
       return {};
     },
 
+    restartIce: async ({ transportId }) => {
+      const transport = this.member().peer.transport(transportId);
+      return { iceParameters: (await transport.restartIce()) as unknown as Record<string, unknown> };
+    },
+
     produce: async ({ transportId, rtpParameters, source }) => {
       const { room, peer } = this.member();
       if (peer.role !== 'musician') throw new SignalRequestError('forbidden', 'listeners do not send audio');
@@ -167,6 +172,11 @@ export class Connection {
   private async join(roomId: string, displayName: string, role: Role, rtpCapabilities: types.RtpCapabilities, invite: string | undefined, rejoin: string | undefined) {
     // A session a dead SFU node left is taken over first, so its lock and its people count.
     await this.registry.resumeIfInterrupted(roomId);
+    this.assertOpen();
+    // Live on another node, or opening on a less loaded one: refused here before admission (this
+    // node's relay, if any, takes it there). A join relayed here is never placed on again.
+    const elsewhere = await this.registry.elsewhere(roomId, { place: this.access.relayOfSocket(this.socket) === null });
+    if (elsewhere) throw elsewhere;
     this.assertOpen();
     // Private rooms, invites, the lock and the join rate limits: refused here with a clear code.
     const admission = await this.access.admit({

@@ -10,6 +10,8 @@ import type { ChatStore } from './chat-handlers.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import type { RoomAccess } from '../auth/room-access.ts';
 import { dispatchRequests } from './request-dispatch.ts';
+import { NodeRelay } from './node-relay.ts';
+import { relayedHandlers } from './relayed-handlers.ts';
 import type { RoomRecordings } from './recording-handlers.ts';
 
 export interface SignallingOptions {
@@ -26,12 +28,16 @@ export interface SignallingOptions {
   recordings?: RoomRecordings;
   /** Told the code of every error answered (the metrics count them). */
   onError?: (code: string) => void;
+  /** This SFU node: a join for a room another node runs is relayed there (node-relay.ts). Absent: refused with room_elsewhere. */
+  nodeId?: string;
 }
 
 export interface Signalling {
   io: Server<ClientToServerEvents, ServerToClientEvents>;
   /** Resolves once the leaves of closed connections are written (before the database is closed). */
   settled(): Promise<void>;
+  /** Connections whose room runs on another SFU node, relayed there now. */
+  relayedConnections(): number;
 }
 
 /** socket.io in front of the rooms: one Connection per socket, room events fanned out. */
@@ -55,6 +61,7 @@ export function attachSignalling(
   });
   const peersById = new Map<string, SignalSocket>();
   const leaving = new Set<Promise<void>>();
+  const relays = new Set<NodeRelay>();
   const openPerAddress = new Map<string, number>();
   io.use((socket, next) => {
     const address = options.access.addressOfSocket(socket);
@@ -80,14 +87,27 @@ export function attachSignalling(
     const logger = options.logger.child({ socketId: socket.id });
     const connection = new Connection(socket, registry, participants, peersById, aiFor, logger, options.access, options.recordings);
     const limiter = new RateLimiter(options.rateLimit.perSecond, options.rateLimit.burst);
-    dispatchRequests(socket, connection.handlers, limiter, logger, options.onError);
+    const relayed = options.access.relayOfSocket(socket);
+    if (relayed) logger.debug({ node: relayed.nodeId }, 'a browser relayed by another SFU node');
+    let handlers = connection.handlers;
+    if (options.nodeId) {
+      const relay = new NodeRelay(socket, { nodeId: options.nodeId, address: options.access.addressOfSocket(socket), relayHeaders: (node, address) => options.access.relayHeaders(node, address), logger });
+      relays.add(relay);
+      socket.once('disconnect', () => relays.delete(relay));
+      handlers = relayedHandlers(connection.handlers, relay, relayed === null);
+    }
+    dispatchRequests(socket, handlers, limiter, logger, options.onError);
     socket.on('disconnect', (reason) => {
       logger.debug({ reason }, 'socket disconnected');
       const left = connection.close().finally(() => leaving.delete(left));
       leaving.add(left);
     });
   });
-  return { io, settled: async () => void (await Promise.allSettled([...leaving])) };
+  return {
+    io,
+    settled: async () => void (await Promise.allSettled([...leaving])),
+    relayedConnections: () => [...relays].filter((r) => r.active).length,
+  };
 }
 
 function fanOut(io: Server<ClientToServerEvents, ServerToClientEvents>, room: Room, peersById: Map<string, SignalSocket>) {

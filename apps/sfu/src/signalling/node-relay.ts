@@ -1,0 +1,111 @@
+import { io as connectTo, type Socket as ClientSocket } from 'socket.io-client';
+import { notifications, SignalRequestError, type Ack, type NotificationName, type RequestName } from '@bandmate/shared';
+import type { Logger } from '../logger.ts';
+import type { SignalSocket } from './connection.ts';
+
+/** How long the room's node has to answer the relay's handshake, and then each request. */
+const CONNECT_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface NodeRelayOptions {
+  /** This node (named in the relay token). */
+  nodeId: string;
+  /** The browser's address, vouched for to the room's node (RoomAccess.relayHeaders). */
+  address: string;
+  relayHeaders: (nodeId: string, address: string) => Record<string, string>;
+  logger: Logger;
+}
+
+/**
+ * The signalling of one browser carried to the SFU node its room runs on, as LiveKit relays a
+ * participant's signal connection to the room's node: the browser may reach any node (behind one
+ * address, whichever the load balancer picked), its requests are checked here as usual and then
+ * answered by the room's node over a socket this node opens there for it, and that node's events
+ * come back the same way. Media does not pass through here: the transports are the room node's,
+ * and the browser's ICE goes straight to it. The room's node sees the browser's cookie, origin and
+ * (by a signed relay token) its address, so its admission, limits and the room's rules are the
+ * same as for a browser connected to it.
+ */
+export class NodeRelay {
+  private upstream: ClientSocket | undefined;
+  /** We closed it (a leave, or the browser went away): not a failure of the room's node. */
+  private closing = false;
+
+  constructor(
+    private readonly browser: SignalSocket,
+    private readonly options: NodeRelayOptions,
+  ) {
+    browser.once('disconnect', () => this.close());
+  }
+
+  get active(): boolean {
+    return this.upstream !== undefined;
+  }
+
+  /** Connects to the room's node at `url`; refused with `unavailable` (try again) when it cannot be reached. */
+  async open(url: string): Promise<void> {
+    // One room at a time, as for a connection's own joins.
+    if (this.upstream) throw new SignalRequestError('already_joined', 'leave the current room first');
+    const { headers } = this.browser.handshake;
+    const extraHeaders: Record<string, string> = { ...this.options.relayHeaders(this.options.nodeId, this.options.address) };
+    for (const name of ['cookie', 'origin', 'user-agent'] as const) {
+      const value = headers[name];
+      if (typeof value === 'string') extraHeaders[name] = value;
+    }
+    const upstream = connectTo(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: CONNECT_TIMEOUT_MS, extraHeaders });
+    this.upstream = upstream;
+    this.closing = false;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        upstream.once('connect', resolve);
+        upstream.once('connect_error', reject);
+      });
+    } catch (err) {
+      if (this.upstream === upstream) this.upstream = undefined;
+      upstream.close();
+      this.options.logger.warn({ err, url }, 'relay: the room’s SFU node cannot be reached');
+      throw new SignalRequestError('unavailable', 'the room runs on another SFU node, which cannot be reached now: try again in a moment');
+    }
+    // Only the protocol's events, each checked: the room's node is trusted, but a bug there must not reach the page unchecked.
+    upstream.onAny((event: string, payload: unknown) => {
+      const schema = notifications[event as NotificationName];
+      if (!schema) return;
+      const parsed = schema.safeParse(payload);
+      if (parsed.success) this.browser.emit(event as NotificationName, parsed.data as never);
+      else this.options.logger.warn({ event }, 'relay: a notification from the room’s node failed its schema');
+    });
+    upstream.once('disconnect', (reason) => {
+      if (this.upstream !== upstream || this.closing) return;
+      this.upstream = undefined;
+      // The room's node went away (a crash, a stop): the page reconnects and joins again, and
+      // then finds the room wherever it runs by then (taken over by a live node). The connection
+      // is cut, not closed by a server's disconnect, which a socket.io client takes as final.
+      this.options.logger.info({ reason, url }, 'relay: the room’s SFU node closed the connection; cutting the browser’s');
+      this.browser.conn.close();
+    });
+  }
+
+  /** Sends one request (already checked here) and answers with the room's node's answer. */
+  async request(name: RequestName, payload: unknown): Promise<unknown> {
+    const upstream = this.upstream;
+    if (!upstream) throw new SignalRequestError('unavailable', 'the connection to the room’s SFU node closed: join again');
+    let reply: Ack<unknown>;
+    try {
+      reply = (await upstream.timeout(REQUEST_TIMEOUT_MS).emitWithAck(name, payload)) as Ack<unknown>;
+    } catch {
+      throw new SignalRequestError('unavailable', `the room’s SFU node did not answer ${name}: try again`);
+    }
+    if (!reply || typeof reply !== 'object') throw new SignalRequestError('internal', `${name}: the room’s SFU node answered nothing`);
+    if (reply.ok) return reply.data;
+    throw new SignalRequestError(reply.error.code, reply.error.message);
+  }
+
+  close(): void {
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (!upstream) return;
+    this.closing = true;
+    upstream.removeAllListeners();
+    upstream.close();
+  }
+}

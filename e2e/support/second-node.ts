@@ -1,0 +1,104 @@
+// A second SFU node beside the one scripts/e2e.mjs runs, on the same database (issue 11), and a
+// page sent to it as a load balancer in front of both nodes would send it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext } from '@playwright/test';
+import WebSocket from 'ws';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface SecondNode {
+  id: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts SFU node `id` on the tests' database (E2E_DATABASE_URL), with media ports of its own. */
+export async function startSecondNode(id = 'node-b'): Promise<SecondNode> {
+  const databaseUrl = process.env.E2E_DATABASE_URL;
+  if (!databaseUrl) throw new Error('E2E_DATABASE_URL is not set (run through scripts/e2e.mjs)');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SFU_NODE_ID: id,
+      SFU_PORT: String(port),
+      SFU_HOST: '127.0.0.1',
+      SFU_PUBLIC_URL: url,
+      SFU_WORKERS: '1',
+      SFU_RTC_LISTEN_IP: '127.0.0.1',
+      SFU_ANNOUNCED_ADDRESS: '127.0.0.1',
+      SFU_RTC_MIN_PORT: '41000',
+      SFU_RTC_MAX_PORT: '41099',
+      SFU_CORS_ORIGINS: process.env.E2E_BASE_URL ?? '',
+      DEMO_MAX_ROOMS: '0',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const end = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`SFU node ${id} exited with ${child.exitCode}`);
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > end) throw new Error(`SFU node ${id} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    id,
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * The page's signalling socket reaches `node` instead of the SFU the page was given: the bytes
+ * pass unchanged both ways, with the handshake's cookie and origin, as through a load balancer that
+ * picked that node. (The page's HTTP calls still go to its own SFU: they work on any node.)
+ */
+export async function sendSignallingTo(context: BrowserContext, node: SecondNode, pageOrigin: string): Promise<{ frames: () => number }> {
+  let frames = 0;
+  await context.routeWebSocket(/\/socket\.io\//, async (route) => {
+    const original = new URL(route.url());
+    const target = new URL(node.url);
+    original.host = target.host;
+    const cookie = (await context.cookies(route.url())).map((c) => `${c.name}=${c.value}`).join('; ');
+    const upstream = new WebSocket(original.toString(), { headers: { origin: pageOrigin, ...(cookie && { cookie }) } });
+    const pending: Array<string | Buffer> = [];
+    upstream.on('open', () => {
+      for (const m of pending.splice(0)) upstream.send(m);
+    });
+    upstream.on('message', (data, isBinary) => {
+      frames += 1;
+      route.send(isBinary ? (data as Buffer) : data.toString());
+    });
+    upstream.on('close', (code, reason) => route.close({ code: code === 1005 ? 1000 : code, reason: reason.toString() }));
+    upstream.on('error', () => route.close({ code: 1011, reason: 'node unreachable' }));
+    route.onMessage((message) => {
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(message);
+      else pending.push(message);
+    });
+    route.onClose(() => upstream.close());
+  });
+  return { frames: () => frames };
+}
