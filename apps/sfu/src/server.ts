@@ -106,7 +106,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   const origins = new OriginPolicy(config.corsOrigins);
   const handle = createHttpApi({
     rooms: store,
-    liveParticipants: (id) => live.liveParticipantCount(id),
+    liveParticipants: (id) => live.get(id)?.peers.size,
     defaultMaxParticipants: config.maxPeersPerRoom,
     lobby: config.lobby,
     origins,

@@ -57,6 +57,11 @@ async function twoNodes(dbUrl: string, db: BandmateDatabase) {
   // His media goes to A: the transport B hands him is A's (A's port range).
   const transport = await askOk<{ iceCandidates: Array<{ port: number }> }>(ben, 'createWebRtcTransport', { direction: 'recv' });
   assert.ok(transport.iceCandidates.length > 0 && transport.iceCandidates.every((c) => c.port >= 47600 && c.port <= 47699), `ICE on A: ${JSON.stringify(transport.iceCandidates)}`);
+  // B's lobby API counts the people of a room A runs (from their stays in the database).
+  const atB = (await (await fetch(`${b.url}/api/rooms/${id}`)).json()) as { participants: number };
+  assert.equal(atB.participants, 2, 'Ana and Ben, counted at B');
+  const listed = (await (await fetch(`${b.url}/api/rooms`)).json()) as { rooms: Array<{ id: string; participants: number }> };
+  assert.equal(listed.rooms.find((r) => r.id === id)?.participants, 2);
   // Events come back through B.
   const chat = nextEvent<{ body: string; displayName: string }>(ben, 'chatMessage');
   await askOk(ana, 'sendChat', { body: 'hi Ben' });

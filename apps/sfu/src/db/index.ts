@@ -210,6 +210,12 @@ function createRepository(
       return rows.map(toRoom);
     },
 
+    async openStayCounts(roomIds: string[]): Promise<Map<string, number>> {
+      if (roomIds.length === 0) return new Map();
+      const rows = await client.participant.groupBy({ by: ['roomId'], where: { roomId: { in: roomIds }, leftAt: null }, _count: { _all: true } });
+      return new Map(rows.map((r) => [r.roomId, r._count._all]));
+    },
+
     async recordJoin({ roomId, displayName, role, peerId, userId = null }: RecordJoinInput): Promise<Participant> {
       if (!PARTICIPANT_ROLES.includes(role)) throw new TypeError(`role must be one of ${PARTICIPANT_ROLES.join(', ')}`);
       const cleanName = typeof displayName === 'string' ? displayName.trim() : '';

@@ -95,6 +95,8 @@ export interface BandmateDatabase extends AccessRepository, RoomLockRepository, 
   getRoom(id: string): Promise<Room | null>;
   /** Public rooms with status 'open', newest first. */
   listOpenRooms(opts?: LobbyQuery): Promise<Room[]>;
+  /** People inside each of these rooms now, by their open stays (whichever SFU node runs the room); absent: nobody. */
+  openStayCounts(roomIds: string[]): Promise<Map<string, number>>;
   /**
    * Records a participant joining. Opens a RoomSession if none is open and (re)opens the room.
    * Throws RoomNotFoundError, RoomFullError (maxParticipants reached) or a validation TypeError.

@@ -25,11 +25,14 @@ export interface RoomDirectory {
   createRoom(input: { name: string; visibility?: RoomVisibility; ownerId?: string | null }): Promise<StoredRoom>;
   getRoom(id: string): Promise<StoredRoom | null>;
   listOpenRooms(opts?: { limit?: number; activeSince?: Date }): Promise<StoredRoom[]>;
+  /** People inside rooms by their open stays: the count of a room another SFU node runs. */
+  openStayCounts?(roomIds: string[]): Promise<Map<string, number>>;
 }
 
 export interface HttpApiOptions {
   rooms: RoomDirectory;
-  liveParticipants: (roomId: string) => number;
+  /** People in the room live on this node; undefined when it is not live here (it may be on another node). */
+  liveParticipants: (roomId: string) => number | undefined;
   defaultMaxParticipants: number;
   /** What the lobby lists: the newest `maxRooms` public rooms made in the last `idleMs`, or with someone in them. */
   lobby?: { maxRooms: number; idleMs: number };
@@ -75,11 +78,16 @@ export class HttpError extends Error {
 
 /** The lobby's JSON API and /health; socket.io handles its own path. */
 export function createHttpApi(options: HttpApiOptions) {
-  const summary = (room: StoredRoom, extra: Partial<RoomSummary> = {}): RoomSummary => ({
+  /** People inside, for rooms live here from the room itself, for others from the database (another node may run them). */
+  const counts = async (rooms: StoredRoom[]): Promise<Map<string, number>> => {
+    const elsewhere = rooms.filter((room) => room.status !== 'closed' && options.liveParticipants(room.id) === undefined).map((room) => room.id);
+    return elsewhere.length > 0 && options.rooms.openStayCounts ? options.rooms.openStayCounts(elsewhere) : new Map();
+  };
+  const summary = (room: StoredRoom, people: Map<string, number>, extra: Partial<RoomSummary> = {}): RoomSummary => ({
     id: room.id,
     name: room.name,
     status: room.status === 'closed' ? 'closed' : 'open',
-    participants: options.liveParticipants(room.id),
+    participants: options.liveParticipants(room.id) ?? people.get(room.id) ?? 0,
     maxParticipants: room.maxParticipants ?? options.defaultMaxParticipants,
     createdAt: room.createdAt.toISOString(),
     visibility: room.visibility ?? 'public',
@@ -97,19 +105,20 @@ export function createHttpApi(options: HttpApiOptions) {
       if (!parsed.success) throw new HttpError('bad_request', describeZodError(parsed.error));
       const { ownerId } = (await options.access?.roomCreation(req, parsed.data)) ?? { ownerId: null };
       const room = await options.rooms.createRoom({ ...parsed.data, ownerId });
-      return { status: 201, body: summary(room, { isOwner: ownerId !== null }) };
+      return { status: 201, body: summary(room, new Map(), { isOwner: ownerId !== null }) };
     }
     if (path === '/api/rooms' && req.method === 'GET') {
       const lobby = options.lobby;
       const rooms = await options.rooms.listOpenRooms(lobby && { limit: lobby.maxRooms, activeSince: new Date(Date.now() - lobby.idleMs) });
-      return { status: 200, body: { rooms: rooms.map((room) => summary(room)) } };
+      const people = await counts(rooms);
+      return { status: 200, body: { rooms: rooms.map((room) => summary(room, people)) } };
     }
     const match = /^\/api\/rooms\/([A-Za-z0-9_-]{1,32})$/.exec(path);
     if (match && req.method === 'GET') {
       const room = await options.rooms.getRoom(match[1]!);
       if (!room) throw new HttpError('not_found', 'no room with this id; check the link');
       const extra = await options.access?.roomView(req, room, url.searchParams.get('invite'));
-      return { status: 200, body: summary(room, extra) };
+      return { status: 200, body: summary(room, await counts([room]), extra) };
     }
     throw new HttpError('not_found', `no route for ${req.method} ${path}`);
   }

@@ -82,10 +82,6 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     return [...this.rooms.values()].filter((room) => !room.isClosed);
   }
 
-  liveParticipantCount(id: string): number {
-    return this.get(id)?.peers.size ?? 0;
-  }
-
   /** Peers an account holds in the live rooms now (each tab or device that joined one). */
   peersOfAccount(userId: string): number {
     let n = 0;
