@@ -21,6 +21,8 @@ function nodesSuite(name: DatabaseName, db: () => BandmateDatabase) {
     assert.deepEqual(await db().roomNode(room.id, LEASE, at(3000)), { nodeId: a.nodeId, url: 'http://a.example:4000', alive: true }, 'the read names the holder and where');
     assert.deepEqual(await db().roomNode(room.id, LEASE, at(16_000)), { nodeId: a.nodeId, url: 'http://a.example:4000', alive: false }, 'silent past its lease');
     assert.equal(await db().roomNode('doesNotExi', LEASE, at(3000)), null);
+    assert.deepEqual(await db().roomsNotHeldBy(a.nodeId, [room.id]), [], 'A holds it');
+    assert.deepEqual(await db().roomsNotHeldBy(b.nodeId, [room.id, 'doesNotExi']), [room.id], 'B does not (fencing)');
     // A keeps beating; B still cannot have it. A falls silent past its lease: B can.
     await db().heartbeat(a.nodeId, { rooms: 1, peers: 3 }, at(10_000));
     assert.notEqual(await db().claimRoom(room.id, b, at(20_000)), null, 'renewed at 10 s, A holds it to 25 s');
@@ -36,6 +38,7 @@ function nodesSuite(name: DatabaseName, db: () => BandmateDatabase) {
     // Closing the session frees the room for any node.
     await db().closeRoom(room.id);
     assert.equal(await db().roomNode(room.id, LEASE, at(27_000)), null, 'a closed session has no node');
+    assert.deepEqual(await db().roomsNotHeldBy(b.nodeId, [room.id]), [room.id], 'nor does anyone once its session closed');
     assert.equal(await db().claimRoom(room.id, a, at(27_000)), null);
     // A node that stops gives its lease up at once.
     await db().heartbeat(a.nodeId, { rooms: 1, peers: 1 }, at(28_000));

@@ -153,8 +153,12 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
       const rooms = live.liveRooms();
       return { rooms: rooms.length, peers: rooms.reduce((n, room) => n + room.peers.size, 0) };
     },
-    // Then, at each heartbeat, so do the rooms of SFU nodes that died.
-    afterBeat: () => live.resumeInterrupted({ own: false }),
+    // Then, at each heartbeat, so do the rooms of SFU nodes that died; first, rooms another node
+    // took over while this one stalled past its lease are handed over (fencing).
+    afterBeat: async () => {
+      await live.fence();
+      await live.resumeInterrupted({ own: false });
+    },
     logger,
   });
   await lease.start();

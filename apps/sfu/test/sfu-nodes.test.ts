@@ -156,6 +156,48 @@ async function twoNodes(dbUrl: string, db: BandmateDatabase) {
   for (const n of [a2, b]) n.child.kill('SIGTERM');
 }
 
+/**
+ * Fencing: A stalls (SIGSTOP) past its lease with Ana inside; B takes the room over; A wakes up
+ * (SIGCONT). A must not go on running the room beside B: at its next heartbeat it tells Ana to join
+ * again, and her join, still on her connection to A, is relayed to B, where she is expected back.
+ */
+async function stalledNode(dbUrl: string, db: BandmateDatabase) {
+  const a = await startNode('stall-a', dbUrl, [47600, 47699]);
+  const b = await startNode('stall-b', dbUrl, [47700, 47799]);
+  const { id } = await createRoom({ url: a.url }, 'Stalled node');
+  const ana = await connect({ url: a.url });
+  const first = (await joinRoom(ana, id, 'Ana')) as unknown as { peerId: string; rejoinToken: string };
+  const told = nextEvent<{ reason: string }>(ana, 'mediaRestart', nodes.leaseMs * 6);
+  // Her stay is written after her join is answered: stopped before it, A would leave nobody inside
+  // to take over (and stopped in the middle of it, SQLite's write lock with it).
+  while ((await db.openStayCounts([id])).get(id) !== 1) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  a.child.kill('SIGSTOP');
+  const stoppedAt = Date.now();
+  try {
+    // B takes the room over once A's lease has run out, at its next heartbeat.
+    for (;;) {
+      const text = await (await fetch(`${b.url}/metrics`)).text();
+      if (/^bandmate_rooms 1$/m.test(text)) break;
+      assert.ok(Date.now() - stoppedAt < nodes.leaseMs * 4, 'B never took the stalled node’s room');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    a.child.kill('SIGCONT');
+  }
+  const wokeAt = Date.now();
+  assert.match((await told).reason, /another SFU node/);
+  const toldMs = Date.now() - wokeAt;
+  const back = await tryJoin(ana, id, 'Ana', first.rejoinToken);
+  assert.ok(back.ok && back.data.peerId === first.peerId, `Ana back as the same peer: ${replyCode(back)}`);
+  const transport = await askOk<{ iceCandidates: Array<{ port: number }> }>(ana, 'createWebRtcTransport', { direction: 'recv' });
+  assert.ok(transport.iceCandidates.every((c) => c.port >= 47700 && c.port <= 47799), 'in the room on B (relayed by A)');
+  assert.match(await (await fetch(`${a.url}/metrics`)).text(), /^bandmate_rooms 0$/m, 'A runs the room no more');
+  console.log(`# ${dbUrl.split(':')[0]}: node A stalled ${wokeAt - stoppedAt} ms, B took its room; A woke and handed it over ${toldMs} ms later, Ana back in it on B`);
+  ana.close();
+  for (const n of [a, b]) n.child.kill('SIGTERM');
+}
+
 for (const database of HARNESS_DATABASES) {
   describe(`two SFU nodes on ${database.name}`, { skip: database.skip }, () => {
     let dbUrl: string;
@@ -168,5 +210,6 @@ for (const database of HARNESS_DATABASES) {
     after(() => db.close());
 
     test('a room runs on one node; a browser reaching the other is relayed to it; that node dies and the other takes it over with its people', { timeout: 90_000 }, () => twoNodes(dbUrl, db));
+    test('a node that stalled past its lease hands the rooms taken from it over when it wakes', { timeout: 60_000 }, () => stalledNode(dbUrl, db));
   });
 }

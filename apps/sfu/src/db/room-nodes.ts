@@ -37,6 +37,8 @@ export interface RoomNodesRepository {
   claimRoom(roomId: string, claim: NodeClaim, now?: Date): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
   /** The node holding the room now and whether its lease is live; null when none does (or no such room). A read: it claims nothing. */
   roomNode(roomId: string, leaseMs: number, now?: Date): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
+  /** Of `roomIds`, those the database does not give to `nodeId` (another node took them over, or their session ended). */
+  roomsNotHeldBy(nodeId: string, roomIds: string[]): Promise<string[]>;
 }
 
 /** The SfuNode filter for nodes whose lease has not run out at `now`. */
@@ -76,6 +78,12 @@ export function roomNodesRepository(client: SqliteClient): RoomNodesRepository {
       if (!row) throw new RoomNotFoundError(roomId);
       const holder = others.find((n) => n.id === row.nodeId);
       return { nodeId: row.nodeId ?? 'unknown', url: holder?.url ?? null, alive: holder !== undefined };
+    },
+
+    async roomsNotHeldBy(nodeId, roomIds) {
+      if (roomIds.length === 0) return [];
+      const rows = await client.room.findMany({ where: { id: { in: roomIds }, OR: [{ nodeId: null }, { nodeId: { not: nodeId } }] }, select: { id: true } });
+      return rows.map((r) => r.id);
     },
 
     async roomNode(roomId, leaseMs, now = new Date()) {

@@ -30,6 +30,7 @@ export interface RoomStore {
   claimRoom(id: string, node: NodeClaim): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
   roomNode(id: string, leaseMs: number): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
   liveNodes(leaseMs: number): Promise<Array<{ id: string; url: string | null; peers: number }>>;
+  roomsNotHeldBy(nodeId: string, roomIds: string[]): Promise<string[]>;
 }
 
 /** How long a moved room waits for its people to join again before it closes empty. */
@@ -260,6 +261,27 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
 
   closeAll(): void {
     for (const room of this.rooms.values()) room.close();
+  }
+
+  /**
+   * Fencing: rooms running here that the database no longer gives to this node — it stalled past
+   * its lease (a paused VM, a long GC, a cut to the database) and another node took them over — are
+   * handed over: their people are told to join again (which relays them to that node, where they are
+   * expected back) and the room ends here without a write, so nothing of the other node's session is
+   * overwritten. Called after each heartbeat; returns the rooms handed over.
+   */
+  async fence(): Promise<string[]> {
+    const node = this.options.node;
+    const live = this.liveRooms().filter((room) => !this.opening.has(room.id));
+    if (!node || live.length === 0) return [];
+    const taken = await this.store.roomsNotHeldBy(node.nodeId, live.map((room) => room.id));
+    for (const id of taken) {
+      const room = this.get(id);
+      if (!room) continue;
+      this.options.logger.warn({ roomId: id, node: node.nodeId }, 'this node lost the room while it stalled past its lease: handing it over');
+      room.handOver();
+    }
+    return taken;
   }
 
   /** Ends every live room for a restart: their records keep session, lock and host (Room.suspend). */

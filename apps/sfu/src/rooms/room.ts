@@ -35,7 +35,7 @@ interface RoomEvents {
    * The room is on a new router: its people were asked to join again (emitted just before they
    * leave, so they can be told), and its services (AI players, recording, demo band) restart.
    */
-  moved: [peerIds: string[]];
+  moved: [peerIds: string[], reason?: string];
   close: [];
 }
 
@@ -341,6 +341,17 @@ export class Room extends EventEmitter<RoomEvents> {
       if (!this.closed) this.emit('consumerClosed', peer.id, consumer.id, producerId);
     });
     return { consumer, producerPeerId: owner.id };
+  }
+
+  /**
+   * Another SFU node runs this room now (RoomRegistry.fence): its people are told to join again,
+   * which takes them there, and the room ends here as for a restart, with no write of its record.
+   */
+  handOver(): void {
+    if (this.closed) return;
+    const people = [...this.peers.values()].filter((p) => !p.isAgent).map((p) => p.id);
+    this.emit('moved', people, 'the room moved to another SFU node');
+    this.suspend();
   }
 
   /** Closes the room after telling its people to join again (`moved`): a failed move's last resort. */

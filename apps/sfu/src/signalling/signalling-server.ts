@@ -124,8 +124,8 @@ function fanOut(io: Server<ClientToServerEvents, ServerToClientEvents>, room: Ro
   room.on('peerUpdated', (peer) => io.to(socketRoom(room.id)).emit('peerUpdated', peer));
   room.on('lockChanged', (locked) => io.to(socketRoom(room.id)).emit('lockChanged', { locked }));
   room.on('peerRemoved', (peerId, reason) => peersById.get(peerId)?.emit('removed', { reason }));
-  room.on('moved', (peerIds) => {
-    for (const id of peerIds) peersById.get(id)?.emit('mediaRestart', { reason: "the server's media process failed; the room moved to another one" });
+  room.on('moved', (peerIds, reason) => {
+    for (const id of peerIds) peersById.get(id)?.emit('mediaRestart', { reason: reason ?? "the server's media process failed; the room moved to another one" });
   });
   room.on('consumerClosed', (peerId, consumerId, producerId) =>
     peersById.get(peerId)?.emit('consumerClosed', { consumerId, producerId }),
