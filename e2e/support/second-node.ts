@@ -1,11 +1,12 @@
 // A second SFU node beside the one scripts/e2e.mjs runs, on the same database (issue 11), and a
 // page sent to it as a load balancer in front of both nodes would send it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from '@playwright/test';
 import WebSocket from 'ws';
+// @ts-expect-error plain ESM script without types
+import { startProcess, waitForHttp } from '../../scripts/lib/processes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,10 +33,9 @@ export async function startSecondNode(id = 'node-b'): Promise<SecondNode> {
   if (!databaseUrl) throw new Error('E2E_DATABASE_URL is not set (run through scripts/e2e.mjs)');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], {
+  const node = startProcess(id, process.execPath, ['--import', 'tsx', 'apps/sfu/src/main.ts'], {
     cwd: root,
     env: {
-      ...process.env,
       DATABASE_URL: databaseUrl,
       SFU_NODE_ID: id,
       SFU_PORT: String(port),
@@ -50,25 +50,9 @@ export async function startSecondNode(id = 'node-b'): Promise<SecondNode> {
       DEMO_MAX_ROOMS: '0',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const end = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`SFU node ${id} exited with ${child.exitCode}`);
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > end) throw new Error(`SFU node ${id} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    id,
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  await waitForHttp(`${url}/health`, { timeoutMs: 30_000, proc: node });
+  return { id, url, stop: () => node.stop() };
 }
 
 /**

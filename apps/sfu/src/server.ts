@@ -74,12 +74,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     logger,
   });
   const recordings = setUpRecordings({ settings: config.recordings, store, accounts: control.access, logger });
-  await recordings.service.recoverUnfinished({
-    liveElsewhere: async (roomId) => {
-      const holder = await store.roomNode(roomId, config.node.leaseMs);
-      return holder?.alive && holder.nodeId !== config.node.id ? holder.nodeId : null;
-    },
-  });
+  await recordings.service.recoverUnfinished({ liveElsewhere: async (roomId) => (await registry.elsewhere(roomId, { place: false }))?.nodeId ?? null });
   const demos = new DemoRooms({
     createRoom: (input) => store.createRoom(input),
     listenIp: config.agent.ip,

@@ -8,7 +8,8 @@ import type { Ack, AiPlayer, AiRoomState } from '@bandmate/shared';
 import { SESSION_COOKIE } from '../src/auth/sessions.ts';
 import { mailsTo, nextMail } from './outbox.ts';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/index.ts';
+import { after, before } from 'node:test';
+import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { startSfu, type RunningSfu } from '../src/server.ts';
 // @ts-expect-error plain ESM script without types
@@ -268,6 +269,23 @@ export const HARNESS_DATABASES: Array<{ name: string; env: Record<string, string
     skip: process.env.TEST_DATABASE_URL_PG ? false : 'TEST_DATABASE_URL_PG is not set',
   },
 ];
+
+/**
+ * Inside a `describe` for one of HARNESS_DATABASES: that database migrated before the suite's tests
+ * (SQLite: at `sqliteFile`) and a client on it, closed after them. For suites that start SFU
+ * processes of their own on it.
+ */
+export function suiteDatabase(database: (typeof HARNESS_DATABASES)[number], sqliteFile: string): { url: () => string; db: () => BandmateDatabase } {
+  let url: string;
+  let db: BandmateDatabase | undefined;
+  before(async () => {
+    url = database.env.DATABASE_URL ?? `file:${sqliteFile}`;
+    await migrateDatabase(url, { quiet: true, log: () => {} });
+    db = await openDatabase(url);
+  });
+  after(() => db?.close());
+  return { url: () => url, db: () => db! };
+}
 
 /** The room's AI state once `check` holds for it (from the room's `aiState` announcements). */
 export async function untilAiRoomState(socket: Socket, check: (s: AiRoomState) => boolean, timeoutMs = 8000): Promise<AiRoomState> {

@@ -8,13 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { Socket } from 'socket.io-client';
-import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import { askOk, connect, createRoom, freePort, HARNESS_DATABASES, nextEvent, replyCode } from './harness.ts';
+import { askOk, connect, createRoom, freePort, HARNESS_DATABASES, nextEvent, replyCode, suiteDatabase } from './harness.ts';
 import { NodeProcesses, tryJoin, type Joined, type NodeProcess } from './node-processes.ts';
-// @ts-expect-error plain ESM script without types
-import { migrateDatabase } from '../../../scripts/install/database.mjs';
 
 const haproxy = spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
 const noHaproxy = haproxy.status === 0 ? false : 'haproxy is not installed (apt-get install haproxy; .ci/run does)';
@@ -69,20 +66,13 @@ async function rejoin(lb: string, roomId: string, name: string, token: string, d
 
 for (const database of HARNESS_DATABASES) {
   describe(`two SFU nodes behind HAProxy on ${database.name}`, { skip: database.skip || noHaproxy }, () => {
-    let dbUrl: string;
-    let db: BandmateDatabase;
-    before(async () => {
-      dbUrl = database.env.DATABASE_URL ?? `file:${path.join(dir, 'lb.db')}`;
-      await migrateDatabase(dbUrl, { quiet: true, log: () => {} });
-      db = await openDatabase(dbUrl);
-    });
-    after(() => db.close());
+    const { url } = suiteDatabase(database, path.join(dir, 'lb.db'));
 
     test('pages on different nodes share a room; the room’s node killed, both are back in it through the same address', { timeout: 90_000 }, async () => {
       const lbPort = await freePort();
       const behind = { SFU_PUBLIC_URL: `http://127.0.0.1:${lbPort}`, SFU_TRUST_PROXY: '1' };
-      const a = await nodes.start('lb-node-a', dbUrl, [47800, 47849], behind);
-      const b = await nodes.start('lb-node-b', dbUrl, [47850, 47899], behind);
+      const a = await nodes.start('lb-node-a', url(), [47800, 47849], behind);
+      const b = await nodes.start('lb-node-b', url(), [47850, 47899], behind);
       const lb = await startBalancer(lbPort, a, b);
       const { id } = await createRoom({ url: lb }, 'Behind one address');
 

@@ -7,12 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { openDatabase, type BandmateDatabase } from '../src/db/index.ts';
-import { ask, askOk, BrowserClient, connect, createRoom, HARNESS_DATABASES, joinRoom, nextEvent, replyCode } from './harness.ts';
+import { after, describe, test } from 'node:test';
+import type { BandmateDatabase } from '../src/db/index.ts';
+import { ask, askOk, BrowserClient, connect, createRoom, HARNESS_DATABASES, joinRoom, nextEvent, replyCode, suiteDatabase } from './harness.ts';
 import { NodeProcesses, tryJoin } from './node-processes.ts';
-// @ts-expect-error plain ESM script without types
-import { migrateDatabase } from '../../../scripts/install/database.mjs';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-nodes-'));
 const nodes = new NodeProcesses(dir);
@@ -200,16 +198,9 @@ async function stalledNode(dbUrl: string, db: BandmateDatabase) {
 
 for (const database of HARNESS_DATABASES) {
   describe(`two SFU nodes on ${database.name}`, { skip: database.skip }, () => {
-    let dbUrl: string;
-    let db: BandmateDatabase;
-    before(async () => {
-      dbUrl = database.env.DATABASE_URL ?? `file:${path.join(dir, 'nodes.db')}`;
-      await migrateDatabase(dbUrl, { quiet: true, log: () => {} });
-      db = await openDatabase(dbUrl);
-    });
-    after(() => db.close());
+    const { url, db } = suiteDatabase(database, path.join(dir, 'nodes.db'));
 
-    test('a room runs on one node; a browser reaching the other is relayed to it; that node dies and the other takes it over with its people', { timeout: 90_000 }, () => twoNodes(dbUrl, db));
-    test('a node that stalled past its lease hands the rooms taken from it over when it wakes', { timeout: 60_000 }, () => stalledNode(dbUrl, db));
+    test('a room runs on one node; a browser reaching the other is relayed to it; that node dies and the other takes it over with its people', { timeout: 90_000 }, () => twoNodes(url(), db()));
+    test('a node that stalled past its lease hands the rooms taken from it over when it wakes', { timeout: 60_000 }, () => stalledNode(url(), db()));
   });
 }

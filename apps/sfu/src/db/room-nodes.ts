@@ -41,9 +41,14 @@ export interface RoomNodesRepository {
   roomsNotHeldBy(nodeId: string, roomIds: string[]): Promise<string[]>;
 }
 
+/** A node whose last heartbeat is after this has not run out of its lease at `now`. */
+function leaseCutoff(leaseMs: number, now: Date): Date {
+  return new Date(now.getTime() - leaseMs);
+}
+
 /** The SfuNode filter for nodes whose lease has not run out at `now`. */
 export function liveNodeFilter(leaseMs: number, now: Date) {
-  return { heartbeatAt: { gt: new Date(now.getTime() - leaseMs) } };
+  return { heartbeatAt: { gt: leaseCutoff(leaseMs, now) } };
 }
 
 export function roomNodesRepository(client: SqliteClient): RoomNodesRepository {
@@ -91,7 +96,7 @@ export function roomNodesRepository(client: SqliteClient): RoomNodesRepository {
       if (!row?.nodeId) return null;
       const node = await client.sfuNode.findUnique({ where: { id: row.nodeId } });
       if (!node) return { nodeId: row.nodeId, url: null, alive: false };
-      return { nodeId: node.id, url: node.url, alive: node.heartbeatAt.getTime() > now.getTime() - leaseMs };
+      return { nodeId: node.id, url: node.url, alive: node.heartbeatAt > leaseCutoff(leaseMs, now) };
     },
   };
 }

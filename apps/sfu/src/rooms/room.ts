@@ -349,17 +349,20 @@ export class Room extends EventEmitter<RoomEvents> {
    */
   handOver(): void {
     if (this.closed) return;
-    const people = [...this.peers.values()].filter((p) => !p.isAgent).map((p) => p.id);
-    this.emit('moved', people, 'the room moved to another SFU node');
+    this.emit('moved', this.peopleIds(), 'the room moved to another SFU node');
     this.suspend();
   }
 
   /** Closes the room after telling its people to join again (`moved`): a failed move's last resort. */
   closeForRejoin(): void {
     if (this.closed) return;
-    const people = [...this.peers.values()].filter((p) => !p.isAgent).map((p) => p.id);
-    this.emit('moved', people);
+    this.emit('moved', this.peopleIds());
     this.close();
+  }
+
+  /** The people inside (not the AI players and other agents): the ones told to join again. */
+  private peopleIds(): string[] {
+    return [...this.peers.values()].filter((p) => !p.isAgent).map((p) => p.id);
   }
 
   close(): void {
