@@ -28,7 +28,7 @@ const BEN_HZ = TONES.ben.left;
 /**
  * The reference is each musician's microphone, timed in their page by a WebAudio tap on the wall
  * clock; the recording's start is on the same clock. That tap is good to a millisecond from one
- * burst to the next, but on a loaded machine its mapping to the wall clock can jump by ~20 ms
+ * burst to the next, but on a loaded machine its mapping to the wall clock can jump by 20–40 ms
  * (an audio-thread glitch) and differs between browser instances by ~15 ms. The bounds below
  * allow for the reference; the stems themselves are checked tighter where they can be on their
  * own (STEM_JITTER_MS), and apps/sfu/test/recording-in-room.test.ts holds the recorder to ±20 ms
@@ -48,6 +48,17 @@ const DRIFT_MS_PER_S = 1;
 const STEM_JITTER_MS = 12;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** A step in a musician's offsets larger than this is the microphone tap jumping (seen: 40 ms once in CI). */
+const TAP_JUMP_MS = 2 * STEM_JITTER_MS;
+/** Runs of offsets between the tap's jumps. */
+function referenceSegments(offsets: number[]): number[][] {
+  const runs: number[][] = [[]];
+  offsets.forEach((o, i) => {
+    if (i > 0 && Math.abs(o - offsets[i - 1]!) > TAP_JUMP_MS) runs.push([]);
+    runs.at(-1)!.push(o);
+  });
+  return runs;
+}
 
 test('the host records a duet: each stem has its musician at the right times, the mixdown has both; strangers get nothing', async ({ launch }) => {
   test.setTimeout(180_000);
@@ -177,9 +188,13 @@ test('the host records a duet: each stem has its musician at the right times, th
       expect(Math.abs(gap / periods - period), `${who}: burst period ${gap.toFixed(1)} ms vs ${period.toFixed(1)}`).toBeLessThan(STEM_JITTER_MS);
     }
   }
-  // The two stems keep the musicians' timing relative to each other.
-  const skew = median(measured.Ana.offsets) - median(measured.Ben.offsets);
-  console.log(`stems vs microphones: Ana ${median(measured.Ana.offsets).toFixed(1)} ms, Ben ${median(measured.Ben.offsets).toFixed(1)} ms, skew ${skew.toFixed(1)} ms`);
+  // The two stems keep the musicians' timing relative to each other. Where a microphone tap jumped
+  // (its offsets step by more than a stem can, which the period check above bounds), the stem did not:
+  // which side of the jump the tap was right on is unknown, so each side's level is a candidate.
+  const levels = (offsets: number[]) => referenceSegments(offsets).map(median);
+  const skews = levels(measured.Ana.offsets).flatMap((a) => levels(measured.Ben.offsets).map((b) => a - b));
+  const skew = skews.reduce((best, s) => (Math.abs(s) < Math.abs(best) ? s : best));
+  console.log(`stems vs microphones: Ana ${levels(measured.Ana.offsets).map((o) => o.toFixed(1)).join(' then ')} ms, Ben ${levels(measured.Ben.offsets).map((o) => o.toFixed(1)).join(' then ')} ms, skew ${skew.toFixed(1)} ms`);
   expect(Math.abs(skew), 'alignment of the two stems').toBeLessThan(ALIGNMENT_MS);
 
   // The mixdown has both musicians, where their stems have them, and does not clip.
