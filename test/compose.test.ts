@@ -79,7 +79,7 @@ test('the SFU is given the web app’s origin, never a wildcard', () => {
 test('the nodes override: a second SFU node like the first, with its own media ports and worker, both behind the balancer', () => {
   const first = { ...compose.services.sfu.environment, ...nodesOverride.services.sfu.environment } as Record<string, string>;
   const second = nodesOverride.services['sfu-2'].environment as Record<string, string>;
-  const own = new Set(['SFU_NODE_ID', 'SFU_NODE_URL', 'SFU_RTC_MIN_PORT', 'SFU_RTC_MAX_PORT']);
+  const own = new Set(['SFU_NODE_ID', 'SFU_NODE_URL', 'SFU_PIPE_ADDRESS', 'SFU_RTC_MIN_PORT', 'SFU_RTC_MAX_PORT']);
   for (const key of Object.keys(first)) if (!own.has(key)) assert.equal(second[key], first[key], `sfu-2's ${key} as the first node's`);
   assert.deepEqual(Object.keys(second).sort(), Object.keys(first).sort(), 'no setting of its own beyond the node ones');
   // One secret for all nodes: a rejoin token or a relay token one node signs, another accepts.
@@ -87,6 +87,9 @@ test('the nodes override: a second SFU node like the first, with its own media p
   // Each node is reached by the others at its service name, and names itself differently.
   assert.equal(first.SFU_NODE_URL, `http://sfu:${first.SFU_PORT}`);
   assert.equal(second.SFU_NODE_URL, `http://sfu-2:${second.SFU_PORT}`);
+  // Pipes between nodes (rooms spanning nodes) go over the Compose network, to each node's own name.
+  assert.equal(first.SFU_PIPE_ADDRESS, 'sfu');
+  assert.equal(second.SFU_PIPE_ADDRESS, 'sfu-2');
   assert.notEqual(second.SFU_NODE_ID, first.SFU_NODE_ID);
   // Disjoint media port ranges, each published.
   const range = (env: Record<string, string>) => [Number(env.SFU_RTC_MIN_PORT), Number(env.SFU_RTC_MAX_PORT)] as const;

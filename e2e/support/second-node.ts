@@ -14,6 +14,14 @@ export interface SecondNode {
   id: string;
   url: string;
   stop(): Promise<void>;
+  /** The node dies at once (SIGKILL, its mediasoup workers too), as a machine that fails. */
+  kill(): Promise<void>;
+}
+
+/** A gauge of an SFU node's /metrics. */
+export async function gauge(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 }
 
 async function freePort(): Promise<number> {
@@ -52,7 +60,13 @@ export async function startSecondNode(id = 'node-b'): Promise<SecondNode> {
     },
   });
   await waitForHttp(`${url}/health`, { timeoutMs: 30_000, proc: node });
-  return { id, url, stop: () => node.stop() };
+  const kill = async () => {
+    if (node.child.exitCode !== null || node.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => node.child.once('exit', resolve));
+    process.kill(-node.child.pid!, 'SIGKILL');
+    await exited;
+  };
+  return { id, url, stop: () => node.stop(), kill };
 }
 
 /**
@@ -60,14 +74,18 @@ export async function startSecondNode(id = 'node-b'): Promise<SecondNode> {
  * pass unchanged both ways, with the handshake's cookie and origin, as through a load balancer that
  * picked that node. (The page's HTTP calls still go to its own SFU: they work on any node.)
  */
-export async function sendSignallingTo(context: BrowserContext, node: SecondNode, pageOrigin: string): Promise<{ frames: () => number }> {
+export async function sendSignallingTo(context: BrowserContext, node: SecondNode, pageOrigin: string, options: { fallback?: boolean } = {}): Promise<{ frames: () => number }> {
   let frames = 0;
   await context.routeWebSocket(/\/socket\.io\//, async (route) => {
     const original = new URL(route.url());
     const target = new URL(node.url);
-    original.host = target.host;
     const cookie = (await context.cookies(route.url())).map((c) => `${c.name}=${c.value}`).join('; ');
-    const upstream = new WebSocket(original.toString(), { headers: { origin: pageOrigin, ...(cookie && { cookie }) } });
+    const toNode = new URL(original);
+    toNode.host = target.host;
+    // With `fallback`, a node that does not answer is passed over for the page's own SFU, as a
+    // balancer's health check and redispatch would.
+    const reachable = !options.fallback || (await fetch(`${node.url}/health`).then((r) => r.ok, () => false));
+    const upstream = new WebSocket((reachable ? toNode : original).toString(), { headers: { origin: pageOrigin, ...(cookie && { cookie }) } });
     const pending: Array<string | Buffer> = [];
     upstream.on('open', () => {
       for (const m of pending.splice(0)) upstream.send(m);

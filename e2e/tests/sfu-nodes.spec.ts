@@ -1,11 +1,12 @@
 import { expect, TONE_AMPLITUDE, TONES, test, toneWav } from '../support/fixtures.ts';
 import { createRoomViaApi, expectTones, joinRoom, peerId, steadyLevel } from '../support/room.ts';
-import { sendSignallingTo, startSecondNode } from '../support/second-node.ts';
+import { gauge, sendSignallingTo, startSecondNode } from '../support/second-node.ts';
 import { sineRmsDb } from '../support/wav.ts';
 
 const expectedDb = sineRmsDb(TONE_AMPLITUDE);
+const nodeA = process.env.E2E_SFU_URL!;
 
-test('two SFU nodes on one database: a musician whose page reaches the other node plays in the room with one on the room’s node, and they hear each other', async ({ launch, baseURL }) => {
+test('two SFU nodes on one database: a musician whose page reaches the other node plays in the room with one on the room’s node, and they hear each other; a listener there is served by that node from a pipe', async ({ launch, baseURL }) => {
   const nodeB = await startSecondNode('node-b');
   try {
     const roomId = await createRoomViaApi('Across nodes');
@@ -31,13 +32,31 @@ test('two SFU nodes on one database: a musician whose page reaches the other nod
     await expect(ben.page.getByTestId('room-lock')).toHaveAttribute('data-locked', 'true');
     await ana.page.getByRole('button', { name: 'Unlock room' }).click();
     // The room stayed on the node that opened it: B relays Ben's signalling and runs no room.
-    const gauge = async (url: string, name: string) => {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
-    };
     expect(await gauge(nodeB.url, 'bandmate_rooms')).toBe(0);
     expect(await gauge(nodeB.url, 'bandmate_relayed_connections')).toBe(1);
-    expect(await gauge(process.env.E2E_SFU_URL!, 'bandmate_rooms')).toBeGreaterThanOrEqual(1);
+    expect(await gauge(nodeA, 'bandmate_rooms')).toBeGreaterThanOrEqual(1);
+
+    // A listener who reached node B is served there: the room's two streams are piped to B once
+    // and B forwards them to Cat (a lesson's audience spread over nodes, its room on one).
+    const cat = await launch();
+    await sendSignallingTo(cat.page.context(), nodeB, new URL(baseURL!).origin);
+    await joinRoom(cat.page, roomId, 'Cat', 'listener');
+    for (const [from, tones] of [['Ana', TONES.ana], ['Ben', TONES.ben]] as const) {
+      const id = await peerId(cat.page, from);
+      await expectTones(cat.page, id, tones);
+      expect(await steadyLevel(cat.page, id, 'left', 7), `level of ${from} at Cat, through node B`).toBeGreaterThan(expectedDb - 6);
+    }
+    await expect(ana.page.getByTestId('presence')).toContainText('Cat');
+    expect(await gauge(nodeB.url, 'bandmate_edge_rooms'), 'rooms piped to B').toBe(1);
+    expect(await gauge(nodeB.url, 'bandmate_edge_listeners')).toBe(1);
+    expect(await gauge(nodeB.url, 'bandmate_edge_streams'), 'streams piped to B').toBe(2);
+    expect(await gauge(nodeB.url, 'bandmate_edge_consumers'), 'streams B forwards to Cat').toBe(2);
+    expect(await gauge(nodeA, 'bandmate_pipes'), 'pipes from A').toBe(1);
+    // Cat leaves: the pipe goes with the last listener B served.
+    await cat.page.getByRole('button', { name: 'Leave' }).click();
+    await expect.poll(() => gauge(nodeB.url, 'bandmate_edge_rooms')).toBe(0);
+    await expect.poll(() => gauge(nodeA, 'bandmate_pipes')).toBe(0);
+    await expect(ana.page.getByTestId('presence')).not.toContainText('Cat');
   } finally {
     await nodeB.stop();
   }

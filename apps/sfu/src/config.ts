@@ -45,6 +45,8 @@ const envSchema = z.object({
   AGENT_SECRET: z.string().min(16, 'AGENT_SECRET must be at least 16 characters').optional(),
   /** Address the SFU and the inference worker exchange plain RTP on. */
   SFU_AGENT_IP: z.string().default('127.0.0.1'),
+  /** Where the workers send their RTP: SFU_AGENT_IP unless that is every address (0.0.0.0), then this must be set. */
+  SFU_AGENT_ANNOUNCED_ADDRESS: z.union([z.ipv4(), z.ipv6()]).optional(),
   /** Inference workers admitted at once (the AI players are spread over them). */
   SFU_AGENT_MAX_WORKERS: z.coerce.number().int().min(1).max(256).default(8),
   /** The lobby lists at most this many public rooms, newest first… */
@@ -72,6 +74,14 @@ const envSchema = z.object({
    * many fewer people in its rooms than the node the first page reached (which relays it there).
    */
   SFU_PLACEMENT_MARGIN: z.coerce.number().int().min(0).max(1_000_000).default(4),
+  /**
+   * Listeners whose page reached this node for a room another node runs get their media from this
+   * node, piped once per room from the room's node (a lesson's audience spread over nodes); off:
+   * from the room's node, like musicians.
+   */
+  SFU_EDGE_LISTENERS: z.enum(['true', 'false']).default('true'),
+  /** Where the other SFU nodes send the RTP of rooms piped between nodes; defaults to SFU_ANNOUNCED_ADDRESS. */
+  SFU_PIPE_ADDRESS: z.string().min(1).max(253).optional(),
   /** A node silent this long is dead, and a live node takes over its rooms (it heartbeats every third of it). */
   SFU_NODE_LEASE_MS: z.coerce.number().int().min(3000).max(600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -84,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.SFU_RTC_MIN_PORT > e.SFU_RTC_MAX_PORT) {
     throw new Error('Invalid SFU configuration: SFU_RTC_MIN_PORT is above SFU_RTC_MAX_PORT');
   }
+  const announcedAddress = e.SFU_ANNOUNCED_ADDRESS ?? guessAnnouncedAddress(e.SFU_RTC_LISTEN_IP);
   const corsOrigins = webOrigins(e.SFU_CORS_ORIGINS ?? `http://localhost:${e.WEB_PORT},http://127.0.0.1:${e.WEB_PORT}`);
   return {
     port: e.SFU_PORT,
@@ -91,7 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: e.SFU_WORKERS ?? Math.max(1, os.availableParallelism()),
     rtc: {
       listenIp: e.SFU_RTC_LISTEN_IP,
-      announcedAddress: e.SFU_ANNOUNCED_ADDRESS ?? guessAnnouncedAddress(e.SFU_RTC_LISTEN_IP),
+      announcedAddress,
       minPort: e.SFU_RTC_MIN_PORT,
       maxPort: e.SFU_RTC_MAX_PORT,
     },
@@ -99,12 +110,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPeersPerAccount: e.SFU_MAX_PEERS_PER_ACCOUNT,
     returnGraceMs: e.SFU_RETURN_GRACE_MS,
     node: { id: e.SFU_NODE_ID ?? os.hostname(), url: e.SFU_NODE_URL || e.SFU_PUBLIC_URL || null, leaseMs: e.SFU_NODE_LEASE_MS, placementMargin: e.SFU_PLACEMENT_MARGIN },
+    /** Rooms spanning nodes (apps/sfu/src/edge): listeners served here, and where pipes reach this node. */
+    edge: { listeners: e.SFU_EDGE_LISTENERS === 'true', pipeAddress: e.SFU_PIPE_ADDRESS ?? announcedAddress },
     // Empty counts as unset (`METRICS_TOKEN: ${METRICS_TOKEN:-}` in Compose).
     metricsToken: e.METRICS_TOKEN || undefined,
     rateLimit: { perSecond: e.SFU_EVENTS_PER_SECOND, burst: e.SFU_EVENT_BURST, connectionsPerAddress: e.SFU_MAX_CONNECTIONS_PER_IP },
     corsOrigins,
     databaseUrl: e.DATABASE_URL,
-    agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP, maxWorkers: e.SFU_AGENT_MAX_WORKERS },
+    agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP, announcedIp: agentAnnouncedIp(e.SFU_AGENT_IP, e.SFU_AGENT_ANNOUNCED_ADDRESS), maxWorkers: e.SFU_AGENT_MAX_WORKERS },
     demo: { maxRooms: e.DEMO_MAX_ROOMS },
     lobby: { maxRooms: e.SFU_LOBBY_MAX_ROOMS, idleMs: e.SFU_LOBBY_IDLE_MINUTES * 60_000 },
     logLevel: e.LOG_LEVEL,
@@ -140,6 +153,15 @@ function webOrigins(list: string): string[] {
  * Chromium drops loopback candidates unless told otherwise, so prefer the first
  * LAN address and fall back to loopback on a machine that has none.
  */
+/** Where workers on other hosts send their RTP: a wildcard listen address names no host. */
+function agentAnnouncedIp(listenIp: string, announced: string | undefined): string {
+  if (announced) return announced;
+  if (listenIp === '0.0.0.0' || listenIp === '::') {
+    throw new Error('Invalid SFU configuration: SFU_AGENT_IP listens on every address; set SFU_AGENT_ANNOUNCED_ADDRESS to the one the inference workers reach');
+  }
+  return listenIp;
+}
+
 function guessAnnouncedAddress(listenIp: string): string {
   if (listenIp !== '0.0.0.0' && listenIp !== '::') return listenIp;
   for (const addresses of Object.values(os.networkInterfaces())) {

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsRoutes } from '@bandmate/shared/scrape-access';
@@ -25,6 +26,8 @@ import { wireMetronome, type TempoStore } from './signalling/metronome-fanout.ts
 import type { RecordingRepository } from './db/types.ts';
 import type { RecordingService } from './recording/recording-service.ts';
 import { setUpRecordings } from './recording/room-recordings.ts';
+import { EdgeRooms } from './edge/edge-rooms.ts';
+import { servePipes } from './edge/pipe-server.ts';
 
 export type SfuStore = RoomStore & NodeLeaseStore & RoomDirectory & ParticipantLog & ChatStore & TempoStore & AccessControlStore & RecordingRepository;
 
@@ -89,6 +92,8 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     aiPool: () => hub.load(),
     recordings: () => recordings.service.load(),
     relayedConnections: () => signalling.relayedConnections(),
+    edges: () => edges?.load() ?? { rooms: 0, listeners: 0, streams: 0, consumers: 0 },
+    pipes: () => pipes.pipes(),
   });
   recordings.service.on('saved', (_roomId, saved) => metrics.recordingsSaved.inc({ status: saved.status }));
   /** What keeps this SFU from taking rooms now (empty: ready). */
@@ -115,6 +120,15 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     void handle(req, res);
   });
   const bands = new Map<string, AiBand>();
+  // PipeTransport.connect takes an address: a name (a Compose service) is resolved once, here.
+  const pipeIp = (
+    await lookup(config.edge.pipeAddress).catch((err: Error) => {
+      throw new Error(`SFU_PIPE_ADDRESS ${config.edge.pipeAddress} does not resolve: ${err.message}`);
+    })
+  ).address;
+  const edges = config.edge.listeners
+    ? new EdgeRooms({ pool, rtc: config.rtc, pipeIp, linkToken: () => control.access.nodeLinkToken(config.node.id), logger })
+    : undefined;
   const signalling = attachSignalling(httpServer, live, store, (roomId) => bands.get(roomId), {
     origins,
     corsOrigins: config.corsOrigins,
@@ -124,13 +138,16 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     recordings,
     onError: (code) => metrics.errors.inc({ code, via: 'signalling' }),
     nodeId: config.node.id,
+    edges,
   });
   const io = signalling.io;
+  // Other nodes serving this node's rooms to listeners pipe them from here.
+  const pipes = servePipes(io, { room: (id) => live.get(id), nodeOfToken: (token) => control.access.nodeOfLinkToken(token), rtc: config.rtc, pipeIp, logger });
   recordings.announceTo(io);
   const hub = new AgentHub(io, config.agent.secret, logger, { maxWorkers: config.agent.maxWorkers });
   // Every live room has its AI players (AiBand); they live and die with the room.
   live.on('roomOpened', (room) => {
-    const band = new AiBand(room, hub, { agentIp: config.agent.ip, listenIp: config.agent.ip, logger });
+    const band = new AiBand(room, hub, { listenIp: config.agent.ip, announcedIp: config.agent.announcedIp, logger });
     bands.set(room.id, band);
     band.on('state', (state) => io.to(socketRoom(room.id)).emit('aiState', state));
     keepAiLineup(room, band, store, logger);

@@ -38,3 +38,13 @@ test('bad settings are refused with the variable named', () => {
   assert.throws(() => loadConfig({ SFU_PORT: 'eighty' }), /SFU_PORT/);
   assert.throws(() => loadConfig({ SFU_RTC_MIN_PORT: '50000', SFU_RTC_MAX_PORT: '40000' }), /SFU_RTC_MIN_PORT/);
 });
+
+test('inference workers on other hosts: the SFU listening on every address must say where workers send; edges and pipes', () => {
+  assert.equal(loadConfig({}).agent.announcedIp, '127.0.0.1');
+  assert.equal(loadConfig({ SFU_AGENT_IP: '0.0.0.0', SFU_AGENT_ANNOUNCED_ADDRESS: '10.0.0.5' }).agent.announcedIp, '10.0.0.5');
+  assert.throws(() => loadConfig({ SFU_AGENT_IP: '0.0.0.0' }), /SFU_AGENT_ANNOUNCED_ADDRESS/);
+  assert.throws(() => loadConfig({ SFU_AGENT_IP: '0.0.0.0', SFU_AGENT_ANNOUNCED_ADDRESS: 'sfu.internal' }), /SFU_AGENT_ANNOUNCED_ADDRESS/);
+  assert.deepEqual(loadConfig({ SFU_ANNOUNCED_ADDRESS: '203.0.113.4' }).edge, { listeners: true, pipeAddress: '203.0.113.4' });
+  assert.deepEqual(loadConfig({ SFU_EDGE_LISTENERS: 'false', SFU_PIPE_ADDRESS: 'sfu-2' }).edge, { listeners: false, pipeAddress: 'sfu-2' });
+  assert.throws(() => loadConfig({ SFU_EDGE_LISTENERS: 'yes' }), /SFU_EDGE_LISTENERS/);
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-m
 import type { Room } from '../src/rooms/room.ts';
 import { ask, askOk, connect, createRoom, joinRoom, startHarness, untilAiRoomState, type Harness, waitFor } from './harness.ts';
 import { plainEar, plainMusician } from './plain-musician.ts';
+import { startInferenceWorker } from './inference-worker-process.ts';
 
 /**
  * The inference pool (issue 11): two worker processes, as `npm start` runs one, connect to one SFU.
@@ -33,20 +34,7 @@ after(async () => {
 });
 
 function startWorker(modelDir: string, maxPlayers: number): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/inference/src/main.ts'], {
-    env: {
-      ...process.env,
-      SFU_AGENT_URL: h.sfu.url,
-      AGENT_SECRET,
-      BANDMATE_MODEL_DIR: modelDir,
-      INFERENCE_MAX_PLAYERS: String(maxPlayers),
-      LOG_LEVEL: 'warn',
-      INFERENCE_METRICS_PORT: '0',
-      BANDMATE_TF: '-0.1',
-      BANDMATE_K: '0.01',
-    },
-    stdio: 'ignore',
-  });
+  const child = startInferenceWorker({ sfuUrl: h.sfu.url, secret: AGENT_SECRET, modelDir, maxPlayers });
   children.push(child);
   return child;
 }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Socket } from 'socket.io-client';
+import type { AiRoomState } from '@bandmate/shared';
 import { ask, freePort } from './harness.ts';
 
 export interface NodeProcess {
@@ -62,7 +63,7 @@ export class NodeProcesses {
   }
 }
 
-export type Joined = { peerId: string; isHost: boolean; locked: boolean; rejoinToken: string; peers: Array<{ displayName: string }> };
+export type Joined = { peerId: string; isHost: boolean; locked: boolean; rejoinToken: string; peers: Array<{ displayName: string }>; ai: AiRoomState };
 
 /** A musician's join as a page makes it (the room's capabilities, then join); the raw answer. */
 export async function tryJoin(socket: Socket, roomId: string, displayName: string, rejoin?: string) {

@@ -43,9 +43,12 @@ export async function plainMusician(room: Room, options: { name?: string; ssrc: 
       socket.send(serializeRtp({ payloadType: 111, sequenceNumber: seq & 0xffff, timestamp: (seq * 480) >>> 0, ssrc: options.ssrc, marker: false, payload: enc.encodeMono(frame) }), input.port, '127.0.0.1');
     }
   }, 10);
+  let stopped = false;
   return {
     peer,
     stop: () => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
       socket.close();
       input.close();

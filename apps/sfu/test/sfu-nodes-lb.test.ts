@@ -2,7 +2,8 @@
 // (deploy/haproxy/haproxy.cfg, as docker-compose.nodes.yml runs it) in front of two node processes
 // on one database. Pages that reach different nodes play in one room (the node without the room
 // relays to the one with it); the room's node killed, both pages come back through the same
-// address, into the room taken over by the live node, as the same peers, no reload.
+// address, into the room taken over by the live node, as the same peers, no reload. Each node has
+// its own inference worker process: the room's AI player comes back on the live node's worker.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Socket } from 'socket.io-client';
-import { askOk, connect, createRoom, freePort, HARNESS_DATABASES, nextEvent, replyCode, suiteDatabase } from './harness.ts';
+import type { AiRoomState } from '@bandmate/shared';
+import { writeFixtureModel } from '../../inference/test/fixtures/build-fixture-models.ts';
+import { askOk, connect, createRoom, freePort, HARNESS_DATABASES, nextEvent, replyCode, suiteDatabase, untilAiRoomState, waitFor } from './harness.ts';
+import { startInferenceWorker } from './inference-worker-process.ts';
 import { NodeProcesses, tryJoin, type Joined, type NodeProcess } from './node-processes.ts';
 
 const haproxy = spawnSync('haproxy', ['-v'], { encoding: 'utf8' });
@@ -19,6 +23,7 @@ const config = path.resolve(import.meta.dirname, '../../../deploy/haproxy/haprox
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-lb-'));
 const nodes = new NodeProcesses(dir);
 const stops: Array<() => void> = [];
+const AGENT_SECRET = 'the-nodes-behind-a-balancer-secret';
 after(() => {
   nodes.killAll();
   for (const stop of stops) stop();
@@ -70,10 +75,17 @@ for (const database of HARNESS_DATABASES) {
 
     test('pages on different nodes share a room; the room’s node killed, both are back in it through the same address', { timeout: 90_000 }, async () => {
       const lbPort = await freePort();
-      const behind = { SFU_PUBLIC_URL: `http://127.0.0.1:${lbPort}`, SFU_TRUST_PROXY: '1' };
+      const behind = { SFU_PUBLIC_URL: `http://127.0.0.1:${lbPort}`, SFU_TRUST_PROXY: '1', AGENT_SECRET };
       const a = await nodes.start('lb-node-a', url(), [47800, 47849], behind);
       const b = await nodes.start('lb-node-b', url(), [47850, 47899], behind);
       const lb = await startBalancer(lbPort, a, b);
+      // An inference worker per node, as docker-compose.nodes.yml runs them.
+      const modelDir = writeFixtureModel('identity', path.join(dir, `identity-${database.name}`));
+      for (const node of [a, b]) {
+        const worker = startInferenceWorker({ sfuUrl: node.url, secret: AGENT_SECRET, modelDir, maxPlayers: 2 });
+        stops.push(() => worker.kill('SIGKILL'));
+      }
+      for (const node of [a, b]) await waitFor(async () => (await gauge(node, 'bandmate_ai_workers')) === 1, 30_000);
       const { id } = await createRoom({ url: lb }, 'Behind one address');
 
       // Least connections: Ana's open socket sends Ben to the other node.
@@ -93,6 +105,12 @@ for (const database of HARNESS_DATABASES) {
       const chat = nextEvent<{ body: string }>(ben, 'chatMessage');
       await askOk(ana, 'sendChat', { body: 'one room' });
       assert.equal((await chat).body, 'one room');
+      // Ana (the host) adds an AI player: it plays on the room's node's worker.
+      const playing = (s: AiRoomState) => s.players.length === 1 && s.players[0]!.state === 'playing';
+      const aiPlaying = untilAiRoomState(ana, playing, 30_000);
+      const { players } = await askOk<AiRoomState>(ana, 'addAiPlayer', { instrument: 'mirror' }); // the fixture model's instrument
+      await aiPlaying;
+      assert.equal(await gauge(home, 'bandmate_ai_pool_players'), 1, 'the AI player runs on the room node’s worker');
 
       // The room's node dies. Both pages lose their connection (the relayed one too: its relay is
       // cut), come back through the balancer, and rejoin the room on the live node.
@@ -110,7 +128,12 @@ for (const database of HARNESS_DATABASES) {
       assert.deepEqual([anaBack.joined.peerId, anaBack.joined.isHost], [anaIn.data.peerId, true], 'Ana: same peer, host');
       assert.equal(benBack.joined.peerId, benIn.data.peerId, 'Ben: same peer');
       assert.equal(await gauge(other, 'bandmate_rooms'), 1, 'the live node runs the room now');
-      console.log(`# ${database.name}: pages on two nodes behind HAProxy in one room; its node killed, both back in it on the other ${backMs} ms later (lease ${nodes.leaseMs} ms)`);
+      // The room's AI player came along and plays again, on the live node's worker.
+      const aiBack = playing(anaBack.joined.ai) ? anaBack.joined.ai : await untilAiRoomState(anaBack.socket, playing, 30_000);
+      assert.deepEqual(aiBack.players.map((p) => p.instrument), [players[0]!.instrument], 'the room’s AI lineup');
+      assert.equal(await gauge(other, 'bandmate_ai_pool_players'), 1, 'on the live node’s worker');
+      const aiBackMs = Date.now() - killedAt;
+      console.log(`# ${database.name}: pages on two nodes behind HAProxy in one room; its node killed, both back in it on the other ${backMs} ms later, its AI player playing on that node's worker at ${aiBackMs} ms (lease ${nodes.leaseMs} ms)`);
       anaBack.socket.close();
       benBack.socket.close();
       other.child.kill('SIGTERM');

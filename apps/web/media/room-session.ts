@@ -70,6 +70,10 @@ export interface JoinOptions {
 export { PLAYOUT_PREFERENCE_KEY, type PlayoutPreference } from './playout/preference.ts';
 
 const STATS_INTERVAL_MS = 1000;
+/** Waits between tries to join again after a cut: quick first, then every 2 s. */
+const REJOIN_DELAYS_MS = [100, 1000, 2000];
+/** How long a page keeps joining again while told `unavailable` (a dead node's lease, 15 s by default, and a heartbeat). */
+const REJOIN_PATIENCE_MS = 60_000;
 
 /**
  * One browser's membership of a room: signalling, mediasoup-client transports,
@@ -181,16 +185,23 @@ export class RoomSession {
     }
   }
 
-  /** Joins again after the room moved, a few times if a try fails; stops when the page has left. */
+  /**
+   * Joins again after the room moved, a few times if a try fails, and on while the server answers
+   * `unavailable` (try again: the room's SFU node died and another takes it over once that node's
+   * lease runs out, up to SFU_NODE_LEASE_MS and a heartbeat later); stops when the page has left.
+   */
   private async rejoin(options: JoinOptions): Promise<void> {
-    for (const delayMs of [100, 1000, 3000]) {
-      await new Promise((r) => setTimeout(r, delayMs));
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      await new Promise((r) => setTimeout(r, REJOIN_DELAYS_MS[Math.min(attempt, REJOIN_DELAYS_MS.length - 1)]));
       if (this.lastJoin !== options) return;
       try {
         await this.join(options);
         return;
-      } catch {
+      } catch (err) {
         // join() showed the error; the next try may succeed (the room was still moving).
+        const tryAgain = (err as { code?: string }).code === 'unavailable' && Date.now() - started < REJOIN_PATIENCE_MS;
+        if (attempt >= 2 && !tryAgain) return;
       }
     }
   }

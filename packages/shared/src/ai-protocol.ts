@@ -154,6 +154,11 @@ export const agentHelloSchema = z.strictObject({
   provider: z.string().max(20),
   /** AI players it runs in real time at most (the SFU places no more on it); 4 when not said. */
   maxPlayers: z.number().int().min(1).max(256).optional(),
+  /**
+   * Where it takes the rooms' RTP (its SFU_AGENT_IP). The SFU sends there only when it is where the
+   * worker's connection comes from (or both are this host's loopback); else to that address.
+   */
+  rtpAddress: z.union([z.ipv4(), z.ipv6()]).optional(),
 });
 export const agentStatusSchema = z.strictObject({
   ...playerKey,

@@ -13,3 +13,4 @@ export { cleanName, cleanText } from './text.ts';
 export * from './host-controls.ts';
 export * from './auth-api.ts';
 export * from './recording.ts';
+export * from './node-link.ts';

@@ -27,7 +27,8 @@ export function mayScrape(req: ScrapeRequest, token: string | undefined): boolea
 
 /** Whether a socket's remote address is this machine. */
 export function isLoopbackAddress(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+  // All of 127.0.0.0/8 is this machine's loopback, as IPv4 or IPv4-mapped IPv6.
+  return address === '::1' || (address !== undefined && /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address));
 }
 
 export const SCRAPE_REFUSED = 'metrics are for the operator: scrape from this machine, or send METRICS_TOKEN as a bearer token';

@@ -86,7 +86,7 @@ export class AgentClient {
     this.socket.on('connect', () => {
       logger.info({ sfu: config.sfuUrl }, 'connected to the SFU');
       const m = engine.manifest;
-      this.socket.emit('hello', { model: `${m.name} ${m.version}`, instruments: m.instruments, provider: engine.model.provider, maxPlayers: config.maxPlayers });
+      this.socket.emit('hello', { model: `${m.name} ${m.version}`, instruments: m.instruments, provider: engine.model.provider, maxPlayers: config.maxPlayers, ...(config.rtpAddress && { rtpAddress: config.rtpAddress }) });
       void this.probe();
     });
     this.probeTimer = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);

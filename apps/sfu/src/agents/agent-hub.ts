@@ -14,6 +14,7 @@ import {
   type AgentCommand,
   type ErrorCode,
 } from '@bandmate/shared';
+import { isLoopbackAddress } from '@bandmate/shared/scrape-access';
 import type { z } from 'zod';
 import type { Logger } from '../logger.ts';
 import { playerKeyOf, WorkerPool, type AgentInfo } from './worker-pool.ts';
@@ -124,6 +125,14 @@ export class AgentHub extends EventEmitter<HubEvents> {
     return this.pool.workerOf(playerKeyOf(key))?.info.instruments.includes(instrument) ?? false;
   }
 
+  /**
+   * Where the player's worker takes the room's RTP: the address its connection comes from (or the
+   * loopback address it named, both on this host); undefined: the SFU's own agent address.
+   */
+  mediaAddressOf(key: { roomId: string; playerId: string }): string | undefined {
+    return (this.pool.workerOf(playerKeyOf(key))?.handle.data as { mediaAddress?: string } | undefined)?.mediaAddress;
+  }
+
   unplace(key: { roomId: string; playerId: string }): void {
     const k = playerKeyOf(key);
     if (!this.pool.workerOf(k)) return;
@@ -174,8 +183,13 @@ export class AgentHub extends EventEmitter<HubEvents> {
         socket.disconnect(true);
         return;
       }
-      const { maxPlayers, ...about } = hello.data;
+      const { maxPlayers, rtpAddress, ...about } = hello.data;
       const info = { ...about, capacity: maxPlayers ?? DEFAULT_WORKER_CAPACITY };
+      const observed = socket.handshake.address;
+      socket.data.mediaAddress = workerMediaAddress(rtpAddress, observed);
+      if (rtpAddress && socket.data.mediaAddress !== rtpAddress) {
+        this.logger.warn({ named: rtpAddress, observed }, 'an AI worker named an RTP address it does not connect from: its audio goes where it connects from');
+      }
       this.pool.add(socket.id, info, socket);
       this.logger.info({ ...info, workers: this.pool.size }, 'AI worker connected');
       this.emit('connected', info);
@@ -196,6 +210,19 @@ export class AgentHub extends EventEmitter<HubEvents> {
       this.emit('disconnected', lost);
     });
   }
+}
+
+/**
+ * A worker's RTP address. The room's audio must go to the worker itself, not to whatever address
+ * it names (anyone holding the secret could otherwise send a room's audio to a third host): the
+ * named address is taken when the connection comes from it, or when both are loopback (a worker on
+ * this host bound to 127.0.0.x); else the connection's own address. A loopback connection that
+ * names nothing gets undefined: the SFU's configured agent address, as before workers named one.
+ */
+export function workerMediaAddress(named: string | undefined, connectedFrom: string): string | undefined {
+  const observed = connectedFrom.replace(/^::ffff:/, '');
+  if (named && (named === observed || (isLoopbackAddress(named) && isLoopbackAddress(observed)))) return named;
+  return isLoopbackAddress(observed) ? undefined : observed;
 }
 
 function digest(secret: string): Buffer {

@@ -13,8 +13,9 @@ interface PlayerEvents {
 }
 
 export interface AiPlayerOptions {
-  agentIp: string;
+  /** Where this SFU takes the workers' RTP (SFU_AGENT_IP) and where they send it (SFU_AGENT_ANNOUNCED_ADDRESS). */
   listenIp: string;
+  announcedIp: string;
   logger: Logger;
 }
 
@@ -162,8 +163,8 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
       const { port } = await this.hub.command('prepare', key);
       const link = await AgentLink.open({
         room: this.room,
-        // The room's audio goes to the address this SFU is configured with, never one the worker names.
-        agent: { ip: this.options.agentIp, port },
+        // The room's audio goes to the worker's own address (AgentHub.mediaAddressOf), never one it merely names.
+        agent: { ip: this.hub.mediaAddressOf(key) ?? this.options.announcedIp, port },
         listenIp: this.options.listenIp,
         displayName: displayName(this.instrument),
         logger: this.options.logger,
@@ -177,7 +178,7 @@ export class AiPlayer extends EventEmitter<PlayerEvents> {
         ...key,
         instrument: this.instrument,
         volume: this.volume,
-        returnIp: this.options.agentIp,
+        returnIp: this.options.announcedIp,
         returnPort: link.returnPort,
         ssrc,
         payloadType,

@@ -14,6 +14,12 @@ const VERSION = 'bandmate-node-relay-v1';
 /** A relay connects right after signing: a minute covers clock skew between nodes. */
 const MAX_AGE_MS = 60_000;
 
+/**
+ * What a node-link token (edge/pipe-server.ts) is bound to instead of a browser's address: no
+ * address contains a NUL, so a relay token is never a link token nor the other way round.
+ */
+const NODE_LINK_SUBJECT = '\0node-link';
+
 export const RELAY_TOKEN_HEADER = 'x-bandmate-relay';
 export const RELAY_CLIENT_HEADER = 'x-bandmate-relay-client';
 
@@ -43,6 +49,16 @@ export class RelayTokens {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     const age = now - issued * 1000;
     return age >= -MAX_AGE_MS && age <= MAX_AGE_MS ? nodeId : null;
+  }
+
+  /** A token proving "SFU node N of this deployment" on a node-to-node link (pipes of a room spanning nodes). */
+  signNodeLink(nodeId: string, now = Date.now()): string {
+    return this.sign(nodeId, NODE_LINK_SUBJECT, now);
+  }
+
+  /** The linking node's id; null for anything else. */
+  verifyNodeLink(token: string, now = Date.now()): string | null {
+    return this.verify(token, NODE_LINK_SUBJECT, now);
   }
 
   private mac(nodeId: string, clientAddress: string, issued: number): Buffer {

@@ -137,6 +137,16 @@ export class RoomAccess {
     return { [RELAY_TOKEN_HEADER]: this.deps.relayTokens.sign(nodeId, address), [RELAY_CLIENT_HEADER]: address };
   }
 
+  /** What this node shows another node of the deployment on a node link (edge/edge-room.ts). */
+  nodeLinkToken(nodeId: string): string {
+    return this.deps.relayTokens.signNodeLink(nodeId);
+  }
+
+  /** The node a node-link handshake's token proves; null: not a node of this deployment. */
+  nodeOfLinkToken(token: string): string | null {
+    return this.deps.relayTokens.verifyNodeLink(token);
+  }
+
   /** The token a peer shows when its page joins `roomId` again by itself. */
   rejoinToken(roomId: string, peerId: string): string {
     return this.deps.rejoinTokens.sign(roomId, peerId);

@@ -15,6 +15,10 @@ export interface SfuMetricsSources {
   recordings: () => { active: number; saving: number };
   /** Browsers connected here whose room runs on another SFU node (signalling/node-relay.ts). */
   relayedConnections: () => number;
+  /** Rooms of other nodes whose listeners this node serves (edge/edge-rooms.ts). */
+  edges: () => { rooms: number; listeners: number; streams: number; consumers: number };
+  /** Pipes open from this node's rooms to edges (edge/pipe-server.ts). */
+  pipes: () => number;
 }
 
 /**
@@ -47,6 +51,20 @@ export class SfuMetrics {
         this.set(sources.relayedConnections());
       },
     });
+    const edgeGauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    edgeGauge('bandmate_edge_rooms', 'Rooms of other SFU nodes whose listeners this node serves, each piped here once.', () => sources.edges().rooms);
+    edgeGauge('bandmate_edge_listeners', 'Listeners served here for rooms of other SFU nodes.', () => sources.edges().listeners);
+    edgeGauge('bandmate_edge_streams', 'Streams piped here from other SFU nodes.', () => sources.edges().streams);
+    edgeGauge('bandmate_edge_consumers', 'Streams forwarded here to listeners of rooms of other SFU nodes.', () => sources.edges().consumers);
+    edgeGauge('bandmate_pipes', 'Pipes open from this node’s rooms to other SFU nodes serving their listeners.', sources.pipes);
     new Gauge({
       name: 'bandmate_rooms',
       help: 'Live rooms (someone in them, or waiting for its people after a restart).',

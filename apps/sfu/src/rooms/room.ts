@@ -4,6 +4,7 @@ import type { AiLineup, PeerInfo, ProducerInfo } from '@bandmate/shared';
 import { SignalRequestError } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
+import { createBrowserTransport } from '../media/webrtc-transports.ts';
 import { Peer, type TransportDirection } from './peer.ts';
 import { RoomStanding } from './room-standing.ts';
 import { RoomMetronome } from '../metronome/room-metronome.ts';
@@ -281,22 +282,7 @@ export class Room extends EventEmitter<RoomEvents> {
     if (direction === 'send' && peer.role === 'listener') {
       throw new SignalRequestError('forbidden', 'listeners do not send audio');
     }
-    const listenInfo = {
-      ip: this.rtc.listenIp,
-      announcedAddress: this.rtc.announcedAddress,
-      portRange: { min: this.rtc.minPort, max: this.rtc.maxPort },
-    };
-    const transport = await this.router.createWebRtcTransport({
-      listenInfos: [
-        { protocol: 'udp', ...listenInfo },
-        { protocol: 'tcp', ...listenInfo },
-      ],
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      // Audio only: a few streams of ~160 kbit/s each.
-      initialAvailableOutgoingBitrate: 2_000_000,
-    });
+    const transport = await createBrowserTransport(this.router, this.rtc);
     peer.addTransport(transport, direction);
     return transport;
   }

@@ -14,6 +14,7 @@ import { metronomeHandlers } from './metronome-handlers.ts';
 import { aiHandlers, type RoomAi } from './ai-handlers.ts';
 import { recordingHandlers, type RoomRecordings } from './recording-handlers.ts';
 import { withClientInput } from './client-input.ts';
+import { connectOnce, transportOptions } from '../media/webrtc-transports.ts';
 
 export type SignalSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -80,27 +81,11 @@ export class Connection {
 
     createWebRtcTransport: async ({ direction }) => {
       const { room, peer } = this.member();
-      const t = await room.createWebRtcTransport(peer, direction);
-      return {
-        id: t.id,
-        iceParameters: t.iceParameters as unknown as Record<string, unknown>,
-        iceCandidates: t.iceCandidates as unknown as Record<string, unknown>[],
-        dtlsParameters: t.dtlsParameters as unknown as Record<string, unknown>,
-      };
+      return transportOptions(await room.createWebRtcTransport(peer, direction));
     },
 
     connectWebRtcTransport: async ({ transportId, dtlsParameters }) => {
-      const { peer } = this.member();
-      const transport = peer.transport(transportId);
-      // mediasoup takes one connect per transport; a second one is the client's mistake, not our fault.
-      if (transport.appData.connectCalled) throw new SignalRequestError('bad_request', 'this transport is connected already');
-      transport.appData.connectCalled = true;
-      try {
-        await withClientInput('DTLS parameters', () => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
-      } catch (err) {
-        transport.appData.connectCalled = false;
-        throw err;
-      }
+      await connectOnce(this.member().peer.transport(transportId), dtlsParameters);
       return {};
     },
 

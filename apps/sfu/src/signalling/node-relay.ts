@@ -30,6 +30,7 @@ export class NodeRelay {
   private upstream: ClientSocket | undefined;
   /** We closed it (a leave, or the browser went away): not a failure of the room's node. */
   private closing = false;
+  private target: string | undefined;
 
   constructor(
     private readonly browser: SignalSocket,
@@ -40,6 +41,11 @@ export class NodeRelay {
 
   get active(): boolean {
     return this.upstream !== undefined;
+  }
+
+  /** The room's node this connection is relayed to now. */
+  get url(): string | undefined {
+    return this.upstream ? this.target : undefined;
   }
 
   /** Connects to the room's node at `url`; refused with `unavailable` (try again) when it cannot be reached. */
@@ -54,6 +60,7 @@ export class NodeRelay {
     }
     const upstream = connectTo(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: CONNECT_TIMEOUT_MS, extraHeaders });
     this.upstream = upstream;
+    this.target = url;
     this.closing = false;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -63,7 +70,8 @@ export class NodeRelay {
     } catch (err) {
       if (this.upstream === upstream) this.upstream = undefined;
       upstream.close();
-      this.options.logger.warn({ err, url }, 'relay: the room’s SFU node cannot be reached');
+      // The cause in one line: a dead node's refusals come every try of every page until its lease runs out.
+      this.options.logger.warn({ reason: (err as Error).message, url }, 'relay: the room’s SFU node cannot be reached');
       throw new SignalRequestError('unavailable', 'the room runs on another SFU node, which cannot be reached now: try again in a moment');
     }
     // Only the protocol's events, each checked: the room's node is trusted, but a bug there must not reach the page unchecked.

@@ -1,4 +1,5 @@
-import type { RequestName } from '@bandmate/shared';
+import type { RequestName, RequestOf } from '@bandmate/shared';
+import type { ConnectionEdge } from '../edge/connection-edge.ts';
 import { RoomElsewhereError } from '../rooms/room-elsewhere.ts';
 import type { NodeRelay } from './node-relay.ts';
 import type { RequestHandlers } from './request-dispatch.ts';
@@ -8,16 +9,23 @@ import type { RequestHandlers } from './request-dispatch.ts';
  * runs: a join this node refuses as `room_elsewhere` (with the node's URL) is carried there by the
  * relay, and every request after it too, until the browser leaves that room. A connection that is
  * itself a relay (`mayRelay` false) never relays on: a stale node record cannot make a loop.
+ * A listener's receive media is served by this node (`edge`), piped from the room's node.
  */
-export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRelay: boolean): RequestHandlers {
+export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRelay: boolean, edge?: ConnectionEdge): RequestHandlers {
   const handlers: Partial<Record<RequestName, (request: unknown) => Promise<unknown>>> = {};
   for (const name of Object.keys(local) as RequestName[]) {
     const handle = local[name] as (request: unknown) => Promise<unknown>;
     handlers[name] = async (request) => {
       if (relay.active) {
+        if (edge?.serves(name, request)) return edge.handle(name, request);
         const reply = await relay.request(name, request);
+        // Joined again there (the room moved within its node, or restarted): a new membership.
+        if (name === 'join' && relay.url) await edge?.joined(request as RequestOf<'join'>, relay.url);
         // Out of that room: the next join may be for a room that runs here.
-        if (name === 'leave') relay.close();
+        if (name === 'leave') {
+          relay.close();
+          edge?.close();
+        }
         return reply;
       }
       try {
@@ -26,7 +34,9 @@ export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRel
         if (!(mayRelay && name === 'join' && err instanceof RoomElsewhereError && err.url)) throw err;
         await relay.open(err.url);
         try {
-          return await relay.request(name, request);
+          const reply = await relay.request(name, request);
+          await edge?.joined(request as RequestOf<'join'>, err.url);
+          return reply;
         } catch (refused) {
           relay.close(); // not in the room there: this connection stays this node's
           throw refused;

@@ -13,6 +13,8 @@ import { dispatchRequests } from './request-dispatch.ts';
 import { NodeRelay } from './node-relay.ts';
 import { relayedHandlers } from './relayed-handlers.ts';
 import type { RoomRecordings } from './recording-handlers.ts';
+import type { EdgeRooms } from '../edge/edge-rooms.ts';
+import { connectionEdge } from '../edge/connection-edge.ts';
 
 export interface SignallingOptions {
   /** The web app's origins; a handshake from any other page is refused (it would carry the visitor's cookie). */
@@ -30,6 +32,8 @@ export interface SignallingOptions {
   onError?: (code: string) => void;
   /** This SFU node: a join for a room another node runs is relayed there (node-relay.ts). Absent: refused with room_elsewhere. */
   nodeId?: string;
+  /** Serves the media of listeners relayed to a room of another node here, piped from it (edge/). Absent: their media comes from the room's node. */
+  edges?: EdgeRooms;
 }
 
 export interface Signalling {
@@ -94,7 +98,9 @@ export function attachSignalling(
       const relay = new NodeRelay(socket, { nodeId: options.nodeId, address: options.access.addressOfSocket(socket), relayHeaders: (node, address) => options.access.relayHeaders(node, address), logger });
       relays.add(relay);
       socket.once('disconnect', () => relays.delete(relay));
-      handlers = relayedHandlers(connection.handlers, relay, relayed === null);
+      const edge = options.edges && connectionEdge(socket, options.edges, logger);
+      if (edge) socket.once('disconnect', () => edge.close());
+      handlers = relayedHandlers(connection.handlers, relay, relayed === null, edge);
     }
     dispatchRequests(socket, handlers, limiter, logger, options.onError);
     socket.on('disconnect', (reason) => {
