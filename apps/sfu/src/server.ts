@@ -156,6 +156,11 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
       if (bands.get(room.id) === band) bands.delete(room.id);
     });
   });
+  // A dead node's recording of a room taken over here ended with that node: saved up to where it
+  // stopped when its files are here too (a shared volume), else marked failed; never left half-written.
+  live.on('roomTakenOver', (room) => {
+    recordings.service.recoverUnfinished({ only: room.id }).catch((err) => logger.error({ err, roomId: room.id }, 'could not recover the recording of a room taken over'));
+  });
   // Every live room has a metronome (Room.metronome): stored tempo in, grid changes out.
   live.on('roomOpened', (room) => wireMetronome(room, store, (tempo) => io.to(socketRoom(room.id)).emit('tempo', tempo), logger));
   // Before anyone can connect: rooms the last process of this node left with people inside wait for them.

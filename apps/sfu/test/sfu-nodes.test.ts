@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { BandmateDatabase } from '../src/db/index.ts';
-import { ask, askOk, BrowserClient, connect, createRoom, HARNESS_DATABASES, joinRoom, nextEvent, replyCode, suiteDatabase } from './harness.ts';
+import { ask, askOk, BrowserClient, connect, createRoom, HARNESS_DATABASES, joinRoom, nextEvent, replyCode, suiteDatabase, waitFor } from './harness.ts';
 import { NodeProcesses, tryJoin } from './node-processes.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-nodes-'));
@@ -105,8 +105,11 @@ async function twoNodes(dbUrl: string, db: BandmateDatabase) {
   mel.close();
   olga.close();
 
-  // A dies. B takes the room over once A's lease has run out (at B's next heartbeat), with its
-  // people expected back: Ana, at B, joins again with her rejoin token as the same peer, locked, host.
+  // A dies while recording the room. B takes the room over once A's lease has run out (at B's next
+  // heartbeat), with its people expected back: Ana, at B, joins again with her rejoin token as the
+  // same peer, locked, host. A's recording ends with A: its files are on A's disk, so B marks it
+  // failed rather than leaving it 'recording' for ever.
+  const cutShort = await askOk<{ recordingId: string }>(ana, 'startRecording', {});
   const killedAt = Date.now();
   a.child.kill('SIGKILL');
   ana.close();
@@ -131,6 +134,8 @@ async function twoNodes(dbUrl: string, db: BandmateDatabase) {
   assert.ok(takenMs >= (LEASE_MS * 2) / 3 - 200, `taken over ${takenMs} ms after the kill, before A's ${LEASE_MS} ms lease ran out`);
   const row = await db.getRoom(id);
   assert.equal(row?.status, 'open');
+  await waitFor(async () => (await db.getRecording(cutShort.recordingId))?.status === 'failed', 5000);
+  assert.deepEqual(await db.listUnfinishedRecordings(), []);
   // A newcomer is kept out by the lock B kept.
   const carl = await connect({ url: b.url });
   assert.equal(replyCode(await tryJoin(carl, id, 'Carl')), 'room_locked');

@@ -102,9 +102,12 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
    * (recording-salvage.ts), or marked failed and deleted when nothing playable was written.
    * `liveElsewhere` names the live SFU node that runs a room now, if another one does.
    */
-  async recoverUnfinished(options: { liveElsewhere?: (roomId: string) => Promise<string | null> } = {}): Promise<{ saved: number; failed: number }> {
+  async recoverUnfinished(options: { liveElsewhere?: (roomId: string) => Promise<string | null>; only?: string } = {}): Promise<{ saved: number; failed: number }> {
     const counts = { saved: 0, failed: 0 };
     for (const rec of await this.store.listUnfinishedRecordings()) {
+      // `only`: the room of a dead node this node took over (its recording there ended with it).
+      if (options.only !== undefined && rec.roomId !== options.only) continue;
+      if (this.active.get(rec.roomId)?.id === rec.id) continue;
       const dir = path.join(this.settings.dir, rec.id);
       const log = this.logger.child({ roomId: rec.roomId, recordingId: rec.id });
       // Another live SFU node runs the room (several nodes share the database): that node is

@@ -39,6 +39,8 @@ const MOVE_ATTEMPTS = 5;
 
 interface RegistryEvents {
   roomOpened: [room: Room];
+  /** A dead SFU node's room runs here now (its recording there, if any, is left to be recovered). */
+  roomTakenOver: [room: Room];
 }
 
 /**
@@ -243,6 +245,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
           this.options.moveGraceMs ?? MOVE_GRACE_MS,
         );
         resumed.push(room);
+        if (!options.own) this.emit('roomTakenOver', room);
       } catch (err) {
         this.options.logger.error({ err, roomId: was.roomId }, 'an interrupted room could not be opened again');
       }
