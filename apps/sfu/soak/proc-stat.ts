@@ -22,18 +22,47 @@ export function procStat(pid: number): ProcStat | undefined {
   }
 }
 
-/** Direct children of `pid` whose command line contains `match` (the SFU's mediasoup workers). */
-export function childPids(pid: number, match: string): number[] {
-  const found: number[] = [];
+/** Every process now, with its parent's pid. */
+function processParents(): Array<{ pid: number; ppid: number }> {
+  const found: Array<{ pid: number; ppid: number }> = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(match)) found.push(Number(entry));
+      found.push({ pid: Number(entry), ppid: Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]) });
     } catch {
       /* gone meanwhile */
     }
   }
   return found;
+}
+
+/** Direct children of `pid` whose command line contains `match` (the SFU's mediasoup workers). */
+export function childPids(pid: number, match: string): number[] {
+  return processParents()
+    .filter((p) => p.ppid === pid)
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes(match);
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => p.pid);
+}
+
+/** All descendants of `pid` (a browser's renderer, GPU and utility processes). */
+export function descendantPids(pid: number): number[] {
+  const all = processParents();
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const p of all) {
+      if (p.ppid !== parent) continue;
+      out.push(p.pid);
+      queue.push(p.pid);
+    }
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 // How the soak prints what it sampled: one row per sample, and the trend of a series.
 import type { ProbeSample } from './process-probe.ts';
+import type { BrowserSample } from './soak-browsers.ts';
 
 interface RowView {
   t: number;
@@ -10,6 +11,7 @@ interface RowView {
   aiLate: number;
   aiConcealed: number;
   recordingsSaved: number;
+  browsers?: BrowserSample;
 }
 
 const columns: Array<[string, (r: RowView) => string]> = [
@@ -33,6 +35,13 @@ const columns: Array<[string, (r: RowView) => string]> = [
   ['ai late', (r) => String(r.aiLate)],
   ['ai concealed', (r) => String(r.aiConcealed)],
   ['recs saved', (r) => String(r.recordingsSaved)],
+  // Real browser pages (soak-browsers.ts): in the room, streams and the browser musician's level at the listener, worst loss, the listener page's heap, Chromium, the web server.
+  ['pages in', (r) => (r.browsers ? `${r.browsers.joined}/${r.browsers.pages}` : '-')],
+  ['page hears', (r) => (r.browsers ? `${r.browsers.streams} @ ${r.browsers.toneDb?.toFixed(1) ?? '-'} dB` : '-')],
+  ['page loss %', (r) => (r.browsers ? r.browsers.lossPercent.toFixed(2) : '-')],
+  ['page heap', (r) => (r.browsers ? r.browsers.pageHeapMb.toFixed(1) : '-')],
+  ['chromium rss', (r) => (r.browsers ? r.browsers.chromiumRssMb.toFixed(0) : '-')],
+  ['web rss', (r) => (r.browsers ? r.browsers.webRssMb.toFixed(1) : '-')],
 ];
 
 export const table = {

@@ -1,11 +1,13 @@
 // `npm run soak`: the platform under an evening's load for SOAK_MINUTES (30 by default): the SFU
 // (forked, with its real mediasoup worker) and the AI worker (forked, the shipped model), musicians
-// sending real Opus in every room, the AI on in some, a recording running, and churn. Every
+// sending real Opus in every room, the AI on in some, a recording running, and churn; real Chromium
+// pages through the web app in the recorded room (SOAK_BROWSER_MUSICIANS, SOAK_BROWSER_LISTENERS). Every
 // process is sampled (RSS, heap after GC, event-loop delay, handles, fds, CPU); a table is printed
 // as it goes and the trend at the end. Exits 1 when a target is missed (see `checks`).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,7 @@ import { migrateDatabase } from '../../../scripts/install/database.mjs';
 import type { ProbeSample } from './process-probe.ts';
 import { childPids, procStat } from './proc-stat.ts';
 import { createRoom, encodedLoop, RtpSender, SignalClient } from './soak-load.ts';
+import { SoakBrowsers, type BrowserSample } from './soak-browsers.ts';
 import type { SimulatedMusician } from './soak-sfu.ts';
 import { slopePerHour, table } from './soak-report.ts';
 
@@ -30,9 +33,12 @@ const settings = {
   recordMinutes: num('SOAK_RECORD_MIN', 5),
   warmupMinutes: num('SOAK_WARMUP_MIN', Math.min(5, num('SOAK_MINUTES', 30) / 3)),
   maxGrowthMbPerHour: num('SOAK_MAX_GROWTH_MB_H', 10),
+  browserMusicians: num('SOAK_BROWSER_MUSICIANS', 1),
+  browserListeners: num('SOAK_BROWSER_LISTENERS', 1),
 };
+const withBrowsers = settings.browserMusicians + settings.browserListeners > 0;
 
-type Row = { t: number; sfu: ProbeSample & Record<string, number>; ai: ProbeSample; workerRssMb: number; workerCpu: number; aiLate: number; aiConcealed: number; recordingsSaved: number };
+type Row = { t: number; sfu: ProbeSample & Record<string, number>; ai: ProbeSample; workerRssMb: number; workerCpu: number; aiLate: number; aiConcealed: number; recordingsSaved: number; browsers?: BrowserSample };
 const rows: Row[] = [];
 /** When the load began (reset once the rooms are set up). */
 let startedAt = Date.now();
@@ -42,6 +48,7 @@ const events = { crashes: [] as string[], churnErrors: 0, joins: 0, recordingsSa
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-soak-'));
 const secret = randomBytes(24).toString('base64url');
 const databaseUrl = `file:${path.join(dir, 'soak.db')}`;
+const webPort = await freePort();
 await migrateDatabase(databaseUrl, { quiet: true, log: () => {} });
 const childEnv = {
   ...process.env,
@@ -57,6 +64,8 @@ const childEnv = {
   INVITE_SECRET_FILE: path.join(dir, 'invite-secret'),
   SFU_MAIL_OUTBOX: path.join(dir, 'outbox'),
   DEMO_MAX_ROOMS: '0',
+  // The soak's web app (real browsers), its only origin.
+  SFU_CORS_ORIGINS: `http://127.0.0.1:${webPort}`,
 };
 
 const sfu = fork(path.join(here, 'soak-sfu.ts'), { env: childEnv, execArgv: ['--import', 'tsx', '--expose-gc'], stdio: 'inherit' });
@@ -101,6 +110,9 @@ const aiHosts = hosts.slice(0, settings.aiRooms);
 for (const host of aiHosts) await untilAiWorker(host);
 for (const host of aiHosts) await host.ask('addAiPlayer', { instrument: host.ai!.instruments[0] });
 if (hosts[0]) await hosts[0].ask('startRecording', {});
+// Real pages in the recorded room, through the web app as people join.
+const browsers = withBrowsers && roomIds[0] ? await SoakBrowsers.start({ root: repo, sfuUrl: url, webPort, roomId: roomIds[0], musicians: settings.browserMusicians, listeners: settings.browserListeners, dir }) : undefined;
+process.on('exit', () => void browsers?.close());
 
 startedAt = Date.now();
 const endAt = startedAt + settings.minutes * 60_000;
@@ -127,6 +139,7 @@ clearTimeout(firstSave);
 if (hosts[0]) await hosts[0].ask('stopRecording', {}).catch(() => {});
 await sleep(1500);
 for (const s of senders) s.stop();
+await browsers?.close();
 for (const host of hosts) {
   await host.ask('leave', {}).catch(() => {});
   host.close();
@@ -143,7 +156,13 @@ const growth = {
   'AI worker heap': slopePerHour(warm.map((r) => [r.t, r.ai.heapMb])),
   'AI worker RSS': slopePerHour(warm.map((r) => [r.t, r.ai.rssMb])),
   'mediasoup worker RSS': slopePerHour(warm.map((r) => [r.t, r.workerRssMb])),
+  ...(browsers && {
+    'listener page JS heap': slopePerHour(warm.map((r) => [r.t, r.browsers?.pageHeapMb ?? 0])),
+    'web server RSS': slopePerHour(warm.map((r) => [r.t, r.browsers?.webRssMb ?? 0])),
+  }),
 };
+/** Reported, not held to the target: Chromium's own memory is not ours to hold. */
+const chromiumTrend = browsers ? slopePerHour(warm.map((r) => [r.t, r.browsers?.chromiumRssMb ?? 0])) : undefined;
 const last = rows.at(-1);
 const sent = senders.reduce((n, s) => n + s.sent, 0);
 const checks: Array<[string, boolean, string]> = [
@@ -153,6 +172,15 @@ const checks: Array<[string, boolean, string]> = [
   ['no AI listener left on the worker hub', end?.agentListeners === 0, `${end?.agentListeners}`],
   ['recordings saved, none failed', events.recordingsFailed === 0, `${events.recordingsSaved} saved, ${events.recordingsFailed} failed`],
 ];
+if (browsers) {
+  const pageRows = rows.map((r) => r.browsers!).filter(Boolean);
+  const stayed = pageRows.every((b) => b.joined === b.pages);
+  const quietest = Math.min(...pageRows.map((b) => b.toneDb ?? -Infinity));
+  checks.push(['the browser pages stayed in the room all along', stayed, pageRows.map((b) => `${b.joined}/${b.pages}`).filter((v, i, all) => all.indexOf(v) === i).join(', ')]);
+  if (settings.browserMusicians > 0 && settings.browserListeners > 0) {
+    checks.push(['the listener page heard the browser musician at every sample (> −20 dBFS; sent at −9)', quietest > -20, `quietest ${quietest.toFixed(1)} dBFS`]);
+  }
+}
 // A slope is only a trend over a long enough window; a short run checks the end state above instead.
 if (spanMinutes >= 10) {
   for (const [what, mbPerHour] of Object.entries(growth)) {
@@ -161,6 +189,11 @@ if (spanMinutes >= 10) {
 }
 console.log(`\ntrend after ${settings.warmupMinutes} min warm-up, over ${spanMinutes.toFixed(1)} min (least squares, MB/hour):`);
 for (const [what, mbPerHour] of Object.entries(growth)) console.log(`  ${what.padEnd(22)} ${mbPerHour.toFixed(1)}`);
+if (chromiumTrend !== undefined) console.log(`  ${'Chromium RSS (all)'.padEnd(22)} ${chromiumTrend.toFixed(1)} (reported only)`);
+if (browsers) {
+  const pageRows = rows.map((r) => r.browsers!).filter(Boolean);
+  console.log(`browser pages: worst loss ${Math.max(0, ...pageRows.map((b) => b.lossPercent)).toFixed(2)} %, worst dropouts ${Math.max(0, ...pageRows.map((b) => b.dropoutsPerMinute)).toFixed(1)}/min`);
+}
 console.log(`load: ${sent} packets sent by ${senders.length} musicians; ${events.joins} churn joins (${events.churnErrors} errors); ${events.aiSwitches} AI player switches`);
 for (const [what, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}: ${detail}`);
 const summary = { settings, rows, growth, events, checks: checks.map(([what, ok, detail]) => ({ what, ok, detail })) };
@@ -198,6 +231,7 @@ async function sample(): Promise<Row> {
     aiLate: metrics.reduce((n, m) => n + (m?.lateFrames ?? 0), 0),
     aiConcealed: metrics.reduce((n, m) => n + (m?.concealedFrames ?? 0), 0),
     recordingsSaved: events.recordingsSaved,
+    browsers: await browsers?.sample(),
   };
 }
 
@@ -299,6 +333,17 @@ function ask<T>(child: ChildProcess, type: string, payload: Record<string, unkno
 
 function watch(child: ChildProcess, name: string): void {
   child.once('exit', (code, signal) => events.crashes.push(`${name} exited (${code ?? signal}) after ${((Date.now() - startedAt) / 1000).toFixed(0)} s`));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function sleep(ms: number): Promise<void> {

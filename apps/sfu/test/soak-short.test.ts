@@ -1,7 +1,9 @@
 // The soak (`npm run soak`, apps/sfu/soak/) in short and small, as CI runs it: 2 rooms × 2 musicians
-// sending real Opus, the AI on in one, a recording restarted, churn every 3 s, for 1.5 minutes. It
+// sending real Opus, the AI on in one, a recording restarted, churn every 3 s, two Chromium pages (a
+// musician and a listener) through the web app, for 1.5 minutes. It
 // must end with its checks passed: no process crashed, no packet lost at the SFU, every room closed
-// and no AI listener left once everyone left, every recording saved. (Its memory trend is only
+// and no AI listener left once everyone left, every recording saved, the pages in the room hearing
+// the browser musician. (Its memory trend is only
 // judged on runs of 10 minutes and more; the README's figures are from the 30-minute run.)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-test('a short soak: nothing crashes, nothing is lost, nothing is left behind', { timeout: 300_000 }, () => {
+test('a short soak: nothing crashes, nothing is lost, nothing is left behind', { timeout: 480_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-soak-test-'));
   const json = path.join(dir, 'soak.json');
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'apps/sfu/soak/soak.ts'], {
@@ -23,10 +25,13 @@ test('a short soak: nothing crashes, nothing is lost, nothing is left behind', {
       SOAK_SAMPLE_S: '10',
       SOAK_CHURN_S: '3',
       SOAK_RECORD_MIN: '0.5',
+      // Two real pages through the web app (built here if stale; the browser tests reuse the build).
+      SOAK_BROWSER_MUSICIANS: '1',
+      SOAK_BROWSER_LISTENERS: '1',
       SOAK_JSON: json,
     },
     encoding: 'utf8',
-    timeout: 280_000,
+    timeout: 460_000,
   });
   const summary = JSON.parse(readFileSync(json, 'utf8')) as {
     checks: Array<{ what: string; ok: boolean; detail: string }>;
@@ -39,4 +44,6 @@ test('a short soak: nothing crashes, nothing is lost, nothing is left behind', {
   // The load was really there: ~4 musicians × 100 packets/s, churn joins, AI switches, recordings saved.
   assert.ok(summary.rows.at(-1)!.sfu.packets > 4 * 100 * 60, `packets received ${summary.rows.at(-1)!.sfu.packets}`);
   assert.ok(summary.events.joins >= 5 && summary.events.aiSwitches >= 3 && summary.events.recordingsSaved >= 1, JSON.stringify(summary.events));
+  // The browser pages were there and were judged (their checks passed above).
+  assert.ok(summary.checks.some((c) => c.what.startsWith('the listener page heard')), 'no browser pages in the soak');
 });
