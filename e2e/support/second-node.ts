@@ -1,12 +1,11 @@
 // A second SFU node beside the one scripts/e2e.mjs runs, on the same database (issue 11), and a
 // page sent to it as a load balancer in front of both nodes would send it.
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from '@playwright/test';
 import WebSocket from 'ws';
 // @ts-expect-error plain ESM script without types
-import { startProcess, waitForHttp } from '../../scripts/lib/processes.mjs';
+import { freePort, startProcess, waitForHttp } from '../../scripts/lib/processes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -22,17 +21,6 @@ export interface SecondNode {
 export async function gauge(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts SFU node `id` on the tests' database (E2E_DATABASE_URL), with media ports of its own. */

@@ -1,5 +1,6 @@
 // Child processes of the platform: started with prefixed logs, stopped together.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 
 /**
  * @param {string} name prefix for its log lines
@@ -111,3 +112,16 @@ export function supervise(name, launch, { delayMs = 1000 } = {}) {
     },
   };
 }
+
+/** A TCP port free on loopback now (for a process about to listen on it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+

@@ -7,12 +7,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error plain ESM script without types
 import { migrateDatabase } from '../../../scripts/install/database.mjs';
+// @ts-expect-error plain ESM script without types
+import { freePort } from '../../../scripts/lib/processes.mjs';
 import type { ProbeSample } from './process-probe.ts';
 import { childPids, procStat } from './proc-stat.ts';
 import { createRoom, encodedLoop, RtpSender, SignalClient } from './soak-load.ts';
@@ -333,17 +334,6 @@ function ask<T>(child: ChildProcess, type: string, payload: Record<string, unkno
 
 function watch(child: ChildProcess, name: string): void {
   child.once('exit', (code, signal) => events.crashes.push(`${name} exited (${code ?? signal}) after ${((Date.now() - startedAt) / 1000).toFixed(0)} s`));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {

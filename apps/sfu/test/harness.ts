@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+// @ts-expect-error plain ESM script without types
+import { freePort } from '../../../scripts/lib/processes.mjs';
 import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack, AiPlayer, AiRoomState } from '@bandmate/shared';
@@ -303,13 +304,4 @@ export async function untilAiState(socket: Socket, state: AiPlayer['state'], tim
 }
 
 /** A TCP port free on loopback now (for a server that must come back on the same port). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
