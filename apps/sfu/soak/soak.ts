@@ -99,21 +99,25 @@ for (let r = 0; r < settings.rooms; r++) {
   const id = await createRoom(url, `Soak room ${r + 1}`);
   const host = await SignalClient.connect(url);
   await host.join(id, `Host ${r + 1}`, 'musician');
+  roomIds.push(id);
+  hosts.push(host);
+}
+// Real pages in the recorded room, through the web app as people join. Before any musician sends:
+// building the web app and starting Chromium take both cores for a while, and a sender starved
+// meanwhile would read as packets lost at the SFU (CI saw 6,027 so).
+const browsers = withBrowsers && roomIds[0] ? await SoakBrowsers.start({ root: repo, sfuUrl: url, webPort, roomId: roomIds[0], musicians: settings.browserMusicians, listeners: settings.browserListeners, dir }) : undefined;
+process.on('exit', () => void browsers?.close());
+for (const [r, id] of roomIds.entries()) {
   for (let m = 0; m < settings.musiciansPerRoom; m++) {
     const musician = await ask<SimulatedMusician>(sfu, 'musician', { roomId: id, name: `Musician ${r + 1}.${m + 1}` });
     senders.push(new RtpSender(loop, musician));
   }
-  roomIds.push(id);
-  hosts.push(host);
 }
 // The AI players, once the worker is there.
 const aiHosts = hosts.slice(0, settings.aiRooms);
 for (const host of aiHosts) await untilAiWorker(host);
 for (const host of aiHosts) await host.ask('addAiPlayer', { instrument: host.ai!.instruments[0] });
 if (hosts[0]) await hosts[0].ask('startRecording', {});
-// Real pages in the recorded room, through the web app as people join.
-const browsers = withBrowsers && roomIds[0] ? await SoakBrowsers.start({ root: repo, sfuUrl: url, webPort, roomId: roomIds[0], musicians: settings.browserMusicians, listeners: settings.browserListeners, dir }) : undefined;
-process.on('exit', () => void browsers?.close());
 
 startedAt = Date.now();
 const endAt = startedAt + settings.minutes * 60_000;
