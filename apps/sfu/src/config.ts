@@ -148,22 +148,27 @@ function webOrigins(list: string): string[] {
   return origins;
 }
 
-/**
- * With a wildcard listen address the browser needs a concrete address to reach.
- * Chromium drops loopback candidates unless told otherwise, so prefer the first
- * LAN address and fall back to loopback on a machine that has none.
- */
+/** A listen address that names no host: every address of this machine. */
+function isEveryAddress(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
+}
+
 /** Where workers on other hosts send their RTP: a wildcard listen address names no host. */
 function agentAnnouncedIp(listenIp: string, announced: string | undefined): string {
   if (announced) return announced;
-  if (listenIp === '0.0.0.0' || listenIp === '::') {
+  if (isEveryAddress(listenIp)) {
     throw new Error('Invalid SFU configuration: SFU_AGENT_IP listens on every address; set SFU_AGENT_ANNOUNCED_ADDRESS to the one the inference workers reach');
   }
   return listenIp;
 }
 
+/**
+ * With a wildcard listen address the browser needs a concrete address to reach.
+ * Chromium drops loopback candidates unless told otherwise, so prefer the first
+ * LAN address and fall back to loopback on a machine that has none.
+ */
 function guessAnnouncedAddress(listenIp: string): string {
-  if (listenIp !== '0.0.0.0' && listenIp !== '::') return listenIp;
+  if (!isEveryAddress(listenIp)) return listenIp;
   for (const addresses of Object.values(os.networkInterfaces())) {
     for (const a of addresses ?? []) {
       if (a.family === 'IPv4' && !a.internal) return a.address;

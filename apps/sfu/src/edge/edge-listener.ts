@@ -6,8 +6,6 @@ import { withClientInput } from '../signalling/client-input.ts';
 import type { SignalSocket } from '../signalling/connection.ts';
 import type { EdgeRoom } from './edge-room.ts';
 
-type EdgeRequest = 'createWebRtcTransport' | 'connectWebRtcTransport' | 'restartIce' | 'consume' | 'resumeConsumer';
-
 /**
  * A listener's media on this node for a room another node runs (edge-room.ts): their receive
  * transport and consumers live on this node's router, fed by the room's pipe. Anything else the
@@ -52,7 +50,7 @@ export class EdgeListener {
     }
   }
 
-  async handle(name: EdgeRequest | RequestName, request: unknown): Promise<unknown> {
+  async handle(name: RequestName, request: unknown): Promise<unknown> {
     switch (name) {
       case 'createWebRtcTransport': {
         const transport = await createBrowserTransport(this.room.router, this.rtc);
