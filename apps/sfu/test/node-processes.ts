@@ -61,6 +61,23 @@ export class NodeProcesses {
   killAll(): void {
     for (const c of this.children) c.kill('SIGKILL');
   }
+
+  /**
+   * Ends every node still running as an operator would (SIGTERM: it gives its rooms and lease up),
+   * SIGKILL after 5 s: what a failed test left running must not hold the next one's ports or rooms.
+   */
+  async stopRunning(): Promise<void> {
+    const running = this.children.filter((c) => c.exitCode === null && c.signalCode === null);
+    await Promise.all(
+      running.map((c) => {
+        const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+        c.kill('SIGCONT');
+        c.kill('SIGTERM');
+        const force = setTimeout(() => c.kill('SIGKILL'), 5000);
+        return exited.finally(() => clearTimeout(force));
+      }),
+    );
+  }
 }
 
 export type Joined = { peerId: string; isHost: boolean; locked: boolean; rejoinToken: string; peers: Array<{ displayName: string }>; ai: AiRoomState };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, afterEach, describe, test } from 'node:test';
 import type { BandmateDatabase } from '../src/db/index.ts';
 import { ask, askOk, BrowserClient, connect, createRoom, HARNESS_DATABASES, joinRoom, nextEvent, replyCode, suiteDatabase, waitFor } from './harness.ts';
 import { NodeProcesses, tryJoin } from './node-processes.ts';
@@ -55,11 +55,15 @@ async function twoNodes(dbUrl: string, db: BandmateDatabase) {
   // His media goes to A: the transport B hands him is A's (A's port range).
   const transport = await askOk<{ iceCandidates: Array<{ port: number }> }>(ben, 'createWebRtcTransport', { direction: 'recv' });
   assert.ok(transport.iceCandidates.length > 0 && transport.iceCandidates.every((c) => c.port >= 47600 && c.port <= 47699), `ICE on A: ${JSON.stringify(transport.iceCandidates)}`);
-  // B's lobby API counts the people of a room A runs (from their stays in the database).
-  const atB = (await (await fetch(`${b.url}/api/rooms/${id}`)).json()) as { participants: number };
-  assert.equal(atB.participants, 2, 'Ana and Ben, counted at B');
-  const listed = (await (await fetch(`${b.url}/api/rooms`)).json()) as { rooms: Array<{ id: string; participants: number }> };
-  assert.equal(listed.rooms.find((r) => r.id === id)?.participants, 2);
+  // B's lobby API counts the people of a room A runs (from their stays in the database, written
+  // just after a join is answered: the count follows within moments).
+  const countedAtB = async () => {
+    const room = (await (await fetch(`${b.url}/api/rooms/${id}`)).json()) as { participants: number };
+    const listed = (await (await fetch(`${b.url}/api/rooms`)).json()) as { rooms: Array<{ id: string; participants: number }> };
+    return [room.participants, listed.rooms.find((r) => r.id === id)?.participants];
+  };
+  await waitFor(async () => (await countedAtB()).every((n) => n === 2), 3000).catch(() => undefined);
+  assert.deepEqual(await countedAtB(), [2, 2], 'Ana and Ben, counted at B (room and lobby)');
   // Events come back through B.
   const chat = nextEvent<{ body: string; displayName: string }>(ben, 'chatMessage');
   await askOk(ana, 'sendChat', { body: 'hi Ben' });
@@ -205,6 +209,8 @@ for (const database of HARNESS_DATABASES) {
   describe(`two SFU nodes on ${database.name}`, { skip: database.skip }, () => {
     const { url, db } = suiteDatabase(database, path.join(dir, 'nodes.db'));
 
+    // A failed test's nodes must not linger into the next (same ids and port ranges).
+    afterEach(() => nodes.stopRunning());
     test('a room runs on one node; a browser reaching the other is relayed to it; that node dies and the other takes it over with its people', { timeout: 90_000 }, () => twoNodes(url(), db()));
     test('a node that stalled past its lease hands the rooms taken from it over when it wakes', { timeout: 60_000 }, () => stalledNode(url(), db()));
   });
