@@ -196,3 +196,68 @@ test('two packets lost in a row: the repeated frame joins itself without a step 
     assert.ok(step < TONE_STEP * 2, `channel ${c}: a step of ${step.toFixed(3)} (the tone's own is ${TONE_STEP.toFixed(3)})`);
   }
 });
+
+test('a stall (60 ms of frames held up, then all at once) is one dropout; the depth it raised comes down after half a minute, at once, by cutting whole periods', () => {
+  // Steady at 25 ms; at 15 s the network holds six frames back and lets them go together.
+  const stallAt = 1500;
+  const { out, stats, statsOverTime } = simulate(75, {
+    delayMs: (i) => (i >= stallAt && i < stallAt + 6 ? 25 + (stallAt + 6 - i) * 10 : 25),
+  });
+  const at = (s: number) => statsOverTime[s]!;
+  // It learns the stall as one dropout at every depth it would have hit, so the depth goes up
+  // (it cannot tell one stall from the first of many)…
+  assert.ok(at(20).targetMs >= 55, `target after the stall ${at(20).targetMs} ms`);
+  // …and comes down once half a minute has passed without another (per late frame, six of them
+  // held it up for over two minutes).
+  assert.ok(stats.targetMs <= 5.4, `target at 75 s: ${stats.targetMs} ms`);
+  // The read position follows the depth within a second, not at 0.5 % (12 s for 60 ms).
+  const down = statsOverTime.findIndex((s, t) => t > 20 && s.targetMs <= 5.4);
+  assert.ok(down > 0, 'the depth never came down');
+  const after = at(down + 1);
+  assert.ok(after.delayMs < after.targetMs + 3, `a second after the depth came down the delay is ${after.delayMs} ms (target ${after.targetMs})`);
+  assert.ok(stats.acceleratedMs >= 45, `only ${stats.acceleratedMs} ms cut`);
+  // Cut as whole periods: the tones stay at their pitch and level, without a step or a gap.
+  const from = (down - 1) * 375 * QUANTUM;
+  for (const [c, hz] of TONES.entries()) {
+    const t = tone(out[c]!, from, from + 4 * RATE);
+    assert.ok(Math.abs(t.hz - hz) < 1.5, `channel ${c}: ${t.hz.toFixed(2)} Hz while cutting`);
+    assert.ok(largestStep(out[c]!.subarray(from, from + 4 * RATE), 0) < TONE_STEP * 1.1, `channel ${c} clicks while cutting`);
+    assert.ok(quietestWindowDb(out[c]!.subarray(from, from + 4 * RATE), 0) > -0.5, `channel ${c} has a gap while cutting`);
+  }
+  assert.ok(stats.dropouts <= 1, `${stats.dropouts} dropouts`);
+});
+
+test('silence is skipped to come down; a part that is neither periodic nor silent is left to the 0.5 % resampling', () => {
+  let seed = 3;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const feeds = [() => 0, () => 0.3 * random()];
+  const buffers = feeds.map(() => new PlayoutBuffer(RATE, 2, QUANTUM));
+  const sent = feeds.map(() => 0);
+  let q = 0;
+  // Frame i leaves when its last sample is captured and arrives 20 ms later.
+  const run = (seconds: number) => {
+    for (const end = q + (seconds * RATE) / QUANTUM; q < end; q++) {
+      const now = q * QUANTUM;
+      for (const [b, buffer] of buffers.entries()) {
+        for (; (sent[b]! + 1) * FRAME + 0.02 * RATE <= now; sent[b]!++) {
+          const samples = Float32Array.from({ length: FRAME }, feeds[b]!);
+          buffer.push(1000 + sent[b]! * FRAME, [samples, samples], now);
+        }
+        buffer.render([new Float32Array(QUANTUM), new Float32Array(QUANTUM)], now);
+      }
+    }
+  };
+  for (const buffer of buffers) buffer.setMode({ kind: 'fixed', delayMs: 80 });
+  run(3);
+  for (const buffer of buffers) assert.ok(Math.abs(buffer.stats().delayMs - 82.7) < 1.5, `at 80 ms: ${buffer.stats().delayMs}`);
+  // Setting a depth jumps to it; the automatic depth, when it drops, is reached by cutting: a
+  // depth changed without the jump stands in for that here.
+  for (const buffer of buffers) (buffer as unknown as { mode: PlayoutMode }).mode = { kind: 'fixed', delayMs: 5 };
+  run(1);
+  const [quiet, noise] = buffers.map((b) => b.stats());
+  assert.ok(quiet!.delayMs < 10, `silence: ${quiet!.delayMs} ms a second after`);
+  assert.ok(quiet!.acceleratedMs >= 70, `silence: ${quiet!.acceleratedMs} ms cut`);
+  // Noise has no period: nothing is cut; it closes in at 0.5 % (5 ms in the second).
+  assert.equal(noise!.acceleratedMs, 0);
+  assert.ok(noise!.delayMs > 70 && noise!.delayMs < 80, `noise: ${noise!.delayMs} ms a second after`);
+});

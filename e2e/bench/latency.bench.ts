@@ -122,7 +122,7 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
     const own = atA.own as typeof atA.own & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number };
     console.log(
       `[${path}] lateness p99/max at A's worklet ${own.latenessP99Ms}/${own.latenessMaxMs} ms, ` +
-        `at its decoder worker ${own.upstreamLatenessP99Ms?.toFixed(1)}/${own.upstreamLatenessMaxMs?.toFixed(1)} ms; automatic depth ${own.targetMs} ms`,
+        `at its decoder worker ${own.upstreamLatenessP99Ms?.toFixed(1)}/${own.upstreamLatenessMaxMs?.toFixed(1)} ms; automatic depth ${own.targetMs} ms; ${own.acceleratedMs} ms cut to come down to it`,
     );
   }
   const perMinute = [atA, atB].map(({ stats: e }, i) => {

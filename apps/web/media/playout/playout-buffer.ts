@@ -12,10 +12,19 @@
  * transit follows the sender's clock, playing at that position also compensates the drift between
  * the sender's sample clock and ours, by resampling at a ratio within ±0.5 % (9 cents at most).
  *
- * Automatic depth, after Jamulus: the error rate of simulated buffers of every candidate depth is
- * tracked (did this frame come later than that depth allowed? IIR-filtered), and the smallest depth
- * whose rate stays under the bound is chosen. A fixed depth can be set instead (the user's
- * "lower latency ↔ fewer dropouts" control).
+ * Automatic depth, after Jamulus: the dropout rate of simulated buffers of every candidate depth is
+ * tracked (would this frame have started a dropout at that depth? IIR-filtered), and the smallest
+ * depth whose rate stays under the bound is chosen. A burst of late frames (a stall upstream: the
+ * first frame very late, those behind it less and less) is one dropout, not one per frame: counted
+ * per frame, one stall of 50 ms held the depth up for two minutes. A fixed depth can be set instead
+ * (the user's "lower latency ↔ fewer dropouts" control).
+ *
+ * Coming down, after NetEQ's "accelerate": when the read position is more than ACCEL_MIN_MS behind
+ * where the depth puts it (the depth came down, or a stall's frames all arrived at once), whole
+ * pitch periods are cut out, each cross-faded into the next (the two are alike, so the cut is not
+ * heard and the pitch is kept), or a stretch of silence is skipped; only where neither is found is
+ * the gap closed by playing up to 0.5 % fast. A stall's extra delay is gone within a second or so,
+ * where at 0.5 % it took twenty.
  *
  * Missing audio is concealed without clicks: a lost frame (a later one is here) is replaced by the
  * last good frame, repeated with overlapping joins and faded out over 20 ms, blended in from the last
@@ -45,6 +54,8 @@ export interface PlayoutStats {
   concealedMs: number;
   /** Seconds this stream has been playing (for dropouts per minute). */
   playingSeconds: number;
+  /** Audio cut out to bring the delay down to the depth (periods and silence), ms in all. */
+  acceleratedMs: number;
   /** Playback rate against our clock, minus one (drift and depth changes), in parts per million. */
   rateOffsetPpm: number;
 }
@@ -86,6 +97,15 @@ export class PlayoutBuffer {
   static readonly PAUSE_MS = 1000;
   /** A transit this far from the least one is a new timeline, not a late frame. */
   static readonly TIMELINE_JUMP_MS = 1000;
+  /** Behind the depth by more than this, periods are cut out; less is left to the 0.5 % resampling. */
+  static readonly ACCEL_MIN_MS = 3;
+  /** Cuts are whole periods of 2–15 ms (a pitch of 67–500 Hz, or several periods of a higher one). */
+  static readonly ACCEL_MIN_LAG_MS = 2;
+  static readonly ACCEL_MAX_LAG_MS = 15;
+  /** Two periods at least this alike (normalised correlation) may be merged into one. */
+  static readonly ACCEL_CORRELATION = 0.9;
+  /** Below this RMS (−60 dBFS) a stretch is silence, skipped without a period search. */
+  static readonly SILENCE_RMS = 1e-3;
 
   private readonly frames = new Map<number, Float32Array[]>();
   private frameLength = 0;
@@ -115,7 +135,11 @@ export class PlayoutBuffer {
   private jitterSum = 0;
   private readonly recentLateness = new Float64Array(1000);
   private recentCount = 0;
-  private readonly counters = { received: 0, lost: 0, late: 0, dropouts: 0, concealed: 0, playing: 0 };
+  private readonly counters = { received: 0, lost: 0, late: 0, dropouts: 0, concealed: 0, playing: 0, accelerated: 0 };
+  /** Per candidate depth: is the frame before already late for it (one dropout, not another)? */
+  private lateRun: Uint8Array;
+  /** A cut under way: reading from pos and pos + lag at once, cross-fading into the latter. */
+  private cut: { lag: number; length: number; done: number } | null = null;
 
   constructor(
     readonly sampleRate = 48000,
@@ -124,6 +148,7 @@ export class PlayoutBuffer {
   ) {
     const candidates = Math.ceil((PlayoutBuffer.MAX_DEPTH_MS / 1000) * sampleRate / PlayoutBuffer.CANDIDATE_STEP);
     this.errorRates = new Float64Array(candidates);
+    this.lateRun = new Uint8Array(candidates);
     this.chosenDepth = this.ms(PlayoutBuffer.START_DEPTH_MS);
     this.lastOut = new Array<number>(channels).fill(0);
     this.joinFrom = new Array<number>(channels).fill(0);
@@ -197,6 +222,7 @@ export class PlayoutBuffer {
       pos = ideal;
       this.fadeIn = PlayoutBuffer.FADE_IN;
       this.resync = false;
+      this.cut = null;
     }
     // Behind where we should be → a little faster, and the reverse, by at most ±0.5 %.
     const error = ideal - pos;
@@ -204,8 +230,17 @@ export class PlayoutBuffer {
     this.ratio = 1 + Math.max(-PlayoutBuffer.MAX_RATE_OFFSET, Math.min(PlayoutBuffer.MAX_RATE_OFFSET, (error / full) * PlayoutBuffer.MAX_RATE_OFFSET));
     const paused = now - this.lastArrival > this.ms(PlayoutBuffer.PAUSE_MS);
     if (!paused) this.counters.playing += n;
+    if (!this.cut && this.concealedRun === 0 && error > this.ms(PlayoutBuffer.ACCEL_MIN_MS)) this.cut = this.planCut(pos, error);
 
     for (let i = 0; i < n; i++) {
+      if (this.cut) {
+        const jump = this.playCut(out, i, pos);
+        if (jump !== null) {
+          pos += this.ratio + jump;
+          continue;
+        }
+        this.cut = null; // what it needed is gone (a reset): play on as usual
+      }
       const index = Math.floor(pos / full);
       const frame = this.frames.get(index);
       if (frame) {
@@ -243,6 +278,7 @@ export class PlayoutBuffer {
       dropouts: this.counters.dropouts,
       concealedMs: this.toMs(this.counters.concealed),
       playingSeconds: this.counters.playing / this.sampleRate,
+      acceleratedMs: this.toMs(this.counters.accelerated),
       rateOffsetPpm: Math.round((this.ratio - 1) * 1e6),
     };
   }
@@ -266,7 +302,10 @@ export class PlayoutBuffer {
     let safe = true;
     for (let j = rates.length - 1; j >= 0; j--) {
       const late = lateness > (j + 1) * PlayoutBuffer.CANDIDATE_STEP ? 1 : 0;
-      rates[j] = rates[j]! + alpha * (late - rates[j]!);
+      // Only the first late frame of a run starts a dropout at this depth.
+      const starts = late && !this.lateRun[j] ? 1 : 0;
+      this.lateRun[j] = late;
+      rates[j] = rates[j]! + alpha * (starts - rates[j]!);
       safe &&= rates[j]! < PlayoutBuffer.ERROR_BOUND;
       if (safe) chosen = j;
     }
@@ -303,6 +342,96 @@ export class PlayoutBuffer {
     }
     if (this.fadeIn > 0) this.fadeIn--;
     this.lastGood = frame;
+  }
+
+  /** Channel c at (fractional) position p, or undefined where its frame is not here. */
+  private sampleAt(c: number, p: number): number | undefined {
+    const full = this.frameLength;
+    const index = Math.floor(p / full);
+    const frame = this.frames.get(index);
+    if (!frame) return undefined;
+    const offset = p - index * full;
+    const k = Math.floor(offset);
+    const src = frame[Math.min(c, frame.length - 1)]!;
+    let b: number;
+    if (k + 1 < full) b = src[k + 1]!;
+    else {
+      const next = this.frames.get(index + 1);
+      b = next ? next[Math.min(c, next.length - 1)]![0]! : src[k]!;
+    }
+    return src[k]! + (b - src[k]!) * (offset - k);
+  }
+
+  /** The channels' mean at whole sample p (the period search looks at one signal). */
+  private mono(p: number): number {
+    let sum = 0;
+    for (let c = 0; c < this.channels; c++) sum += this.sampleAt(c, p) ?? 0;
+    return sum / this.channels;
+  }
+
+  /**
+   * What to cut out, reading on from `pos`, to come `error` samples closer to the depth: a stretch
+   * of silence, or the longest lag (up to 15 ms) at which the next two stretches of that length are
+   * alike (whole periods of what plays); null when neither is there or the frames are not all here.
+   */
+  private planCut(pos: number, error: number): { lag: number; length: number; done: number } | null {
+    const full = this.frameLength;
+    const start = Math.floor(pos);
+    // Here without a hole: frames from the read position on, as far as two of the longest lags.
+    let here = Math.floor(start / full);
+    const wanted = start + 2 * this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS) + 2;
+    while (here * full < wanted && this.frames.has(here)) here++;
+    const available = here * full - start - 2;
+    const maxLag = Math.min(this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS), Math.floor(error), Math.floor(available / 2));
+    const minLag = this.ms(PlayoutBuffer.ACCEL_MIN_LAG_MS);
+    if (maxLag < minLag) return null;
+    const x = new Float32Array(2 * maxLag);
+    let energy = 0;
+    for (let i = 0; i < x.length; i++) {
+      x[i] = this.mono(start + i);
+      energy += x[i]! * x[i]!;
+    }
+    if (Math.sqrt(energy / x.length) < PlayoutBuffer.SILENCE_RMS) return { lag: maxLag, length: PlayoutBuffer.FADE_IN, done: 0 };
+    // Every other lag, every other sample: a period is found to within a sample, at a quarter of the work.
+    let best = 0;
+    for (let lag = maxLag; lag >= minLag; lag -= 2) {
+      let xy = 0;
+      let xx = 0;
+      let yy = 0;
+      for (let i = 0; i < lag; i += 2) {
+        const a = x[i]!;
+        const b = x[i + lag]!;
+        xy += a * b;
+        xx += a * a;
+        yy += b * b;
+      }
+      if (xx > 0 && yy > 0 && xy / Math.sqrt(xx * yy) >= PlayoutBuffer.ACCEL_CORRELATION) {
+        best = lag;
+        break;
+      }
+    }
+    return best > 0 ? { lag: best, length: best, done: 0 } : null;
+  }
+
+  /**
+   * One sample of a cut: the stretch at pos fades into the one a lag later. Returns how far the
+   * read position jumps besides its step (the lag, at the cut's end), null if a frame is missing.
+   */
+  private playCut(out: Float32Array[], i: number, pos: number): number | null {
+    const cut = this.cut!;
+    const w = (cut.done + 1) / (cut.length + 1);
+    for (let c = 0; c < out.length; c++) {
+      const a = this.sampleAt(c, pos);
+      const b = this.sampleAt(c, pos + cut.lag);
+      if (a === undefined || b === undefined) return null;
+      const v = (1 - w) * a + w * b;
+      out[c]![i] = v;
+      this.lastOut[c] = v;
+    }
+    if (++cut.done < cut.length) return 0;
+    this.counters.accelerated += cut.lag;
+    this.cut = null;
+    return cut.lag;
   }
 
   /**
@@ -347,6 +476,7 @@ export class PlayoutBuffer {
     this.transitMinPrev = Infinity;
     this.transitMinCur = Infinity;
     this.transitCount = 0;
+    this.cut = null;
   }
 
   private unwrap(ts: number): number {
