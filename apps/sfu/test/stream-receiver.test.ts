@@ -157,6 +157,19 @@ test('a stall of seconds is not taken for a sender whose clock stood still, nor 
   assert.deepEqual(onsets(left), tones.map(([a]) => a * FRAME + codecDelay));
 });
 
+test('a start judged on late packets (all 15 ms late until after writing began) is corrected by at most 5 ms a second, never in one jump', async () => {
+  // A burst every second; the first 2.5 s of packets come 15 ms late (a loaded machine), then on time.
+  const bursts: Array<[number, number]> = Array.from({ length: 9 }, (_, i) => [100 * (i + 1), 100 * (i + 1) + 20]);
+  const { left } = await record(makePackets(1000, { tone: bursts }), (k) => k * 10 + (k < 250 ? 15 : 0), undefined, 11_000);
+  const found = onsets(left);
+  assert.equal(found.length, bursts.length);
+  const periodsMs = found.slice(1).map((at, n) => (at - found[n]!) / 48);
+  assert.ok(periodsMs.every((p) => Math.abs(p - 1000) <= 5.5), `burst to burst: ${periodsMs.map((p) => p.toFixed(1)).join(', ')} ms`);
+  // And the stream ends up where its on-time packets put it.
+  const lastMs = (found.at(-1)! - codecDelay) / 48 - bursts.at(-1)![0] * 10;
+  assert.ok(Math.abs(lastMs) <= 2.5, `the last burst ${lastMs.toFixed(2)} ms off`);
+});
+
 function assertSameAsClean(left: Float32Array) {
   assert.equal(left.length, clean.length);
   let diff = 0;

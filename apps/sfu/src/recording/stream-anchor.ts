@@ -11,10 +11,12 @@ const DRIFT_WINDOW_MS = 1000;
 /** ...and corrected once it reaches this much. */
 const DRIFT_STEP_MS = 2;
 /**
- * A slow sender is followed by at most this much per window (0.5%: far beyond real clocks), so
- * a stall of this process, which only delays packets, moves a stream by no more than this.
+ * The start moves by at most this much per window either way (0.5%: far beyond real clocks). A
+ * stall of this process, which only delays packets, moves a stream by no more than this; nor does
+ * a better estimate found after writing began (the packets before it all came late, on a loaded
+ * machine): heard at once, 15 ms of it moved a stream's beat by 15 ms between two bars.
  */
-const MAX_LATER_PER_WINDOW_MS = 5;
+const MAX_MOVE_PER_WINDOW_MS = 5;
 
 /**
  * Where one run of RTP timestamps sits on the room's timeline, judged from arrivals (local
@@ -24,10 +26,11 @@ const MAX_LATER_PER_WINDOW_MS = 5;
  *
  * - Before writing begins, the start is simply the least slot so far.
  * - After, the start follows the sender's clock drift against ours: over each 1 s window the
- *   least lateness (slot − start) is taken. Below −2 ms the sender runs fast (a packet can never
- *   be early otherwise): the start moves earlier, at once. Above +2 ms the sender runs slow, or
- *   this process stalled through the whole window: the start moves later, by 5 ms at most (a
- *   stall's effect is undone by the next window).
+ *   least lateness (slot − start) is taken. Below −2 ms the sender runs fast, or the start was
+ *   judged from packets that all came late (a packet can never be early otherwise): the start
+ *   moves earlier. Above +2 ms the sender runs slow, or this process stalled through the whole
+ *   window: the start moves later. Either way by 5 ms at most per window (a stall's effect is
+ *   undone by the next window; a larger correction is spread over several).
  * - A big jump either way, or packets seconds late for seconds, is a discontinuity: `resync`.
  */
 export class StreamAnchor {
@@ -65,8 +68,8 @@ export class StreamAnchor {
   }
 
   private closeWindow(arrivalMs: number): void {
-    if (this.windowMin <= -DRIFT_STEP_MS) this.startMs += this.windowMin;
-    else if (this.windowMin >= DRIFT_STEP_MS) this.startMs += Math.min(this.windowMin, MAX_LATER_PER_WINDOW_MS);
+    if (this.windowMin <= -DRIFT_STEP_MS) this.startMs += Math.max(this.windowMin, -MAX_MOVE_PER_WINDOW_MS);
+    else if (this.windowMin >= DRIFT_STEP_MS) this.startMs += Math.min(this.windowMin, MAX_MOVE_PER_WINDOW_MS);
     this.windowMin = Number.POSITIVE_INFINITY;
     this.windowFromMs = arrivalMs;
   }
