@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { isEveryAddress } from '@bandmate/shared/scrape-access';
 import { DEFAULT_MODEL_DIR } from './model/default-model.ts';
 
 /** The inference worker's configuration, from the environment, validated once. */
@@ -50,7 +51,7 @@ export function loadInferenceConfig(env: Record<string, string | undefined> = pr
     jitterMs: e.INFERENCE_JITTER_MS,
     listenIp: e.SFU_AGENT_IP,
     /** Told to the SFU (hello): where this worker takes RTP; none when it listens on every address. */
-    rtpAddress: isIP(e.SFU_AGENT_IP) && e.SFU_AGENT_IP !== '0.0.0.0' && e.SFU_AGENT_IP !== '::' ? e.SFU_AGENT_IP : undefined,
+    rtpAddress: isIP(e.SFU_AGENT_IP) && !isEveryAddress(e.SFU_AGENT_IP) ? e.SFU_AGENT_IP : undefined,
     maxPlayers: e.INFERENCE_MAX_PLAYERS ?? Math.max(1, 2 * availableParallelism()),
     metrics: { port: e.INFERENCE_METRICS_PORT, host: e.INFERENCE_METRICS_HOST, token: e.METRICS_TOKEN || undefined },
     logLevel: e.LOG_LEVEL,

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { isEveryAddress } from '@bandmate/shared/scrape-access';
 import { parseEnv } from './env.ts';
 import { loadAuthConfig } from './auth/auth-config.ts';
 import { loadMailConfig } from './mail/mail-config.ts';
@@ -148,10 +149,6 @@ function webOrigins(list: string): string[] {
   return origins;
 }
 
-/** A listen address that names no host: every address of this machine. */
-function isEveryAddress(ip: string): boolean {
-  return ip === '0.0.0.0' || ip === '::';
-}
 
 /** Where workers on other hosts send their RTP: a wildcard listen address names no host. */
 function agentAnnouncedIp(listenIp: string, announced: string | undefined): string {

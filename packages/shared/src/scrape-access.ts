@@ -31,6 +31,11 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return address === '::1' || (address !== undefined && /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address));
 }
 
+/** Whether a listening address is every address of the machine (a wildcard), not one of its own. */
+export function isEveryAddress(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::';
+}
+
 export const SCRAPE_REFUSED = 'metrics are for the operator: scrape from this machine, or send METRICS_TOKEN as a bearer token';
 
 /** What the routes need of a prom-client Registry. */

@@ -5,7 +5,6 @@ import {
   nodeLinkNotifications,
   nodeLinkRequests,
   SignalRequestError,
-  type Ack,
   type NodeLinkNotificationName,
   type NodeLinkRequestName,
   type NodeLinkRequestOf,
@@ -14,6 +13,7 @@ import {
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import type { RtcListenConfig } from '../rooms/room.ts';
+import { ackedRequest } from '../signalling/acked-request.ts';
 import { createPipeEnd } from './pipe-transport.ts';
 
 const CONNECT_TIMEOUT_MS = 5000;
@@ -158,14 +158,8 @@ export class EdgeRoom extends EventEmitter<{ close: [] }> {
 }
 
 async function request<N extends NodeLinkRequestName>(link: ClientSocket, name: N, payload: NodeLinkRequestOf<N>): Promise<NodeLinkResponseOf<N>> {
-  let reply: Ack<unknown>;
-  try {
-    reply = (await link.timeout(REQUEST_TIMEOUT_MS).emitWithAck(name, payload)) as Ack<unknown>;
-  } catch {
-    throw new SignalRequestError('unavailable', `the room’s node did not answer ${name}`);
-  }
-  if (!reply?.ok) throw new SignalRequestError(reply?.error?.code ?? 'internal', reply?.error?.message ?? `${name}: no answer`);
-  const parsed = nodeLinkRequests[name].response.safeParse(reply.data);
+  const data = await ackedRequest(link, name, payload, REQUEST_TIMEOUT_MS, `the room’s node did not answer ${name}`);
+  const parsed = nodeLinkRequests[name].response.safeParse(data);
   if (!parsed.success) throw new SignalRequestError('internal', `${name}: the room’s node answered outside the protocol`);
   return parsed.data as NodeLinkResponseOf<N>;
 }

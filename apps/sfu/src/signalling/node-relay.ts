@@ -1,6 +1,7 @@
 import { io as connectTo, type Socket as ClientSocket } from 'socket.io-client';
-import { notifications, SignalRequestError, type Ack, type NotificationName, type RequestName } from '@bandmate/shared';
+import { notifications, SignalRequestError, type NotificationName, type RequestName } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
+import { ackedRequest } from './acked-request.ts';
 import type { SignalSocket } from './connection.ts';
 
 /** How long the room's node has to answer the relay's handshake, and then each request. */
@@ -97,15 +98,7 @@ export class NodeRelay {
   async request(name: RequestName, payload: unknown): Promise<unknown> {
     const upstream = this.upstream;
     if (!upstream) throw new SignalRequestError('unavailable', 'the connection to the room’s SFU node closed: join again');
-    let reply: Ack<unknown>;
-    try {
-      reply = (await upstream.timeout(REQUEST_TIMEOUT_MS).emitWithAck(name, payload)) as Ack<unknown>;
-    } catch {
-      throw new SignalRequestError('unavailable', `the room’s SFU node did not answer ${name}: try again`);
-    }
-    if (!reply || typeof reply !== 'object') throw new SignalRequestError('internal', `${name}: the room’s SFU node answered nothing`);
-    if (reply.ok) return reply.data;
-    throw new SignalRequestError(reply.error.code, reply.error.message);
+    return ackedRequest(upstream, name, payload, REQUEST_TIMEOUT_MS, `the room’s SFU node did not answer ${name}: try again`);
   }
 
   close(): void {

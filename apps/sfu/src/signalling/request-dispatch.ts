@@ -10,6 +10,7 @@ import {
   type ResponseOf,
   type SignalError,
 } from '@bandmate/shared';
+import type { z } from 'zod';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -59,17 +60,31 @@ async function answer<N extends RequestName>(
   limiter: RateLimiter,
   logger: Logger,
 ): Promise<Ack<ResponseOf<N>>> {
-  const fail = (error: SignalError): Ack<ResponseOf<N>> => ({ ok: false, error });
-  if (!limiter.take()) return fail({ code: 'rate_limited', message: 'too many requests; slow down' });
+  if (!limiter.take()) return { ok: false, error: { code: 'rate_limited', message: 'too many requests; slow down' } };
+  return answerRequest(name, requests[name].request, payload, handlers[name] as (r: unknown) => Promise<ResponseOf<N>>, logger);
+}
+
+/**
+ * One request's answer, for a browser's and a linked node's alike: size bound, schema, then the
+ * handler, whose failures come back typed. `where` names the server in an `internal` error.
+ */
+export async function answerRequest<S extends z.ZodType, Res>(
+  name: string,
+  schema: S,
+  payload: unknown,
+  handler: (request: z.output<S>) => Promise<Res>,
+  logger: Logger,
+  where = 'on the server',
+): Promise<Ack<Res>> {
+  const fail = (error: SignalError): Ack<Res> => ({ ok: false, error });
   const size = jsonByteLength(payload);
   if (size > LIMITS.maxMessageBytes) {
     return fail({ code: 'too_large', message: `message of ${size} bytes exceeds ${LIMITS.maxMessageBytes}` });
   }
-  const parsed = requests[name].request.safeParse(payload);
+  const parsed = schema.safeParse(payload);
   if (!parsed.success) return fail({ code: 'bad_request', message: `${name}: ${describeZodError(parsed.error)}` });
   try {
-    const handler = handlers[name] as (r: RequestOf<N>) => Promise<ResponseOf<N>>;
-    return { ok: true, data: await handler(parsed.data as RequestOf<N>) };
+    return { ok: true, data: await handler(parsed.data) };
   } catch (err) {
     if (err instanceof SignalRequestError) return fail({ code: err.code, message: err.message });
     // An outage, not a bug of ours: a warning, and a code the client can wait and retry on.
@@ -80,6 +95,6 @@ async function answer<N extends RequestName>(
     // Anything else is a fault of the server's (what mediasoup refuses of a client's input became a
     // bad_request where the call was made, withClientInput): logged, and no internals to the client.
     logger.error({ err, event: name }, 'request failed');
-    return fail({ code: 'internal', message: `${name} failed on the server` });
+    return fail({ code: 'internal', message: `${name} failed ${where}` });
   }
 }
