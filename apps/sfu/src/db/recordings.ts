@@ -4,6 +4,7 @@ import type { PrismaClient as SqliteClient } from './generated/sqlite/client.js'
 import {
   RECORDING_STATUSES,
   RECORDING_TRACK_KINDS,
+  RecordingAlreadyFinishedError,
   RecordingNotFoundError,
   type NewRecordingTrack,
   type Recording,
@@ -56,12 +57,16 @@ export function createRecordingRepository(client: Client): RecordingRepository {
       if (status !== 'ready' && status !== 'failed') throw new TypeError('a finished recording is ready or failed');
       for (const t of tracks) validateTrack(t);
       return client.$transaction(async (tx) => {
-        const found = await tx.recording.findUnique({ where: { id }, select: { id: true } });
-        if (!found) throw new RecordingNotFoundError(id);
-        await tx.recording.update({
-          where: { id },
+        // Conditional, so that of two nodes finishing it at once (one woke from a stall) one wins.
+        const { count } = await tx.recording.updateMany({
+          where: { id, status: 'recording' },
           data: { status, endedAt, durationMs: durationMs == null ? null : Math.round(durationMs), ...(startedAt && { startedAt }) },
         });
+        if (count === 0) {
+          const found = await tx.recording.findUnique({ where: { id }, select: { status: true } });
+          if (!found) throw new RecordingNotFoundError(id);
+          throw new RecordingAlreadyFinishedError(id, found.status as RecordingStatus);
+        }
         if (tracks.length > 0) {
           await tx.recordingTrack.createMany({
             data: tracks.map((t) => ({

@@ -302,7 +302,8 @@ export interface RecordingRepository {
   createRecording(input: { id?: string; roomId: string; startedById?: string | null; startedAt?: Date }): Promise<Recording>;
   /**
    * Sets the outcome and adds the tracks in one transaction; `startedAt`, if given, replaces the
-   * provisional start (the exact time of the timeline's frame 0). Throws RecordingNotFoundError.
+   * provisional start (the exact time of the timeline's frame 0). Throws RecordingNotFoundError, and
+   * RecordingAlreadyFinishedError when it is not 'recording' any more (nothing is changed then).
    */
   finishRecording(
     id: string,
@@ -332,6 +333,20 @@ export class RecordingNotFoundError extends Error {
   override readonly name = 'RecordingNotFoundError';
   constructor(readonly recordingId: string) {
     super(`Recording ${recordingId} not found`);
+  }
+}
+
+/**
+ * A recording is finished once: a node that stalled while another took its room over (and saved
+ * or failed its recording) must not finish it again when it wakes.
+ */
+export class RecordingAlreadyFinishedError extends Error {
+  override readonly name = 'RecordingAlreadyFinishedError';
+  constructor(
+    readonly recordingId: string,
+    readonly status: RecordingStatus,
+  ) {
+    super(`Recording ${recordingId} is already ${status}`);
   }
 }
 

@@ -10,7 +10,7 @@ import {
   type RecordingState,
   type RecordingStopReason,
 } from '@bandmate/shared';
-import type { NewRecordingTrack, RecordingRepository } from '../db/types.ts';
+import { RecordingAlreadyFinishedError, type NewRecordingTrack, type RecordingRepository } from '../db/types.ts';
 import type { Logger } from '../logger.ts';
 import type { Peer } from '../rooms/peer.ts';
 import type { Room } from '../rooms/room.ts';
@@ -127,10 +127,17 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
           continue;
         }
       } catch (err) {
+        // Its node was only stalled, woke and finished it first: its outcome and files stand.
+        if (err instanceof RecordingAlreadyFinishedError) continue;
         log.error({ err }, 'a recording cut short by the last run could not be saved');
       }
+      try {
+        await this.store.finishRecording(rec.id, { status: 'failed', endedAt: rec.startedAt, durationMs: null, tracks: [] });
+      } catch (err) {
+        if (err instanceof RecordingAlreadyFinishedError) continue;
+        log.error({ err }, 'could not mark a recording failed');
+      }
       await rm(dir, { recursive: true, force: true }).catch(() => {});
-      await this.store.finishRecording(rec.id, { status: 'failed', endedAt: rec.startedAt, durationMs: null, tracks: [] }).catch((err) => log.error({ err }, 'could not mark a recording failed'));
       log.warn('a recording cut short by the last run held nothing playable; marked failed');
       counts.failed++;
     }
@@ -308,12 +315,21 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     const endedAt = new Date(rec.startedAt.getTime() + (endMs - rec.recorder.originMs));
     const log = this.logger.child({ roomId: rec.room.id, recordingId: rec.id });
     const fail = async (message: string, err?: unknown) => {
+      if (err instanceof RecordingAlreadyFinishedError) return finishedElsewhere(err);
       if (err) log.error({ err }, 'a recording could not be saved');
+      try {
+        await this.store.finishRecording(rec.id, { status: 'failed', startedAt: rec.startedAt, endedAt, durationMs: null, tracks: [] });
+      } catch (e) {
+        if (e instanceof RecordingAlreadyFinishedError) return finishedElsewhere(e);
+        log.error({ err: e }, 'could not mark a recording failed');
+      }
       await rm(rec.dir, { recursive: true, force: true }).catch(() => {});
-      await this.store
-        .finishRecording(rec.id, { status: 'failed', startedAt: rec.startedAt, endedAt, durationMs: null, tracks: [] })
-        .catch((e) => log.error({ err: e }, 'could not mark a recording failed'));
       this.emit('saved', rec.room.id, { recordingId: rec.id, status: 'failed', message });
+    };
+    // This node stalled, and the node that took its room over meanwhile finished the recording (from
+    // a shared volume): its outcome stands, and so do its files.
+    const finishedElsewhere = (e: RecordingAlreadyFinishedError) => {
+      log.warn({ status: e.status }, 'the recording was finished meanwhile by the node that took the room over: left as it is');
     };
     try {
       const result = await rec.recorder.stop(endMs);
