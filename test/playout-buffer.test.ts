@@ -116,7 +116,7 @@ test('jitter: the automatic depth grows to cover it, with under one dropout a mi
   const delays = Array.from({ length: 6000 * 3 }, (_, i) => 20 + random() * 12 + (i % 700 === 350 ? 30 : 0));
   const auto = simulate(180, { delayMs: (i) => delays[i]! });
   // It learns from late frames, so the first spikes (3.5 s, 10.5 s) get through; after that, a
-  // depth is given up only after half a minute without a frame it would have lost.
+  // depth is given up only after a minute without a frame it would have lost.
   const learned = auto.statsOverTime[20]!;
   const perMinute = (auto.stats.dropouts - learned.dropouts) / ((auto.stats.playingSeconds - learned.playingSeconds) / 60);
   assert.ok(perMinute < 1, `${auto.stats.dropouts - learned.dropouts} dropouts after the first 20 s`);
@@ -197,24 +197,26 @@ test('two packets lost in a row: the repeated frame joins itself without a step 
   }
 });
 
-test('a stall (60 ms of frames held up, then all at once) is one dropout; the depth it raised comes down after half a minute, at once, by cutting whole periods', () => {
+test('a stall (60 ms of frames held up, then all at once): the depth it raised is held a minute, then the delay comes down at once, by cutting whole periods', () => {
   // Steady at 25 ms; at 15 s the network holds six frames back and lets them go together.
   const stallAt = 1500;
-  const { out, stats, statsOverTime } = simulate(75, {
+  const { out, stats, statsOverTime } = simulate(95, {
     delayMs: (i) => (i >= stallAt && i < stallAt + 6 ? 25 + (stallAt + 6 - i) * 10 : 25),
   });
   const at = (s: number) => statsOverTime[s]!;
-  // It learns the stall as one dropout at every depth it would have hit, so the depth goes up
-  // (it cannot tell one stall from the first of many)…
+  // The depth goes up to cover it (one stall cannot be told from the first of many)…
   assert.ok(at(20).targetMs >= 55, `target after the stall ${at(20).targetMs} ms`);
-  // …and comes down once half a minute has passed without another (per late frame, six of them
-  // held it up for over two minutes).
-  assert.ok(stats.targetMs <= 5.4, `target at 75 s: ${stats.targetMs} ms`);
-  // The read position follows the depth within a second, not at 0.5 % (12 s for 60 ms).
+  // …for a minute, and comes down when a minute has passed without another (Jamulus's error
+  // rates, counting its six late frames, held it up for over two minutes).
+  assert.ok(at(73).targetMs >= 55, `target at 73 s: ${at(73).targetMs} ms`);
+  assert.ok(stats.targetMs <= 5.4, `target at 95 s: ${stats.targetMs} ms`);
+  // The read position follows the depth within a second, not at 0.5 % (12 s for 60 ms): cut to
+  // within ACCEL_KEEP_MS of it, the rest resampled.
   const down = statsOverTime.findIndex((s, t) => t > 20 && s.targetMs <= 5.4);
   assert.ok(down > 0, 'the depth never came down');
   const after = at(down + 1);
-  assert.ok(after.delayMs < after.targetMs + 3, `a second after the depth came down the delay is ${after.delayMs} ms (target ${after.targetMs})`);
+  assert.ok(after.delayMs < after.targetMs + PlayoutBuffer.ACCEL_KEEP_MS + 1, `a second after the depth came down the delay is ${after.delayMs} ms (target ${after.targetMs})`);
+  assert.ok(Math.abs(at(down + 3).delayMs - at(down + 3).targetMs) < 1.5, `three seconds after: ${at(down + 3).delayMs} ms`);
   assert.ok(stats.acceleratedMs >= 45, `only ${stats.acceleratedMs} ms cut`);
   // Cut as whole periods: the tones stay at their pitch and level, without a step or a gap.
   const from = (down - 1) * 375 * QUANTUM;
@@ -255,7 +257,7 @@ test('silence is skipped to come down; a part that is neither periodic nor silen
   for (const buffer of buffers) (buffer as unknown as { mode: PlayoutMode }).mode = { kind: 'fixed', delayMs: 5 };
   run(1);
   const [quiet, noise] = buffers.map((b) => b.stats());
-  assert.ok(quiet!.delayMs < 10, `silence: ${quiet!.delayMs} ms a second after`);
+  assert.ok(quiet!.delayMs < 7.7 + PlayoutBuffer.ACCEL_KEEP_MS, `silence: ${quiet!.delayMs} ms a second after`);
   assert.ok(quiet!.acceleratedMs >= 70, `silence: ${quiet!.acceleratedMs} ms cut`);
   // Noise has no period: nothing is cut; it closes in at 0.5 % (5 ms in the second).
   assert.equal(noise!.acceleratedMs, 0);

@@ -12,18 +12,18 @@
  * transit follows the sender's clock, playing at that position also compensates the drift between
  * the sender's sample clock and ours, by resampling at a ratio within ±0.5 % (9 cents at most).
  *
- * Automatic depth, after Jamulus: the dropout rate of simulated buffers of every candidate depth is
- * tracked (would this frame have started a dropout at that depth? IIR-filtered), and the smallest
- * depth whose rate stays under the bound is chosen. A burst of late frames (a stall upstream: the
- * first frame very late, those behind it less and less) is one dropout, not one per frame: counted
- * per frame, one stall of 50 ms held the depth up for two minutes. A fixed depth can be set instead
- * (the user's "lower latency ↔ fewer dropouts" control).
+ * Automatic depth: simulated buffers of every candidate depth are kept (after Jamulus), each
+ * remembering when a frame last came later than it allowed, and the smallest depth no frame outran
+ * in the last minute is chosen: the largest lateness of the last minute. Jamulus's IIR error rates
+ * held a depth for a time that grew with the number of late frames: one stall of 50 ms (a run of
+ * five late frames) held it for two minutes. A fixed depth can be set instead (the user's "lower
+ * latency ↔ fewer dropouts" control).
  *
  * Coming down, after NetEQ's "accelerate": when the read position is more than ACCEL_MIN_MS behind
  * where the depth puts it (the depth came down, or a stall's frames all arrived at once), whole
  * pitch periods are cut out, each cross-faded into the next (the two are alike, so the cut is not
- * heard and the pitch is kept), or a stretch of silence is skipped; only where neither is found is
- * the gap closed by playing up to 0.5 % fast. A stall's extra delay is gone within a second or so,
+ * heard and the pitch is kept), or a stretch of silence is skipped, down to ACCEL_KEEP_MS behind;
+ * the rest, and where neither is found, is closed by playing up to 0.5 % fast. A stall's extra delay is gone within a second or so,
  * where at 0.5 % it took twenty.
  *
  * Missing audio is concealed without clicks: a lost frame (a later one is here) is replaced by the
@@ -64,14 +64,12 @@ export class PlayoutBuffer {
   static readonly CANDIDATE_STEP = 64;
   static readonly MAX_DEPTH_MS = 200;
   /**
-   * Candidate depths whose IIR error rate stays under this are safe (Jamulus uses 0.05 %–0.025 %).
-   * With the time constant below, one late frame keeps a depth out for ~30 s, two for ~70 s: the
-   * depth goes up at once and comes down only after a quiet half minute (fewer than one dropout a
-   * minute, at the price of holding a rare spike's depth that long).
+   * A depth some frame outran is kept out for this many frames after (60 s of 10 ms frames): the
+   * depth is the largest lateness of the last minute. For jitter whose spikes are alike over time,
+   * a new spike is the largest of the last minute's less than once a minute, which bounds the
+   * dropouts; a rare spike's depth is held a minute, which is the price.
    */
-  static readonly ERROR_BOUND = 1e-4;
-  /** IIR time constant of the error rates, in frames (60 s of 10 ms frames). */
-  static readonly ERROR_FRAMES = 6000;
+  static readonly HOLD_FRAMES = 6000;
   /**
    * Frames before the automatic depth may go below the start depth (10 s): a stream's first
    * seconds (its sender and our pipeline starting up) are its most jittery.
@@ -97,8 +95,14 @@ export class PlayoutBuffer {
   static readonly PAUSE_MS = 1000;
   /** A transit this far from the least one is a new timeline, not a late frame. */
   static readonly TIMELINE_JUMP_MS = 1000;
-  /** Behind the depth by more than this, periods are cut out; less is left to the 0.5 % resampling. */
-  static readonly ACCEL_MIN_MS = 3;
+  /**
+   * Behind the depth by more than this, periods are cut out, down to ACCEL_KEEP_MS behind; less is
+   * left to the 0.5 % resampling. The least transit the depth is measured from wanders by a few ms
+   * (the sender's own timing): followed quickly down and slowly up, it would leave the read position
+   * short of frames, and cut audio for nothing.
+   */
+  static readonly ACCEL_MIN_MS = 8;
+  static readonly ACCEL_KEEP_MS = 4;
   /** Cuts are whole periods of 2–15 ms (a pitch of 67–500 Hz, or several periods of a higher one). */
   static readonly ACCEL_MIN_LAG_MS = 2;
   static readonly ACCEL_MAX_LAG_MS = 15;
@@ -115,7 +119,8 @@ export class PlayoutBuffer {
   private transitMinPrev = Infinity;
   private transitMinCur = Infinity;
   private transitCount = 0;
-  private errorRates: Float64Array;
+  /** Per candidate depth: the frame count when a frame last came later than it allowed. */
+  private lastOutrun: Float64Array;
   private chosenDepth: number;
   private readPos: number | undefined;
   private ratio = 1;
@@ -136,8 +141,6 @@ export class PlayoutBuffer {
   private readonly recentLateness = new Float64Array(1000);
   private recentCount = 0;
   private readonly counters = { received: 0, lost: 0, late: 0, dropouts: 0, concealed: 0, playing: 0, accelerated: 0 };
-  /** Per candidate depth: is the frame before already late for it (one dropout, not another)? */
-  private lateRun: Uint8Array;
   /** A cut under way: reading from pos and pos + lag at once, cross-fading into the latter. */
   private cut: { lag: number; length: number; done: number } | null = null;
 
@@ -147,8 +150,7 @@ export class PlayoutBuffer {
     readonly quantum = 128,
   ) {
     const candidates = Math.ceil((PlayoutBuffer.MAX_DEPTH_MS / 1000) * sampleRate / PlayoutBuffer.CANDIDATE_STEP);
-    this.errorRates = new Float64Array(candidates);
-    this.lateRun = new Uint8Array(candidates);
+    this.lastOutrun = new Float64Array(candidates).fill(-Infinity);
     this.chosenDepth = this.ms(PlayoutBuffer.START_DEPTH_MS);
     this.lastOut = new Array<number>(channels).fill(0);
     this.joinFrom = new Array<number>(channels).fill(0);
@@ -295,18 +297,14 @@ export class PlayoutBuffer {
 
   /** Simulated buffers: would a buffer of each candidate depth have had this frame in time? */
   private scoreCandidates(lateness: number): void {
-    const rates = this.errorRates;
-    const alpha = 1 / PlayoutBuffer.ERROR_FRAMES;
-    // The smallest depth whose rate, and that of every depth above it, stays under the bound.
-    let chosen = rates.length - 1;
+    const last = this.lastOutrun;
+    const frame = this.counters.received;
+    // The smallest depth that no frame of the last HOLD_FRAMES outran (nor any above it).
+    let chosen = last.length - 1;
     let safe = true;
-    for (let j = rates.length - 1; j >= 0; j--) {
-      const late = lateness > (j + 1) * PlayoutBuffer.CANDIDATE_STEP ? 1 : 0;
-      // Only the first late frame of a run starts a dropout at this depth.
-      const starts = late && !this.lateRun[j] ? 1 : 0;
-      this.lateRun[j] = late;
-      rates[j] = rates[j]! + alpha * (starts - rates[j]!);
-      safe &&= rates[j]! < PlayoutBuffer.ERROR_BOUND;
+    for (let j = last.length - 1; j >= 0; j--) {
+      if (lateness > (j + 1) * PlayoutBuffer.CANDIDATE_STEP) last[j] = frame;
+      safe &&= frame - last[j]! > PlayoutBuffer.HOLD_FRAMES;
       if (safe) chosen = j;
     }
     // The read-ahead of one quantum comes on top of the jitter the candidate covers.
@@ -382,7 +380,7 @@ export class PlayoutBuffer {
     const wanted = start + 2 * this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS) + 2;
     while (here * full < wanted && this.frames.has(here)) here++;
     const available = here * full - start - 2;
-    const maxLag = Math.min(this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS), Math.floor(error), Math.floor(available / 2));
+    const maxLag = Math.min(this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS), Math.floor(error - this.ms(PlayoutBuffer.ACCEL_KEEP_MS)), Math.floor(available / 2));
     const minLag = this.ms(PlayoutBuffer.ACCEL_MIN_LAG_MS);
     if (maxLag < minLag) return null;
     const x = new Float32Array(2 * maxLag);
