@@ -149,7 +149,6 @@ function webOrigins(list: string): string[] {
   return origins;
 }
 
-
 /** Where workers on other hosts send their RTP: a wildcard listen address names no host. */
 function agentAnnouncedIp(listenIp: string, announced: string | undefined): string {
   if (announced) return announced;

@@ -128,20 +128,35 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
         }
       } catch (err) {
         // Its node was only stalled, woke and finished it first: its outcome and files stand.
-        if (err instanceof RecordingAlreadyFinishedError) continue;
+        if (err instanceof RecordingAlreadyFinishedError) {
+          finishedElsewhere(log, err);
+          continue;
+        }
         log.error({ err }, 'a recording cut short by the last run could not be saved');
       }
-      try {
-        await this.store.finishRecording(rec.id, { status: 'failed', endedAt: rec.startedAt, durationMs: null, tracks: [] });
-      } catch (err) {
-        if (err instanceof RecordingAlreadyFinishedError) continue;
-        log.error({ err }, 'could not mark a recording failed');
-      }
+      if (!(await this.markFailed(rec.id, { endedAt: rec.startedAt }, log))) continue;
       await rm(dir, { recursive: true, force: true }).catch(() => {});
       log.warn('a recording cut short by the last run held nothing playable; marked failed');
       counts.failed++;
     }
     return counts;
+  }
+
+  /**
+   * Marks a recording failed; false when another SFU node finished it first (one that stalled
+   * while this one took its room over, or the reverse), whose outcome and files then stand.
+   */
+  private async markFailed(id: string, times: { startedAt?: Date; endedAt: Date }, log: Logger): Promise<boolean> {
+    try {
+      await this.store.finishRecording(id, { status: 'failed', ...times, durationMs: null, tracks: [] });
+    } catch (err) {
+      if (err instanceof RecordingAlreadyFinishedError) {
+        finishedElsewhere(log, err);
+        return false;
+      }
+      log.error({ err }, 'could not mark a recording failed');
+    }
+    return true;
   }
 
   /** Rooms recording now, and recordings being saved (the metrics). */
@@ -315,21 +330,11 @@ export class RecordingService extends EventEmitter<ServiceEvents> {
     const endedAt = new Date(rec.startedAt.getTime() + (endMs - rec.recorder.originMs));
     const log = this.logger.child({ roomId: rec.room.id, recordingId: rec.id });
     const fail = async (message: string, err?: unknown) => {
-      if (err instanceof RecordingAlreadyFinishedError) return finishedElsewhere(err);
+      if (err instanceof RecordingAlreadyFinishedError) return finishedElsewhere(log, err);
       if (err) log.error({ err }, 'a recording could not be saved');
-      try {
-        await this.store.finishRecording(rec.id, { status: 'failed', startedAt: rec.startedAt, endedAt, durationMs: null, tracks: [] });
-      } catch (e) {
-        if (e instanceof RecordingAlreadyFinishedError) return finishedElsewhere(e);
-        log.error({ err: e }, 'could not mark a recording failed');
-      }
+      if (!(await this.markFailed(rec.id, { startedAt: rec.startedAt, endedAt }, log))) return;
       await rm(rec.dir, { recursive: true, force: true }).catch(() => {});
       this.emit('saved', rec.room.id, { recordingId: rec.id, status: 'failed', message });
-    };
-    // This node stalled, and the node that took its room over meanwhile finished the recording (from
-    // a shared volume): its outcome stands, and so do its files.
-    const finishedElsewhere = (e: RecordingAlreadyFinishedError) => {
-      log.warn({ status: e.status }, 'the recording was finished meanwhile by the node that took the room over: left as it is');
     };
     try {
       const result = await rec.recorder.stop(endMs);
@@ -436,4 +441,8 @@ function stopMessage(reason: RecordingStopReason, maxDurationMs: number): string
     default:
       return undefined;
   }
+}
+
+function finishedElsewhere(log: Logger, err: RecordingAlreadyFinishedError): void {
+  log.warn({ status: err.status }, 'the recording was finished meanwhile by another SFU node: left as it is');
 }

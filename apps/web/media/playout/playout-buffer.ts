@@ -23,8 +23,8 @@
  * where the depth puts it (the depth came down, or a stall's frames all arrived at once), whole
  * pitch periods are cut out, each cross-faded into the next (the two are alike, so the cut is not
  * heard and the pitch is kept), or a stretch of silence is skipped, down to ACCEL_KEEP_MS behind;
- * the rest, and where neither is found, is closed by playing up to 0.5 % fast. A stall's extra delay is gone within a second or so,
- * where at 0.5 % it took twenty.
+ * the rest, and where neither is found, is closed by playing up to 0.5 % fast. A stall's extra
+ * delay is gone within a second or so, where at 0.5 % it took twenty.
  *
  * Missing audio is concealed without clicks: a lost frame (a later one is here) is replaced by the
  * last good frame, repeated with overlapping joins and faded out over 20 ms, blended in from the last
@@ -312,11 +312,7 @@ export class PlayoutBuffer {
   }
 
   private playReal(out: Float32Array[], i: number, frame: Float32Array[], index: number, pos: number): void {
-    const full = this.frameLength;
-    const offset = pos - index * full;
-    const k = Math.floor(offset);
-    const frac = offset - k;
-    const next = k + 1 < full ? frame : this.frames.get(index + 1);
+    const offset = pos - index * this.frameLength;
     if (this.concealedRun > 0) {
       // A gap the listener heard end: a dropout, unless it was a pause (a muted or stopped sender).
       if (this.concealedRun < this.ms(PlayoutBuffer.PAUSE_MS) && this.lastGood) {
@@ -330,11 +326,7 @@ export class PlayoutBuffer {
     }
     const w = this.fadeIn > 0 ? 1 - this.fadeIn / PlayoutBuffer.FADE_IN : 1;
     for (let c = 0; c < out.length; c++) {
-      const src = frame[Math.min(c, frame.length - 1)]!;
-      const a = src[k]!;
-      const nextSrc = next ? next[Math.min(c, next.length - 1)]! : undefined;
-      const b = nextSrc ? nextSrc[k + 1 < full ? k + 1 : 0]! : a;
-      const v = w * (a + (b - a) * frac) + (1 - w) * this.lastOut[c]!;
+      const v = w * this.interpolate(frame, index, c, offset) + (1 - w) * this.lastOut[c]!;
       out[c]![i] = v;
       this.lastOut[c] = v;
     }
@@ -342,22 +334,28 @@ export class PlayoutBuffer {
     this.lastGood = frame;
   }
 
-  /** Channel c at (fractional) position p, or undefined where its frame is not here. */
-  private sampleAt(c: number, p: number): number | undefined {
-    const full = this.frameLength;
-    const index = Math.floor(p / full);
-    const frame = this.frames.get(index);
-    if (!frame) return undefined;
-    const offset = p - index * full;
+  /**
+   * Channel c of frame number `index` at `offset` samples into it, interpolated towards the next
+   * sample: at the frame's end, the next frame's first (if it is here).
+   */
+  private interpolate(frame: Float32Array[], index: number, c: number, offset: number): number {
     const k = Math.floor(offset);
     const src = frame[Math.min(c, frame.length - 1)]!;
-    let b: number;
-    if (k + 1 < full) b = src[k + 1]!;
+    const a = src[k]!;
+    let b = a;
+    if (k + 1 < this.frameLength) b = src[k + 1]!;
     else {
       const next = this.frames.get(index + 1);
-      b = next ? next[Math.min(c, next.length - 1)]![0]! : src[k]!;
+      if (next) b = next[Math.min(c, next.length - 1)]![0]!;
     }
-    return src[k]! + (b - src[k]!) * (offset - k);
+    return a + (b - a) * (offset - k);
+  }
+
+  /** Channel c at (fractional) position p, or undefined where its frame is not here. */
+  private sampleAt(c: number, p: number): number | undefined {
+    const index = Math.floor(p / this.frameLength);
+    const frame = this.frames.get(index);
+    return frame ? this.interpolate(frame, index, c, p - index * this.frameLength) : undefined;
   }
 
   /** The channels' mean at whole sample p (the period search looks at one signal). */
