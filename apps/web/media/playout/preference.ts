@@ -3,11 +3,12 @@ export type PlayoutPreference = 'low-latency' | 'browser';
 export const PLAYOUT_PREFERENCE_KEY = 'bandmate.playout';
 
 /**
- * Ours where the browser supports it (else the browser's plays, and the page says why): side by
- * side on the 2-core test machine it is ~20 ms lower at the median and the p95, at the price of
- * more concealed dropouts (README, "Measured figures"); the page's switch goes back.
+ * The browser's path until ours drops out as rarely: side by side on the 2-core test machine ours is
+ * ~20 ms lower at the median and the p95, but under CPU starvation (the soak, with the AI worker
+ * and two Chromiums on two cores) its concealment fades to silence where NetEQ stretches, and its
+ * listener heard nothing at one sample (README, "Measured figures").
  */
-export const DEFAULT_PLAYOUT: PlayoutPreference = 'low-latency';
+export const DEFAULT_PLAYOUT: PlayoutPreference = 'browser';
 
 export function storedPlayoutPreference(): PlayoutPreference {
   try {
