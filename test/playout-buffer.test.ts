@@ -263,3 +263,62 @@ test('silence is skipped to come down; a part that is neither periodic nor silen
   assert.equal(noise!.acceleratedMs, 0);
   assert.ok(noise!.delayMs > 70 && noise!.delayMs < 80, `noise: ${noise!.delayMs} ms a second after`);
 });
+
+test('a stall of 150 ms (a starved page: nothing comes, then all at once): the note goes on at its pitch and level, every frame is played late rather than dropped', () => {
+  // Steady at 25 ms; at 10 s fifteen frames are held back and arrive together with the sixteenth.
+  const stallAt = 1000;
+  const { out, stats } = simulate(20, { delayMs: (i) => (i >= stallAt && i < stallAt + 15 ? 25 + (stallAt + 15 - i) * 10 : 25) });
+  assert.deepEqual([stats.lost, stats.late, stats.dropouts], [0, 0, 1]);
+  // (less the few ms the depth had in hand)
+  assert.ok(stats.concealedMs > 120 && stats.concealedMs < 160, `concealed ${stats.concealedMs} ms`);
+  // The stretch from just before the stall to a second after: the expand held the tone, the frames
+  // came back in without a step (a fade to silence, or frames dropped, read as −∞ dB or a click).
+  const from = (stallAt - 5) * FRAME;
+  const to = from + RATE;
+  for (const [c, hz] of TONES.entries()) {
+    const stretch = out[c]!.subarray(from, to);
+    const quietest = quietestWindowDb(stretch, 0);
+    assert.ok(quietest > -2, `channel ${c}: a window at ${quietest.toFixed(1)} dB`);
+    const t = tone(stretch, 0, stretch.length);
+    assert.ok(Math.abs(t.hz - hz) < 2, `channel ${c}: ${t.hz.toFixed(2)} Hz through the stall`);
+    const step = largestStep(stretch, 0);
+    assert.ok(step < TONE_STEP * 1.5, `channel ${c}: a step of ${step.toFixed(3)} (the tone's own is ${TONE_STEP.toFixed(3)})`);
+  }
+});
+
+test('a gap in a sound without a period (noise, a drum) fades out within 20 ms instead of buzzing on', () => {
+  let seed = 11;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const buffer = new PlayoutBuffer(RATE, 2, QUANTUM);
+  buffer.setMode({ kind: 'fixed', delayMs: 20 });
+  const heard: number[] = [];
+  // Two seconds of noise at 20 ms, then nothing more is sent.
+  for (let q = 0, sent = 0; q < (3 * RATE) / QUANTUM; q++) {
+    const now = q * QUANTUM;
+    for (; sent < 200 && (sent + 1) * FRAME + 0.02 * RATE <= now; sent++) {
+      const samples = Float32Array.from({ length: FRAME }, () => 0.3 * random());
+      buffer.push(1000 + sent * FRAME, [samples, samples], now);
+    }
+    const quantum = [new Float32Array(QUANTUM), new Float32Array(QUANTUM)];
+    buffer.render(quantum, now);
+    heard.push(...quantum[0]!);
+  }
+  // The last frame's media ends at 2 s; it is heard ~60 ms later (20 ms transit, 20 ms depth, the
+  // quanta it waits to be seen and read ahead). From 25 ms after that, nothing above −60 dBFS.
+  const end = Math.round(2.06 * RATE);
+  const rms = (a: number, b: number) => Math.sqrt(heard.slice(a, b).reduce((n, v) => n + v * v, 0) / (b - a));
+  assert.ok(rms(end - 0.1 * RATE, end - 0.01 * RATE) > 0.1, `the noise itself at ${rms(end - 0.1 * RATE, end - 0.01 * RATE)}`);
+  const tail = rms(end + 0.025 * RATE, end + 0.2 * RATE);
+  assert.ok(tail < 1e-3, `noise concealed on for 200 ms at RMS ${tail.toFixed(4)}`);
+});
+
+test('a stream bursty from its first packet (a starved sender: 100 ms of frames at once): the depth follows within a burst or two, not after the start', () => {
+  // Frames come in tens: each group arrives with its last frame.
+  const { out, stats, statsOverTime } = simulate(12, { delayMs: (i) => 25 + (9 - (i % 10)) * 10 });
+  assert.ok(stats.dropouts <= 3, `${stats.dropouts} dropouts`);
+  assert.ok(statsOverTime[1]!.targetMs >= 90, `target at 1 s: ${statsOverTime[1]!.targetMs} ms`);
+  for (const c of [0, 1]) {
+    const quietest = quietestWindowDb(out[c]!, STEADY);
+    assert.ok(quietest > -1, `channel ${c}: a window at ${quietest.toFixed(1)} dB`);
+  }
+});

@@ -47,7 +47,7 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
       const ctx = new AudioContext({ sampleRate: 48000, latencyHint: 0 });
       const dest = ctx.createMediaStreamDestination();
       (window as unknown as { echo: unknown }).echo = { ctx, dest };
-      await window.__bandmate!.join({ roomId, displayName: 'Echo', role: 'musician', track: dest.stream.getAudioTracks()[0], playout, context: ctx });
+      await window.__bandmate!.join({ roomId, displayName: 'Echo', role: 'musician', track: dest.stream.getAudioTracks()[0], playout, keepPlayoutPath: true, context: ctx });
     },
     { roomId, playout },
   );
@@ -66,7 +66,7 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
       const results: Array<{ sent: number; received: number }> = [];
       probe.port.onmessage = (e) => results.push(e.data);
       (window as unknown as { probe: unknown }).probe = { ctx, probe, results };
-      await window.__bandmate!.join({ roomId, displayName: 'Clicker', role: 'musician', track: dest.stream.getAudioTracks()[0], playout, context: ctx });
+      await window.__bandmate!.join({ roomId, displayName: 'Clicker', role: 'musician', track: dest.stream.getAudioTracks()[0], playout, keepPlayoutPath: true, context: ctx });
     },
     { roomId, worklet: CLICK_PROBE_WORKLET, interval: INTERVAL_S, playout },
   );

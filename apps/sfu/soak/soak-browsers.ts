@@ -24,6 +24,8 @@ export interface BrowserSample {
   /** Worst loss over the streams the pages receive, %; and their concealed dropouts per minute. */
   lossPercent: number;
   dropoutsPerMinute: number;
+  /** The stream with the most dropouts a minute: its sender, path, dropouts, playing time and buffer. */
+  worstStream: string;
   /** The listener page's JS heap after a garbage collection, MB. */
   pageHeapMb: number;
   /** Chromium's processes and the web server, MB. */
@@ -84,9 +86,15 @@ export class SoakBrowsers {
               levels: peers.filter((p) => p.displayName.startsWith('Browser ')).map((p) => session?.graph?.analyse(p.id)?.left.rmsDb ?? -Infinity),
               loss: peers.map((p) => p.stats?.lossPercent ?? 0),
               dropouts: peers.map((p) => p.stats?.dropoutsPerMinute ?? 0),
+              detail: peers.map((p) => {
+                const ours = session?.playoutStats(p.id) as (Record<string, number> | undefined);
+                // On our path: how late frames came to the buffer, and to the decoder worker before it (p99/max, ms).
+                const lateness = ours ? `, late ${ours.latenessP99Ms}/${ours.latenessMaxMs}, upstream ${ours.upstreamLatenessP99Ms?.toFixed(0) ?? '?'}/${ours.upstreamLatenessMaxMs?.toFixed(0) ?? '?'} ms` : '';
+                return `${p.displayName} ${p.stats?.path ?? '?'} ${p.stats?.dropouts ?? '?'} in ${p.stats?.playingSeconds?.toFixed(0) ?? '?'} s, buffer ${p.stats?.bufferMs?.toFixed(0) ?? '?'}/${p.stats?.bufferTargetMs?.toFixed(0) ?? '-'} ms${lateness}`;
+              }),
             };
           })
-          .catch(() => ({ joined: false, streams: 0, levels: [] as number[], loss: [] as number[], dropouts: [] as number[] })),
+          .catch(() => ({ joined: false, streams: 0, levels: [] as number[], loss: [] as number[], dropouts: [] as number[], detail: [] as string[] })),
       ),
     );
     const listener = this.pages.findIndex((p) => p.role === 'listener');
@@ -104,6 +112,7 @@ export class SoakBrowsers {
       toneDb: heard && heard.levels.length > 0 ? Math.min(...heard.levels) : null,
       lossPercent: Math.max(0, ...views.flatMap((v) => v.loss)),
       dropoutsPerMinute: Math.max(0, ...views.flatMap((v) => v.dropouts)),
+      worstStream: worst(views),
       pageHeapMb,
       // Playwright starts each Chromium as a child of this process.
       chromiumRssMb: childPids(process.pid, path.basename(CHROMIUM_PATH)).reduce((n, pid) => n + treeRssMb(pid), 0),
@@ -115,6 +124,14 @@ export class SoakBrowsers {
     await Promise.all(this.pages.map((p) => p.browser.close().catch(() => {})));
     await this.web.stop();
   }
+}
+
+function worst(views: Array<{ dropouts: number[]; detail: string[] }>): string {
+  let best = { rate: -1, detail: '' };
+  for (const [p, view] of views.entries()) {
+    for (const [i, rate] of view.dropouts.entries()) if (rate > best.rate) best = { rate, detail: `page ${p + 1}: ${view.detail[i]}` };
+  }
+  return best.detail;
 }
 
 /** RSS of a process and all its descendants (Chromium's renderers, GPU and utility processes). */

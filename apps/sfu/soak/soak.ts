@@ -197,7 +197,8 @@ for (const [what, mbPerHour] of Object.entries(growth)) console.log(`  ${what.pa
 if (chromiumTrend !== undefined) console.log(`  ${'Chromium RSS (all)'.padEnd(22)} ${chromiumTrend.toFixed(1)} (reported only)`);
 if (browsers) {
   const pageRows = rows.map((r) => r.browsers!).filter(Boolean);
-  console.log(`browser pages: worst loss ${Math.max(0, ...pageRows.map((b) => b.lossPercent)).toFixed(2)} %, worst dropouts ${Math.max(0, ...pageRows.map((b) => b.dropoutsPerMinute)).toFixed(1)}/min`);
+  const worstRow = pageRows.reduce<(typeof pageRows)[number] | undefined>((a, b) => (!a || b.dropoutsPerMinute > a.dropoutsPerMinute ? b : a), undefined);
+  console.log(`browser pages: worst loss ${Math.max(0, ...pageRows.map((b) => b.lossPercent)).toFixed(2)} %, worst dropouts ${worstRow?.dropoutsPerMinute.toFixed(1) ?? '?'}/min (${worstRow?.worstStream ?? ''})`);
 }
 console.log(`load: ${sent} packets sent by ${senders.length} musicians; ${events.joins} churn joins (${events.churnErrors} errors); ${events.aiSwitches} AI player switches`);
 for (const [what, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${what}: ${detail}`);

@@ -111,6 +111,11 @@ export function MixerStrip(props: {
           <dd>{fmt(props.stats.jitterMs, 'ms', 1)}</dd>
           <dt>Loss</dt>
           <dd>{fmt(props.stats.lossPercent, '%', 1)}</dd>
+          {props.stats.passedOn && (
+            <dd className="col-span-2 text-amber-300" data-testid={`passed-on-${props.id}`}>
+              Browser&apos;s buffer: {props.stats.passedOn}
+            </dd>
+          )}
         </dl>
       )}
     </div>

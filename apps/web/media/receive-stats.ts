@@ -10,6 +10,8 @@ export const SENDER_ESTIMATE_MS = 10 + 10 + 6.5;
 
 export interface ReceiveStats {
   path: PlayoutPath;
+  /** Why this stream plays on the browser's path although ours runs (our path gave it up). */
+  passedOn?: string;
   /** Round-trip time to the SFU halved, ms (network part of the latency). */
   networkMs: number | null;
   /** Time audio waits in the receive buffer: ours (its measured delay) or the browser's (average), ms. */
@@ -38,7 +40,7 @@ type StatsRecord = Record<string, unknown> & { type: string };
 /** Reads what getStats (and, on our path, the playout node) knows about one received stream. */
 export async function receiveStats(
   consumer: types.Consumer,
-  context: { path: PlayoutPath; playout?: PlayoutStats; outputMs: number | null },
+  context: { path: PlayoutPath; playout?: PlayoutStats; outputMs: number | null; passedOn?: string },
 ): Promise<ReceiveStats> {
   const report = await consumer.getStats();
   let inbound: StatsRecord | undefined;
@@ -71,6 +73,7 @@ export async function receiveStats(
   const dropoutsPerMinute = dropouts !== null && playingSeconds ? dropouts / (playingSeconds / 60) : null;
   return {
     path: context.path,
+    ...(context.passedOn ? { passedOn: context.passedOn } : {}),
     networkMs,
     bufferMs,
     bufferTargetMs: playout ? playout.targetMs : null,

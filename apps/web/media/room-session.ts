@@ -7,9 +7,10 @@ import { setLowestJitterTarget } from './jitter-target.ts';
 import { openMicrophone } from './microphone.ts';
 import { MixerGraph } from './mixer-graph.ts';
 import { receiveStats, type ReceiveStats } from './receive-stats.ts';
+import { fallbackReason } from './playout/fallback.ts';
 import { LowLatencyReceiver, lowLatencySupported, type PlayoutPath } from './playout/low-latency-receiver.ts';
 import type { PlayoutMode, PlayoutStats } from './playout/playout-buffer.ts';
-import { storedPlayoutPreference, type PlayoutPreference } from './playout/preference.ts';
+import { storedPlayoutChoice, storedPlayoutPreference, type PlayoutPreference } from './playout/preference.ts';
 import { SignalClient } from './signal-client.ts';
 import { ChatSession } from './chat-session.ts';
 import { MetronomeSession } from './metronome-session.ts';
@@ -61,6 +62,12 @@ export interface JoinOptions {
    */
   playout?: PlayoutPreference;
   /**
+   * Keep our path even on a machine too busy for it (fallback.ts), as benchmarks that measure it
+   * do (their probes are wired to its nodes). Default: kept when `playout` is given or the
+   * listener chose a path with the page's switch; otherwise it gives way.
+   */
+  keepPlayoutPath?: boolean;
+  /**
    * The AudioContext the mix plays in (benchmarks build their probe in it, so what they hear is
    * what the mix hears); the session then leaves it open when it leaves. Default: its own.
    */
@@ -94,6 +101,9 @@ export class RoomSession {
   private readonly consumers = new Map<string, types.Consumer>();
   /** Our playout path, when this session uses it (else the browser's jitter buffer plays). */
   private lowLatency?: LowLatencyReceiver;
+  /** Why every stream went to the browser's path although ours runs (this machine was too busy for it). */
+  private passedOnAll?: string;
+  private keepPlayoutPath = false;
   /** Producers announced before the recv transport exists are consumed once it does. */
   private pendingProducers: ProducerInfo[] = [];
   private statsTimer?: ReturnType<typeof setInterval>;
@@ -138,6 +148,8 @@ export class RoomSession {
     try {
       this.graph = new MixerGraph(options.context);
       await this.graph.resume();
+      // Ours gives way on a busy machine only as the default: one the listener (or a caller) asked for is kept.
+      this.keepPlayoutPath = options.keepPlayoutPath ?? (options.playout !== undefined || storedPlayoutChoice() !== undefined);
       await this.choosePlayout(options.playout ?? storedPlayoutPreference());
       if (options.role === 'musician') this.micTrack = options.track ?? (await openMicrophone(options.deviceId));
 
@@ -319,12 +331,14 @@ export class RoomSession {
   /** A peer's stream on our playout path: its receiver and track id (none on the browser's path). */
   private ourStream(peerId: string): { receiver: LowLatencyReceiver; trackId: string } | undefined {
     const consumer = this.consumerOf(peerId);
-    return consumer && this.lowLatency ? { receiver: this.lowLatency, trackId: consumer.track.id } : undefined;
+    if (!consumer || !this.lowLatency || this.lowLatency.passedOnReason(consumer.track.id)) return undefined;
+    return { receiver: this.lowLatency, trackId: consumer.track.id };
   }
 
   private async choosePlayout(preference: PlayoutPreference): Promise<void> {
     this.lowLatency?.close();
     this.lowLatency = undefined;
+    this.passedOnAll = undefined;
     // Why the browser's path plays although ours was asked for (none when the browser's was asked for).
     let reason: string | undefined;
     if (preference === 'low-latency') {
@@ -434,6 +448,7 @@ export class RoomSession {
       appData: { peerId: reply.peerId },
     });
     this.consumers.set(consumer.id, consumer);
+    if (this.passedOnAll) this.lowLatency?.passOn(consumer.track.id, this.passedOnAll);
     const node = this.lowLatency?.node(consumer.track.id);
     if (node) this.graph?.addNodeSource(reply.peerId, node);
     else {
@@ -534,12 +549,43 @@ export class RoomSession {
 
   private async pollStats(): Promise<void> {
     const outputMs = this.graph ? this.graph.outputLatencyMs() : null;
-    for (const consumer of this.consumers.values()) {
-      const playout = this.lowLatency?.stats(consumer.track.id);
-      const path = this.lowLatency ? 'low-latency' : 'browser';
-      const stats = await receiveStats(consumer, { path, playout, outputMs }).catch(() => undefined);
-      if (stats) this.patchPeer(String(consumer.appData.peerId), { stats });
+    for (const consumer of [...this.consumers.values()]) {
+      const peerId = String(consumer.appData.peerId);
+      let playout = this.lowLatency?.stats(consumer.track.id);
+      const giveUp = playout && !this.keepPlayoutPath && fallbackReason(playout);
+      if (giveUp) {
+        this.toBrowserPath(giveUp);
+        playout = undefined;
+      }
+      const passedOn = this.lowLatency?.passedOnReason(consumer.track.id);
+      const path = this.lowLatency && !passedOn ? 'low-latency' : 'browser';
+      const stats = await receiveStats(consumer, { path, playout, outputMs, passedOn }).catch(() => undefined);
+      if (stats) this.patchPeer(peerId, { stats });
     }
+  }
+
+  /**
+   * Moves every stream of this page from our path to the browser's, and those still to come (the
+   * machine that starved one stream's worker starves them all; fallback.ts says when, tests call
+   * it too): the browser decodes them from here on, and the mix takes their tracks at the same
+   * strip settings. The line above the mixer says so; its switch (a reload) tries ours again.
+   */
+  toBrowserPath(reason: string): void {
+    if (!this.lowLatency || this.passedOnAll) return;
+    this.passedOnAll = reason;
+    console.info(`[bandmate] every stream moves to the browser's playout path: ${reason}`);
+    for (const consumer of this.consumers.values()) this.passOn(consumer, reason);
+    this.update({ playout: { path: 'browser', reason: `ours gave way: ${reason}` } });
+  }
+
+  private passOn(consumer: types.Consumer, reason: string): void {
+    const peerId = String(consumer.appData.peerId);
+    if (!this.lowLatency || this.lowLatency.passedOnReason(consumer.track.id)) return;
+    const settings = this.graph?.strip(peerId);
+    this.lowLatency.passOn(consumer.track.id, reason);
+    setLowestJitterTarget(consumer.rtpReceiver);
+    this.graph?.addSource(peerId, consumer.track, { monitor: true });
+    if (settings) this.graph?.setStrip(peerId, settings);
   }
 
   private patchPeer(peerId: string, patch: Partial<RemotePeer>): void {

@@ -1,7 +1,7 @@
 /**
  * The worker of our playout path. Each received stream's RTCRtpScriptTransform runs here: its
  * encoded Opus frames are taken before the browser's jitter buffer (and not passed on, so the
- * browser's own path stays silent), decoded with WebCodecs, and posted with their RTP timestamp
+ * browser's own path stays silent, until the page gives the stream back to it), decoded with WebCodecs, and posted with their RTP timestamp
  * to the stream's AudioWorklet node over a MessagePort of their own (no hop through the page).
  *
  * This function is the worker's whole source: it is turned into text and never called in the
@@ -13,7 +13,12 @@ export function runDecoderWorker(): void {
     transformer: { readable: ReadableStream<EncodedFrame>; writable: WritableStream<EncodedFrame>; options: Options };
   };
   type EncodedFrame = { data: ArrayBuffer; timestamp: number; getMetadata(): { rtpTimestamp?: number } };
-  const scope = self as unknown as { onrtctransform: ((e: TransformEvent) => void) | null };
+  const scope = self as unknown as { onrtctransform: ((e: TransformEvent) => void) | null; onmessage: ((e: MessageEvent) => void) | null };
+  // The page gave this stream to the browser's path: frames are passed on, no longer decoded here.
+  let passOn = false;
+  scope.onmessage = (e) => {
+    if ((e.data as { type?: string } | null)?.type === 'pass-on') passOn = true;
+  };
 
   scope.onrtctransform = (event) => {
     const { port, sampleRate, channels } = event.transformer.options;
@@ -43,6 +48,7 @@ export function runDecoderWorker(): void {
     });
     decoder.configure({ codec: 'opus', sampleRate, numberOfChannels: channels });
     const reader = event.transformer.readable.getReader();
+    const writer = event.transformer.writable.getWriter();
     // How late frames reach this worker, against the least delay of the last 1000 (diagnostics:
     // it tells jitter from before our pipeline apart from jitter added in it).
     const transits: number[] = [];
@@ -51,7 +57,13 @@ export function runDecoderWorker(): void {
     void (async () => {
       for (;;) {
         const { value: frame, done } = await reader.read();
-        if (done || failed) return;
+        if (done) return;
+        if (passOn) {
+          if (decoder.state !== 'closed') decoder.close();
+          await writer.write(frame);
+          continue;
+        }
+        if (failed) return;
         const rtp = frame.getMetadata().rtpTimestamp ?? frame.timestamp;
         first ??= rtp;
         let unwrapped = rtp - first;

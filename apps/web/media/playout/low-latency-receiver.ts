@@ -23,20 +23,26 @@ interface Stream {
 }
 
 /**
- * Our playout path for one room session: one decoder worker for every stream, and per stream an
- * encoded transform on its receiver (attached when the browser creates the receiver, the only
- * moment Chromium routes frames to it) and a playout node in the mixer's AudioContext.
+ * Our playout path for one room session: per stream a decoder worker, an encoded transform on its
+ * receiver (attached when the browser creates the receiver, the only moment Chromium routes frames
+ * to it) and a playout node in the mixer's AudioContext.
+ *
+ * A worker per stream, not one for all: workers run at normal priority, and on a busy machine the
+ * scheduler shares the CPU by thread. One worker decoding every stream of a room got too small a
+ * share to keep up (frames queued for a second and more before it read them, in the soak), where
+ * the browser's own path decodes on its audio thread.
  */
 export class LowLatencyReceiver {
-  private readonly worker: Worker;
+  private readonly workerUrl: string;
+  private readonly workers = new Map<string, Worker>();
   private readonly ports = new Map<string, MessagePort>();
   private readonly streams = new Map<string, Stream>();
   private readonly modes = new Map<string, PlayoutMode>();
+  /** Streams given back to the browser's path, and why. */
+  private readonly passedOn = new Map<string, string>();
 
   private constructor(private readonly context: AudioContext) {
-    const url = URL.createObjectURL(new Blob([`${SOURCE_HELPERS}(${runDecoderWorker.toString()})();`], { type: 'text/javascript' }));
-    this.worker = new Worker(url, { name: 'bandmate-playout-decoder' });
-    URL.revokeObjectURL(url);
+    this.workerUrl = URL.createObjectURL(new Blob([`${SOURCE_HELPERS}(${runDecoderWorker.toString()})();`], { type: 'text/javascript' }));
   }
 
   static async create(context: AudioContext): Promise<LowLatencyReceiver> {
@@ -52,8 +58,11 @@ export class LowLatencyReceiver {
   /** Takes a new receiver's encoded frames (call from the peer connection's `track` event). */
   attach(trackId: string, receiver: RTCRtpReceiver): void {
     const channel = new MessageChannel();
+    this.workers.get(trackId)?.terminate();
+    const worker = new Worker(this.workerUrl, { name: `bandmate-playout-decoder-${trackId.slice(0, 8)}` });
+    this.workers.set(trackId, worker);
     receiver.transform = new RTCRtpScriptTransform(
-      this.worker,
+      worker,
       { trackId, port: channel.port1, sampleRate: this.context.sampleRate, channels: 2 },
       [channel.port1],
     );
@@ -64,6 +73,7 @@ export class LowLatencyReceiver {
   node(trackId: string): AudioWorkletNode | undefined {
     const existing = this.streams.get(trackId);
     if (existing) return existing.node;
+    if (this.passedOn.has(trackId)) return undefined;
     const port = this.ports.get(trackId);
     if (!port) return undefined;
     this.ports.delete(trackId);
@@ -79,6 +89,24 @@ export class LowLatencyReceiver {
     if (mode) node.port.postMessage({ type: 'mode', mode });
     this.streams.set(trackId, stream);
     return node;
+  }
+
+  /**
+   * Gives a stream to the browser's path for good: its frames are passed on to the browser's
+   * decoder and jitter buffer, and our node stops (the caller puts the track in the mix instead).
+   */
+  passOn(trackId: string, reason: string): void {
+    this.workers.get(trackId)?.postMessage({ type: 'pass-on' });
+    this.passedOn.set(trackId, reason);
+    const stream = this.streams.get(trackId);
+    stream?.node.disconnect();
+    stream?.node.port.close();
+    this.streams.delete(trackId);
+  }
+
+  /** Why a stream plays on the browser's path although ours runs (undefined while it is ours). */
+  passedOnReason(trackId: string): string | undefined {
+    return this.passedOn.get(trackId);
   }
 
   setMode(trackId: string, mode: PlayoutMode): void {
@@ -109,10 +137,13 @@ export class LowLatencyReceiver {
     stream?.node.port.close();
     this.streams.delete(trackId);
     this.modes.delete(trackId);
+    this.workers.get(trackId)?.terminate();
+    this.workers.delete(trackId);
+    this.passedOn.delete(trackId);
   }
 
   close(): void {
-    for (const id of [...this.streams.keys(), ...this.ports.keys()]) this.drop(id);
-    this.worker.terminate();
+    for (const id of [...this.streams.keys(), ...this.ports.keys(), ...this.workers.keys()]) this.drop(id);
+    URL.revokeObjectURL(this.workerUrl);
   }
 }

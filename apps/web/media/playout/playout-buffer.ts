@@ -26,11 +26,17 @@
  * the rest, and where neither is found, is closed by playing up to 0.5 % fast. A stall's extra
  * delay is gone within a second or so, where at 0.5 % it took twenty.
  *
- * Missing audio is concealed without clicks: a lost frame (a later one is here) is replaced by the
- * last good frame, repeated with overlapping joins and faded out over 20 ms, blended in from the last
- * value played; a late frame (nothing newer
- * is here) holds the read position while we are still ahead of where we should be, then gives up
- * on it. Real audio fades back in over 1.3 ms.
+ * Missing audio is concealed as NetEQ's "expand" does: the last pitch period played (the lag of
+ * 2–15 ms at which the last audio best matches itself) is looped, its end cross-faded into the
+ * stretch a period earlier so the loop has no seam, blended in from the value last played. A tone
+ * (a strong match) is held at full level for EXPAND_HOLD_MS and faded over EXPAND_FADE_MS: a gap
+ * of a starved page's tenth of a second is heard as the note going on, not as silence; a sound
+ * without a period (noise, a drum) fades within 20 ms, as a repeated one would buzz. A lost frame
+ * (a later one is here) is played over; a late one (nothing newer is here) is waited for, the
+ * read position held, as NetEQ stretches rather than skips: its audio is heard late instead of
+ * never, and the delay the wait added is cut back by the accelerate above. A fixed depth (the
+ * listener chose that delay over fewer dropouts) waits only while the read position is early.
+ * Real audio fades back in over 1.3 ms.
  */
 export type PlayoutMode = { kind: 'auto' } | { kind: 'fixed'; delayMs: number };
 
@@ -62,7 +68,11 @@ export interface PlayoutStats {
 
 export class PlayoutBuffer {
   static readonly CANDIDATE_STEP = 64;
-  static readonly MAX_DEPTH_MS = 200;
+  /**
+   * The deepest the buffer goes. A starved machine (two Chromiums, the AI and the SFU on two cores)
+   * brings frames 200 ms late and more; a depth capped below that drops out at every such frame.
+   */
+  static readonly MAX_DEPTH_MS = 500;
   /**
    * A depth some frame outran is kept out for this many frames after (60 s of 10 ms frames): the
    * depth is the largest lateness of the last minute. For jitter whose spikes are alike over time,
@@ -77,14 +87,24 @@ export class PlayoutBuffer {
   static readonly WARMUP_FRAMES = 1000;
   static readonly START_DEPTH_MS = 40;
   /**
-   * Frames whose lateness is not learned from (3 s): a stream's start (the sender's encoder and
-   * our decoder starting, a page still loading) brings spikes it never has again, which would
-   * otherwise hold the depth up for a minute.
+   * A stream's first frames (3 s): the start (the sender's encoder and our decoder starting, a page
+   * still loading) brings spikes it never has again, so their lateness is held only START_HOLD_FRAMES
+   * (2 s), not a minute; but it is learned at once, or a stream that is bursty from its first packet
+   * (a starved sender) drops out at every burst until the start is over.
    */
-  static readonly IGNORE_FRAMES = 300;
+  static readonly START_FRAMES = 300;
+  static readonly START_HOLD_FRAMES = 200;
   static readonly MAX_RATE_OFFSET = 0.005;
-  /** A concealment fades to silence over this many samples (20 ms: two lost frames in a row stay audible). */
+  /** A concealment of a sound without a period fades to silence over this many samples (20 ms). */
   static readonly FADE_OUT = 960;
+  /** A concealment of a periodic sound (a match of EXPAND_PERIODIC or better) is held this long at full level, then faded over EXPAND_FADE_MS. */
+  static readonly EXPAND_HOLD_MS = 100;
+  static readonly EXPAND_FADE_MS = 400;
+  /** Normalised correlation of a period with the one before: at least this is a tone; at most EXPAND_APERIODIC, noise. */
+  static readonly EXPAND_PERIODIC = 0.9;
+  static readonly EXPAND_APERIODIC = 0.5;
+  /** Samples of played audio kept for the period search of a concealment (> 2 × 15 ms). */
+  static readonly HISTORY = 2048;
   static readonly JOIN = 32;
   static readonly FADE_IN = 64;
   /** Frames per block of the sliding least-transit window (two blocks are kept). */
@@ -126,7 +146,13 @@ export class PlayoutBuffer {
   private ratio = 1;
   private mode: PlayoutMode = { kind: 'auto' };
   private resync = false;
-  private lastGood: Float32Array[] | null = null;
+  /** Whether a frame of this stream has played (before that a concealment is silence). */
+  private playedAny = false;
+  /** What was played last (HISTORY samples per channel, a ring at historyAt), for a concealment to loop. */
+  private readonly history: Float32Array[];
+  private historyAt = 0;
+  /** The current concealment: one period per channel, looped, and its gain's hold and fade (samples). */
+  private expand: { loop: Float32Array[]; hold: number; fade: number } | null = null;
   /** Samples into the current concealment episode (0 = playing real audio). */
   private concealedRun = 0;
   /** Frames played over in the current concealment (lost, unless it turns out to be a pause). */
@@ -154,6 +180,7 @@ export class PlayoutBuffer {
     this.chosenDepth = this.ms(PlayoutBuffer.START_DEPTH_MS);
     this.lastOut = new Array<number>(channels).fill(0);
     this.joinFrom = new Array<number>(channels).fill(0);
+    this.history = Array.from({ length: channels }, () => new Float32Array(PlayoutBuffer.HISTORY));
   }
 
   /** A new mode takes effect at once (one jump, faded), not at the drift-correcting ±0.5 %. */
@@ -195,7 +222,7 @@ export class PlayoutBuffer {
     const lateness = Math.max(0, transit - this.leastTransit());
     this.jitterSum += lateness;
     this.recentLateness[this.recentCount++ % this.recentLateness.length] = lateness;
-    if (this.counters.received > PlayoutBuffer.IGNORE_FRAMES) this.scoreCandidates(lateness);
+    this.scoreCandidates(lateness, this.counters.received > PlayoutBuffer.START_FRAMES ? PlayoutBuffer.HOLD_FRAMES : PlayoutBuffer.START_HOLD_FRAMES);
 
     if (this.readPos !== undefined && (index + 1) * length <= this.readPos) {
       this.counters.late++;
@@ -250,12 +277,13 @@ export class PlayoutBuffer {
         pos += this.ratio;
         continue;
       }
-      // Missing. Still early (we should be later than here) and nothing newer came: wait for it.
-      const waiting = index > this.newestIndex && pos > ideal + i;
+      // Missing. Nothing newer came: it is late, not lost; wait for it (the delay this adds is cut
+      // back later). A depth the listener set is kept instead: waited for only while we are early.
+      const waiting = index > this.newestIndex && (this.mode.kind === 'auto' || pos > ideal + i);
       this.conceal(out, i);
       if (!waiting) {
         pos += this.ratio;
-        if (index >= 0 && Math.floor(pos / full) > index && this.lastGood) this.runLost++;
+        if (index >= 0 && Math.floor(pos / full) > index && this.playedAny) this.runLost++;
       }
     }
     this.readPos = pos;
@@ -295,15 +323,20 @@ export class PlayoutBuffer {
     return Math.min(this.transitMinPrev, this.transitMinCur);
   }
 
-  /** Simulated buffers: would a buffer of each candidate depth have had this frame in time? */
-  private scoreCandidates(lateness: number): void {
+  /**
+   * Simulated buffers: would a buffer of each candidate depth have had this frame in time? One it
+   * would not have is kept out for `hold` frames.
+   */
+  private scoreCandidates(lateness: number, hold: number): void {
     const last = this.lastOutrun;
     const frame = this.counters.received;
+    // Marked as if outrun `hold` frames before HOLD_FRAMES run out (never earlier than a mark it has).
+    const mark = frame - PlayoutBuffer.HOLD_FRAMES + hold;
     // The smallest depth that no frame of the last HOLD_FRAMES outran (nor any above it).
     let chosen = last.length - 1;
     let safe = true;
     for (let j = last.length - 1; j >= 0; j--) {
-      if (lateness > (j + 1) * PlayoutBuffer.CANDIDATE_STEP) last[j] = frame;
+      if (lateness > (j + 1) * PlayoutBuffer.CANDIDATE_STEP && mark > last[j]!) last[j] = mark;
       safe &&= frame - last[j]! > PlayoutBuffer.HOLD_FRAMES;
       if (safe) chosen = j;
     }
@@ -315,7 +348,7 @@ export class PlayoutBuffer {
     const offset = pos - index * this.frameLength;
     if (this.concealedRun > 0) {
       // A gap the listener heard end: a dropout, unless it was a pause (a muted or stopped sender).
-      if (this.concealedRun < this.ms(PlayoutBuffer.PAUSE_MS) && this.lastGood) {
+      if (this.concealedRun < this.ms(PlayoutBuffer.PAUSE_MS) && this.playedAny) {
         this.counters.dropouts++;
         this.counters.concealed += this.concealedRun;
         this.counters.lost += this.runLost;
@@ -329,9 +362,11 @@ export class PlayoutBuffer {
       const v = w * this.interpolate(frame, index, c, offset) + (1 - w) * this.lastOut[c]!;
       out[c]![i] = v;
       this.lastOut[c] = v;
+      this.history[c]![this.historyAt] = v;
     }
+    this.historyAt = (this.historyAt + 1) % PlayoutBuffer.HISTORY;
     if (this.fadeIn > 0) this.fadeIn--;
-    this.lastGood = frame;
+    this.playedAny = true;
   }
 
   /**
@@ -423,7 +458,9 @@ export class PlayoutBuffer {
       const v = (1 - w) * a + w * b;
       out[c]![i] = v;
       this.lastOut[c] = v;
+      this.history[c]![this.historyAt] = v;
     }
+    this.historyAt = (this.historyAt + 1) % PlayoutBuffer.HISTORY;
     if (++cut.done < cut.length) return 0;
     this.counters.accelerated += cut.lag;
     this.cut = null;
@@ -431,24 +468,23 @@ export class PlayoutBuffer {
   }
 
   /**
-   * One sample of concealment: the last good frame again, fading out over FADE_OUT samples, blended
-   * in over JOIN samples from the value last played (so the waveform does not jump).
+   * One sample of concealment: the loop planned at its start, at full level for its hold, then
+   * fading; blended in over JOIN samples from the value last played (so the waveform does not jump).
    */
   private conceal(out: Float32Array[], i: number): void {
     const run = this.concealedRun++;
-    if (run === 0) for (let c = 0; c < out.length; c++) this.joinFrom[c] = this.lastOut[c]!;
-    const gain = Math.max(0, 1 - run / PlayoutBuffer.FADE_OUT);
+    if (run === 0) {
+      for (let c = 0; c < out.length; c++) this.joinFrom[c] = this.lastOut[c]!;
+      this.expand = this.playedAny ? this.planExpand() : null;
+    }
+    const expand = this.expand;
+    const gain = expand ? Math.max(0, Math.min(1, 1 - (run - expand.hold) / expand.fade)) : 0;
     const w = Math.min(1, run / PlayoutBuffer.JOIN);
     for (let c = 0; c < out.length; c++) {
-      const good = this.lastGood?.[Math.min(c, this.lastGood.length - 1)];
       let copy = 0;
-      if (good && gain > 0) {
-        // Repeats overlap by JOIN samples: each one's start is blended with what followed the
-        // previous one's end, so the copies join without a step.
-        const period = good.length - PlayoutBuffer.JOIN;
-        const r = run % period;
-        const x = run >= period && r < PlayoutBuffer.JOIN ? (r / PlayoutBuffer.JOIN) * good[r]! + (1 - r / PlayoutBuffer.JOIN) * good[period + r]! : good[r]!;
-        copy = x * gain;
+      if (expand && gain > 0) {
+        const loop = expand.loop[Math.min(c, expand.loop.length - 1)]!;
+        copy = loop[run % loop.length]! * gain;
       }
       const v = (1 - w) * this.joinFrom[c]! + w * copy;
       out[c]![i] = v;
@@ -456,12 +492,77 @@ export class PlayoutBuffer {
     }
   }
 
+  /**
+   * The loop a concealment plays: the last `lag` samples played, for the lag of 2–15 ms at which
+   * they best match the stretch before (a whole number of periods), its last JOIN samples faded
+   * into those a lag earlier, so its end runs on into its start. How well they matched sets how
+   * long it is held.
+   */
+  private planExpand(): { loop: Float32Array[]; hold: number; fade: number } {
+    const size = PlayoutBuffer.HISTORY;
+    const end = this.historyAt + size; // index of the next sample, kept positive for the ring
+    const at = (c: number, k: number) => this.history[c]![(end + k) % size]!; // k < 0: k samples back
+    const mono = (k: number) => {
+      let sum = 0;
+      for (let c = 0; c < this.channels; c++) sum += at(c, k);
+      return sum / this.channels;
+    };
+    const minLag = this.ms(PlayoutBuffer.ACCEL_MIN_LAG_MS);
+    const maxLag = Math.min(this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS), size - PlayoutBuffer.JOIN - 1);
+    const window = this.ms(5);
+    const m = new Float32Array(maxLag + window);
+    for (let k = 0; k < m.length; k++) m[k] = mono(k - m.length);
+    const correlation = (lag: number, step: number) => {
+      let xy = 0;
+      let xx = 0;
+      let yy = 0;
+      for (let k = m.length - window; k < m.length; k += step) {
+        const a = m[k]!;
+        const b = m[k - lag]!;
+        xy += a * b;
+        xx += a * a;
+        yy += b * b;
+      }
+      return xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
+    };
+    // Every other lag and sample, then the best one's neighbours in full.
+    let best = maxLag;
+    let bestCorr = -1;
+    for (let lag = maxLag; lag >= minLag; lag -= 2) {
+      const r = correlation(lag, 2);
+      if (r > bestCorr + 1e-3) [best, bestCorr] = [lag, r];
+    }
+    for (const lag of [best - 1, best, best + 1]) {
+      if (lag < minLag || lag > maxLag) continue;
+      const r = correlation(lag, 1);
+      if (lag === best || r > bestCorr) [best, bestCorr] = [lag, r];
+    }
+    const join = PlayoutBuffer.JOIN;
+    const loop = Array.from({ length: this.channels }, (_, c) => {
+      const period = new Float32Array(best);
+      for (let r = 0; r < best; r++) period[r] = at(c, r - best);
+      for (let r = 0; r < join; r++) {
+        const w = (r + 1) / (join + 1);
+        period[best - join + r] = (1 - w) * at(c, r - join) + w * at(c, r - join - best);
+      }
+      return period;
+    });
+    // Between noise and a tone, the hold and the fade go from none and 20 ms to the tone's.
+    const { EXPAND_PERIODIC: hi, EXPAND_APERIODIC: lo } = PlayoutBuffer;
+    const tonal = Math.max(0, Math.min(1, (bestCorr - lo) / (hi - lo)));
+    return {
+      loop,
+      hold: Math.round(tonal * this.ms(PlayoutBuffer.EXPAND_HOLD_MS)),
+      fade: Math.round(PlayoutBuffer.FADE_OUT + tonal * (this.ms(PlayoutBuffer.EXPAND_FADE_MS) - PlayoutBuffer.FADE_OUT)),
+    };
+  }
+
   /** A new stream: nothing of the old one's timeline, timestamps or audio is kept. */
   private reset(): void {
     this.restartTimeline();
     this.origin = undefined;
     this.lastUnwrapped = undefined;
-    this.lastGood = null;
+    this.playedAny = false;
   }
 
   /** Frames, read position and least transit start over (the origin is the caller's to set). */

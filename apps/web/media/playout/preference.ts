@@ -3,18 +3,22 @@ export type PlayoutPreference = 'low-latency' | 'browser';
 export const PLAYOUT_PREFERENCE_KEY = 'bandmate.playout';
 
 /**
- * The browser's path until ours drops out as rarely: side by side on the 2-core test machine ours is
- * ~20 ms lower at the median and the p95, but under CPU starvation (the soak, with the AI worker
- * and two Chromiums on two cores) its concealment fades to silence where NetEQ stretches, and its
- * listener heard nothing at one sample (README, "Measured figures").
+ * Ours where supported: side by side on the 2-core test machine it is ~20 ms lower at the median
+ * and the p95 (README, "Measured figures"). Where the machine is too busy for its worker, a stream
+ * moves to the browser's path on its own (fallback.ts).
  */
-export const DEFAULT_PLAYOUT: PlayoutPreference = 'browser';
+export const DEFAULT_PLAYOUT: PlayoutPreference = 'low-latency';
 
 export function storedPlayoutPreference(): PlayoutPreference {
+  return storedPlayoutChoice() ?? DEFAULT_PLAYOUT;
+}
+
+/** What the listener chose with the page's switch, if they ever did (a choice of ours is kept even on a busy machine). */
+export function storedPlayoutChoice(): PlayoutPreference | undefined {
   try {
     const stored = globalThis.localStorage?.getItem(PLAYOUT_PREFERENCE_KEY);
-    return stored === 'browser' || stored === 'low-latency' ? stored : DEFAULT_PLAYOUT;
+    return stored === 'browser' || stored === 'low-latency' ? stored : undefined;
   } catch {
-    return DEFAULT_PLAYOUT;
+    return undefined;
   }
 }
