@@ -1,11 +1,11 @@
 import type { PlayoutStats } from './playout-buffer.ts';
 
 /**
- * When one stream leaves our path for the browser's. Our path reads frames in a worker, which the
- * browser runs at normal priority, where its own path (NetEQ) runs on raised-priority threads: on a
- * machine too busy to give the worker its turn (the soak: two Chromiums, the AI and the SFU on two
- * cores), frames reach our buffer hundreds of ms late and it needs more depth than NetEQ does, so
- * ours is no longer the lower-latency path. Judged on the lateness p99 of the last 1000 frames once
+ * When our path gives way to the browser's. Ours takes frames into a worker and posts them on to the
+ * worklet, JavaScript hops in a busy renderer, where NetEQ decodes on the audio thread: on a
+ * machine too busy for them (the soak: two Chromiums, the AI and the SFU on two cores), frames
+ * reached our buffer 250–800 ms late at the p99 where NetEQ held 100–190 ms, so ours was no longer
+ * the lower-latency path. Judged on the lateness p99 of the last 1000 frames once
  * the stream's first 3 s (start-up spikes) are out of that window; only in the automatic mode (a
  * depth the listener set is theirs).
  */

@@ -27,10 +27,9 @@ interface Stream {
  * receiver (attached when the browser creates the receiver, the only moment Chromium routes frames
  * to it) and a playout node in the mixer's AudioContext.
  *
- * A worker per stream, not one for all: workers run at normal priority, and on a busy machine the
- * scheduler shares the CPU by thread. One worker decoding every stream of a room got too small a
- * share to keep up (frames queued for a second and more before it read them, in the soak), where
- * the browser's own path decodes on its audio thread.
+ * A worker per stream, not one for all: on a busy machine the scheduler shares the CPU by thread,
+ * and one worker decoding every stream of a room had frames queued for a second and more before it
+ * read them (in the soak), where the browser's own path decodes on its audio thread.
  */
 export class LowLatencyReceiver {
   private readonly workerUrl: string;
