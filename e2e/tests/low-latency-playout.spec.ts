@@ -17,6 +17,19 @@ async function lowLatencyListener(launch: (o?: object) => Promise<Participant>):
   return listener;
 }
 
+/** Ana plays her tones; Cat listens on our path; both in a new room, and Cat hears Ana's tones. */
+async function anaToOurListener(launch: (o?: object) => Promise<Participant>, roomName: string) {
+  const roomId = await createRoomViaApi(roomName);
+  const ana = await launch({ wav: toneWav('ana') });
+  const cat = await lowLatencyListener(launch);
+  await joinRoom(ana.page, roomId, 'Ana');
+  await joinRoom(cat.page, roomId, 'Cat', 'listener');
+  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'low-latency');
+  const anaId = await peerId(cat.page, 'Ana');
+  await expectTones(cat.page, anaId, TONES.ana);
+  return { roomId, ana, cat, anaId };
+}
+
 const SECONDS = Number(process.env.E2E_PLAYOUT_SECONDS ?? 60);
 
 // Playback never touches the database: one pass (SQLite's) is enough.
@@ -38,16 +51,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 test('our playout path plays the tones at their pitch and level in stereo, with no gap for a minute, and conceals lost packets', async ({ launch }) => {
   test.setTimeout(60_000 + SECONDS * 1000 + 60_000);
-  const roomId = await createRoomViaApi('Low latency');
-  const ana = await launch({ wav: toneWav('ana') });
-  const cat = await lowLatencyListener(launch);
-  await joinRoom(ana.page, roomId, 'Ana');
-  await joinRoom(cat.page, roomId, 'Cat', 'listener');
-  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'low-latency');
-  const anaId = await peerId(cat.page, 'Ana');
-
   // Pitch: 440 Hz left and 660 Hz right, so nothing was downmixed; level: that of the tones sent.
-  await expectTones(cat.page, anaId, TONES.ana);
+  const { cat, anaId } = await anaToOurListener(launch, 'Low latency');
   for (const channel of ['left', 'right'] as const) {
     const level = await steadyLevel(cat.page, anaId, channel, 7);
     expect(level, `level of Ana (${channel})`).toBeGreaterThan(sineRmsDb(TONE_AMPLITUDE) - 3);
@@ -215,14 +220,7 @@ test("the browser's path plays by default; the page's switch moves a listener to
 });
 
 test("when our path gives way (a machine too busy for it), the streams play on through the browser's path, at their pitch, level and fader, and so do later ones", async ({ launch }) => {
-  const roomId = await createRoomViaApi('Playback fallback');
-  const ana = await launch({ wav: toneWav('ana') });
-  const cat = await lowLatencyListener(launch);
-  await joinRoom(ana.page, roomId, 'Ana');
-  await joinRoom(cat.page, roomId, 'Cat', 'listener');
-  await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'low-latency');
-  const anaId = await peerId(cat.page, 'Ana');
-  await expectTones(cat.page, anaId, TONES.ana);
+  const { roomId, cat, anaId } = await anaToOurListener(launch, 'Playback fallback');
   // The listener turned Ana down 6 dB (the meters are after the fader); the move keeps it.
   await cat.page.evaluate((id) => window.__bandmate!.setStrip(id, { gain: 0.5 }), anaId);
   await cat.page.waitForTimeout(500);

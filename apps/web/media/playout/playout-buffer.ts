@@ -426,17 +426,7 @@ export class PlayoutBuffer {
     // Every other lag, every other sample: a period is found to within a sample, at a quarter of the work.
     let best = 0;
     for (let lag = maxLag; lag >= minLag; lag -= 2) {
-      let xy = 0;
-      let xx = 0;
-      let yy = 0;
-      for (let i = 0; i < lag; i += 2) {
-        const a = x[i]!;
-        const b = x[i + lag]!;
-        xy += a * b;
-        xx += a * a;
-        yy += b * b;
-      }
-      if (xx > 0 && yy > 0 && xy / Math.sqrt(xx * yy) >= PlayoutBuffer.ACCEL_CORRELATION) {
+      if (PlayoutBuffer.correlation(x, 0, lag, lag, 2) >= PlayoutBuffer.ACCEL_CORRELATION) {
         best = lag;
         break;
       }
@@ -512,19 +502,7 @@ export class PlayoutBuffer {
     const window = this.ms(5);
     const m = new Float32Array(maxLag + window);
     for (let k = 0; k < m.length; k++) m[k] = mono(k - m.length);
-    const correlation = (lag: number, step: number) => {
-      let xy = 0;
-      let xx = 0;
-      let yy = 0;
-      for (let k = m.length - window; k < m.length; k += step) {
-        const a = m[k]!;
-        const b = m[k - lag]!;
-        xy += a * b;
-        xx += a * a;
-        yy += b * b;
-      }
-      return xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
-    };
+    const correlation = (lag: number, step: number) => PlayoutBuffer.correlation(m, m.length - window, m.length - window - lag, window, step);
     // Every other lag and sample, then the best one's neighbours in full.
     let best = maxLag;
     let bestCorr = -1;
@@ -555,6 +533,25 @@ export class PlayoutBuffer {
       hold: Math.round(tonal * this.ms(PlayoutBuffer.EXPAND_HOLD_MS)),
       fade: Math.round(PlayoutBuffer.FADE_OUT + tonal * (this.ms(PlayoutBuffer.EXPAND_FADE_MS) - PlayoutBuffer.FADE_OUT)),
     };
+  }
+
+  /**
+   * Normalised correlation of x's `length` samples from a with those from b, every `step`th: 1 for
+   * two stretches alike but for level, 0 where either is silent. (Static: the worklet inlines the
+   * class's text.)
+   */
+  private static correlation(x: Float32Array, a: number, b: number, length: number, step: number): number {
+    let xy = 0;
+    let xx = 0;
+    let yy = 0;
+    for (let i = 0; i < length; i += step) {
+      const u = x[a + i]!;
+      const v = x[b + i]!;
+      xy += u * v;
+      xx += u * u;
+      yy += v * v;
+    }
+    return xx > 0 && yy > 0 ? xy / Math.sqrt(xx * yy) : 0;
   }
 
   /** A new stream: nothing of the old one's timeline, timestamps or audio is kept. */
