@@ -47,6 +47,30 @@ function nodesSuite(name: DatabaseName, db: () => BandmateDatabase) {
     await assert.rejects(db().claimRoom('doesNotExi', a, at(29_000)), RoomNotFoundError);
   });
 
+  it(`${name}: a room moving to another media worker keeps its session and node while its people leave and come back`, async () => {
+    const a = { nodeId: `move-a-${name}`, leaseMs: LEASE };
+    await db().registerNode({ id: a.nodeId, url: null });
+    const room = await db().createRoom({ name: 'Moving' });
+    assert.equal(await db().claimRoom(room.id, a), null);
+    await db().setRoomLocked(room.id, true);
+    const ana = await db().recordJoin({ roomId: room.id, displayName: 'Ana', role: 'musician', peerId: 'pm-a' });
+    const ben = await db().recordJoin({ roomId: room.id, displayName: 'Ben', role: 'musician', peerId: 'pm-b' });
+    await db().recordLeave(ana.id, { keepSession: true });
+    const last = await db().recordLeave(ben.id, { keepSession: true });
+    assert.equal(last.remaining, 0);
+    assert.equal(last.endedSession, null, 'the session goes on');
+    assert.equal(last.roomClosed, false);
+    assert.deepEqual(await db().roomsNotHeldBy(a.nodeId, [room.id]), [], 'still A’s: its fencing keeps the room');
+    const stored = await db().getRoom(room.id);
+    assert.equal(stored?.status, 'open');
+    assert.equal(await db().isRoomLocked(room.id), true, 'the lock stays');
+    // Without the flag the last leave ends it (the check above can fail).
+    const back = await db().recordJoin({ roomId: room.id, displayName: 'Ana', role: 'musician', peerId: 'pm-a' });
+    const ended = await db().recordLeave(back.id);
+    assert.notEqual(ended.endedSession, null);
+    assert.deepEqual(await db().roomsNotHeldBy(a.nodeId, [room.id]), [room.id]);
+  });
+
   it(`${name}: the interrupted rooms of a dead node are taken once, by one node; a live node's are left alone`, async () => {
     const now = Date.now();
     const a = { nodeId: `sweep-a-${name}`, leaseMs: LEASE };

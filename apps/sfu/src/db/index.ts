@@ -242,7 +242,7 @@ function createRepository(
       });
     },
 
-    async recordLeave(participantId: string): Promise<LeaveResult> {
+    async recordLeave(participantId: string, { keepSession = false } = {}): Promise<LeaveResult> {
       const found = await client.participant.findUnique({ where: { id: participantId }, select: { roomId: true } });
       if (!found) throw new ParticipantNotFoundError(participantId);
       return client.$transaction(async (tx) => {
@@ -257,7 +257,7 @@ function createRepository(
         const remaining = await tx.participant.count({ where: { roomId: row.roomId, leftAt: null } });
         let endedSession: RoomSession | null = null;
         let roomClosed = false;
-        if (remaining === 0) {
+        if (remaining === 0 && !keepSession) {
           endedSession = await endOpenSessions(tx, row.roomId, now);
           if (closeRoomWhenEmpty) {
             const closed = await tx.room.updateMany({

@@ -104,10 +104,11 @@ export interface BandmateDatabase extends AccessRepository, RoomLockRepository, 
   recordJoin(input: RecordJoinInput): Promise<Participant>;
   /**
    * Sets leftAt (idempotent: a second call changes nothing). When the last participant leaves, the
-   * open session ends and, unless closeRoomWhenEmpty is false, the room closes.
+   * open session ends and, unless closeRoomWhenEmpty is false, the room closes — except with
+   * `keepSession` (the live room expects its people back: a move to another media worker).
    * Throws ParticipantNotFoundError.
    */
-  recordLeave(participantId: string): Promise<LeaveResult>;
+  recordLeave(participantId: string, options?: { keepSession?: boolean }): Promise<LeaveResult>;
   /**
    * Closes the room: status 'closed', closedAt (kept if already closed), remaining participants'
    * leftAt set, the open session ended. The record stays. Throws RoomNotFoundError.

@@ -93,6 +93,14 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.suspending;
   }
 
+  /**
+   * Waiting for its people after a move or a restart: a leave now (the move ends every membership)
+   * does not end the stored session, which the grace's end closes if nobody comes back.
+   */
+  get awaitingReturn(): boolean {
+    return this.moving !== undefined && !this.closed;
+  }
+
   get router(): types.Router {
     return this.currentRouter;
   }

@@ -27,7 +27,7 @@ export interface ParticipantLog {
     peerId: string;
     userId?: string | null;
   }): Promise<{ id: string }>;
-  recordLeave(participantId: string): Promise<unknown>;
+  recordLeave(participantId: string, options?: { keepSession?: boolean }): Promise<unknown>;
 }
 
 export type { RoomAi } from './ai-handlers.ts';
@@ -231,11 +231,14 @@ export class Connection {
     const { room, peer, participantId } = membership;
     this.peersById.delete(peer.id);
     void this.socket.leave(socketRoom(room.id));
+    // Read before room.leave: the room moving (or resumed) expects its people back, so its stored
+    // session and node stay (else the node's fencing would see the room as ended and hand it over).
+    const keepSession = room.awaitingReturn;
     room.leave(peer.id);
     // Suspended for a restart: the stay stays open, so the next process expects this person back.
     if (room.suspended) return this.leaving;
     this.leaving = participantId.then(async (id) => {
-      if (id) await this.participants.recordLeave(id).catch((err) => this.logger.error({ err }, 'could not record a leave'));
+      if (id) await this.participants.recordLeave(id, { keepSession }).catch((err) => this.logger.error({ err }, 'could not record a leave'));
     });
     return this.leaving;
   }
