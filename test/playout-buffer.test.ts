@@ -197,6 +197,19 @@ test('two packets lost in a row: the repeated frame joins itself without a step 
   }
 });
 
+test('losses a frame or two apart (one frame heard between): each concealment loops what was heard, never a click', () => {
+  // The second concealment's period is found in, and looped from, audio that includes the first's.
+  for (const between of [1, 2]) {
+    const { out } = simulate(20, { delayMs: () => 25, lost: (i) => i > 300 && (i % 150 === 0 || i % 150 === 1 + between) });
+    for (const c of [0, 1]) {
+      const step = largestStep(out[c]!, STEADY);
+      assert.ok(step < TONE_STEP * 2, `${between} frame(s) between, channel ${c}: a step of ${step.toFixed(3)} (the tone's own is ${TONE_STEP.toFixed(3)})`);
+      const quietest = quietestWindowDb(out[c]!, STEADY);
+      assert.ok(quietest > -20, `${between} frame(s) between, channel ${c}: a window at ${quietest.toFixed(1)} dB`);
+    }
+  }
+});
+
 test('a stall (60 ms of frames held up, then all at once): the depth it raised is held a minute, then the delay comes down at once, by cutting whole periods', () => {
   // Steady at 25 ms; at 15 s the network holds six frames back and lets them go together.
   const stallAt = 1500;

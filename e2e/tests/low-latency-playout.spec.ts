@@ -63,7 +63,14 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   await tapAllPeers(cat.page);
   await cat.page.waitForTimeout(1000);
   const from = await contextFrame(cat.page);
-  await cat.page.waitForTimeout(SECONDS * 1000);
+  // The buffer's depth through the minute (one read could land just after a wait for a late frame).
+  const depths: number[] = [];
+  const minuteEnds = Date.now() + SECONDS * 1000;
+  while (Date.now() < minuteEnds) {
+    await cat.page.waitForTimeout(Math.min(2000, Math.max(0, minuteEnds - Date.now())));
+    const depth = await cat.page.evaluate((id) => window.__bandmate!.state.peers.find((p) => p.id === id)?.stats?.bufferMs, anaId);
+    if (typeof depth === 'number') depths.push(depth);
+  }
   const to = await contextFrame(cat.page);
   const minute = await readPcm(cat.page, anaId, from, to);
   expect(minute.samples.length / minute.sampleRate).toBeGreaterThan(SECONDS * 0.95);
@@ -76,7 +83,7 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   const stats = await cat.page.evaluate((id) => window.__bandmate!.state.peers.find((p) => p.id === id)?.stats, anaId);
   console.log(
     `[playout] ${SECONDS} s at Cat: ${dropouts} dropouts, ${dips} windows 6 dB under the typical ${typical.toFixed(1)} dB, ${gaps} silent; ` +
-      `buffer ${stats?.bufferMs} ms (auto ${stats?.bufferTargetMs}), ${stats?.dropoutsPerMinute?.toFixed(2)} dropouts/min, latency ≈ ${stats?.latencyMs?.toFixed(0)} ms`,
+      `buffer ${stats?.bufferMs} ms (auto ${stats?.bufferTargetMs}; median through the minute ${median(depths)?.toFixed(1)} ms, most ${Math.max(...depths).toFixed(1)}), ${stats?.dropoutsPerMinute?.toFixed(2)} dropouts/min, latency ≈ ${stats?.latencyMs?.toFixed(0)} ms`,
   );
   // The target is under one dropout a minute: the automatic depth learns from late frames, so on
   // a loaded machine (two browsers, the SFU and the web app on two cores) the first spike it
@@ -84,11 +91,12 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   expect(dropouts, 'dropouts in the minute').toBeLessThanOrEqual(Math.max(1, Math.floor(SECONDS / 60)));
   expect(gaps, 'silent 10 ms windows').toBeLessThanOrEqual(5);
   expect(stats?.path).toBe('low-latency');
-  expect(stats?.bufferMs ?? Infinity).toBeLessThan(60);
+  expect(depths.length, 'depth reads through the minute').toBeGreaterThanOrEqual(SECONDS / 4);
+  expect(median(depths), 'the buffer’s depth through the minute (median, ms)').toBeLessThan(60);
 
   // Lost packets: nftables drops 1 % of UDP in this namespace for 10 s (both legs, Ana→SFU and
-  // SFU→Cat). The buffer conceals each gap with the last frame faded out over 20 ms: no click, and
-  // silence only where three or more packets in a row were lost (rare at this rate).
+  // SFU→Cat). The buffer conceals each gap by looping the last pitch period heard (held, then
+  // faded): no click, and no silence at this rate.
   if (!canBreakNetwork()) {
     test.info().annotations.push({ type: 'skipped part', description: 'packet loss needs the network namespace (E2E_NETNS is off)' });
     return;

@@ -479,7 +479,11 @@ export class PlayoutBuffer {
       const v = (1 - w) * this.joinFrom[c]! + w * copy;
       out[c]![i] = v;
       this.lastOut[c] = v;
+      // Kept as played: a concealment soon after this one loops what the listener heard (with a
+      // hole here, its period would straddle a jump: a click at every turn of the loop).
+      this.history[c]![this.historyAt] = v;
     }
+    this.historyAt = (this.historyAt + 1) % PlayoutBuffer.HISTORY;
   }
 
   /**
