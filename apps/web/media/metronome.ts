@@ -55,6 +55,8 @@ export interface ScheduledClick extends Beat {
    */
   heardPerformanceTime?: number;
   heardServerTime?: number;
+  /** The performance.now() of that tick: an audio clock slip noted at it (or just before) moved what was heard. */
+  heardTick?: number;
   /** Cancelled by a grid change, or replaced by a new placement of the same beat. */
   cancelled?: boolean;
 }
@@ -144,16 +146,17 @@ export class Metronome {
     }
     this.lastMappingMs = mappingMs;
     const earliestContext = this.context.currentTime + SAFETY_MS / 1000;
-    this.follow(anchor, earliestContext);
+    this.follow(anchor, earliestContext, now);
     const earliest = this.clock.fromPerformanceTime(performanceTimeAt(anchor, earliestContext));
     for (const beat of this.scheduler.take(earliest, earliest + LOOKAHEAD_MS)) this.place(beat, anchor);
   }
 
   /** Notes when started clicks are heard; places again those not started whose time moved. */
-  private follow(anchor: AudioAnchor, earliestContext: number): void {
+  private follow(anchor: AudioAnchor, earliestContext: number, tick: number): void {
     const now = this.context.currentTime;
     for (const click of this.log.slice(-64)) {
       if (click.cancelled || click.heardPerformanceTime !== undefined || click.contextTime > now) continue;
+      click.heardTick = tick;
       click.heardPerformanceTime = performanceTimeAt(anchor, click.contextTime);
       click.heardServerTime = this.clock.fromPerformanceTime(click.heardPerformanceTime);
     }
