@@ -100,53 +100,80 @@ export async function captureMicrophone(page: Page): Promise<void> {
   });
 }
 
-const MIC_ONSETS_WORKLET = `
-class MicOnsets extends AudioWorkletProcessor {
-  constructor() { super(); this.quiet = 0; this.armed = true; }
-  process(inputs) {
-    const x = inputs[0] && inputs[0][0];
-    if (!x) return true;
-    for (let i = 0; i < x.length; i++) {
-      const v = Math.abs(x[i]);
-      this.quiet = v < 0.02 ? this.quiet + 1 : 0;
-      if (this.quiet >= sampleRate * 0.02) this.armed = true;
-      if (this.armed && v > 0.1) { this.port.postMessage(currentFrame + i); this.armed = false; }
-    }
-    return true;
-  }
-}
-registerProcessor('mic-onsets', MicOnsets);
-`;
-
 /**
- * Times the bursts of the page's microphone (the track it publishes) on the wall clock: each
- * onset's AudioContext frame, mapped through getOutputTimestamp() (a context time and the
- * performance time it goes with, read together by the audio thread, so a busy main thread does
- * not blur it). That pair says when a frame is heard; the context's output latency is taken off
- * to get when it was processed.
+ * Times the bursts of the page's microphone (the track it publishes) on the wall clock, from the
+ * captured audio itself: a MediaStreamTrackProcessor on a clone of the track hands over each
+ * captured chunk with its capture timestamp, and each burst's onset is placed at its sample in
+ * its chunk. The capture clock is mapped to the page's clock by the least (arrival − capture end)
+ * of the chunks within a second of the onset (the chunks read promptly): a busy page delays the
+ * reads, not the least of them, and a capture clock drifting against the page's is followed.
+ * (A WebAudio tap was used before: on a loaded machine its input queue grew by whole buffers,
+ * 10–90 ms, and the reference moved with it.)
  */
 export async function startMicOnsetTap(page: Page): Promise<void> {
-  await page.evaluate(async (code) => {
-    const w = window as unknown as { __micStreams: MediaStream[]; __micOnsets: number[] };
+  await page.evaluate(() => {
+    type Tap = { onsets: number[]; chunks: Array<[number, number]>; gaps: number; error?: string };
+    const w = window as unknown as { __micStreams: MediaStream[]; __micTap: Tap };
     const stream = w.__micStreams.at(-1);
     if (!stream) throw new Error('no microphone stream captured');
-    const ctx = new AudioContext({ sampleRate: 48000 });
-    await ctx.audioWorklet.addModule(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
-    const node = new AudioWorkletNode(ctx, 'mic-onsets', { numberOfOutputs: 0 });
-    w.__micOnsets = [];
-    node.port.onmessage = (e: MessageEvent<number>) => {
-      const { contextTime, performanceTime } = ctx.getOutputTimestamp();
-      const latencyMs = ((ctx.outputLatency || 0) + (ctx.baseLatency || 0)) * 1000;
-      const at =
-        performanceTime && contextTime
-          ? performanceTime - latencyMs + (e.data / ctx.sampleRate - contextTime) * 1000
-          : performance.now() - (ctx.currentTime - e.data / ctx.sampleRate) * 1000;
-      w.__micOnsets.push(performance.timeOrigin + at);
-    };
-    ctx.createMediaStreamSource(stream).connect(node);
-  }, MIC_ONSETS_WORKLET);
+    const track = stream.getAudioTracks()[0]!.clone();
+    const Processor = (window as unknown as { MediaStreamTrackProcessor: new (o: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<AudioData> } }).MediaStreamTrackProcessor;
+    // Its queue holds a few chunks by default and drops the oldest: a stalled page would lose bursts.
+    const reader = new Processor({ track, maxBufferSize: 1000 }).readable.getReader();
+    const tap: Tap = { onsets: [], chunks: [], gaps: 0 };
+    w.__micTap = tap;
+    let quiet = 0;
+    let armed = true;
+    let plane = new Float32Array(0);
+    void (async () => {
+      for (;;) {
+        const { value: data, done } = await reader.read();
+        if (done || !data) return;
+        const arrival = performance.now();
+        const n = data.numberOfFrames;
+        const rate = data.sampleRate;
+        const startMs = data.timestamp / 1000;
+        if (plane.length < n) plane = new Float32Array(n);
+        data.copyTo(plane, { planeIndex: 0, format: 'f32-planar' });
+        data.close();
+        // A chunk missing before this one (dropped under load): a burst whose start it held would be
+        // found late here, so nothing is taken until the next quiet.
+        const previous = tap.chunks.at(-1);
+        if (previous && startMs - previous[0] > 1) {
+          tap.gaps++;
+          armed = false;
+          quiet = 0;
+        }
+        tap.chunks.push([startMs + (n / rate) * 1000, arrival]);
+        const quietNeeded = rate * 0.02;
+        for (let i = 0; i < n; i++) {
+          const v = Math.abs(plane[i]!);
+          quiet = v < 0.02 ? quiet + 1 : 0;
+          if (quiet >= quietNeeded) armed = true;
+          if (armed && v > 0.1) {
+            tap.onsets.push(startMs + (i / rate) * 1000);
+            armed = false;
+          }
+        }
+      }
+    })().catch((err: unknown) => {
+      tap.error = String(err);
+    });
+  });
 }
 
-export function readMicOnsets(page: Page): Promise<number[]> {
-  return page.evaluate(() => [...(window as unknown as { __micOnsets: number[] }).__micOnsets]);
+/** The bursts' onsets on the wall clock (ms), and how many times captured chunks were missing. */
+export async function readMicOnsets(page: Page): Promise<{ onsets: number[]; gaps: number }> {
+  const tap = await page.evaluate(() => {
+    const t = (window as unknown as { __micTap: { onsets: number[]; chunks: Array<[number, number]>; gaps: number; error?: string } }).__micTap;
+    return { onsets: [...t.onsets], chunks: t.chunks.map((c) => [...c] as [number, number]), gaps: t.gaps, error: t.error, timeOrigin: performance.timeOrigin };
+  });
+  if (tap.error) throw new Error(`the microphone tap failed: ${tap.error}`);
+  const onsets = tap.onsets.map((at) => {
+    let offset = Infinity;
+    for (const [end, arrival] of tap.chunks) if (Math.abs(end - at) <= 1000) offset = Math.min(offset, arrival - end);
+    if (!Number.isFinite(offset)) throw new Error('no captured chunk near a burst');
+    return tap.timeOrigin + at + offset;
+  });
+  return { onsets, gaps: tap.gaps };
 }

@@ -4,6 +4,9 @@ import { sineRmsDb } from '../support/wav.ts';
 
 const expectedDb = sineRmsDb(TONE_AMPLITUDE);
 
+// Playback only (joins are covered on PostgreSQL by the other specs): the SQLite pass runs it, keeping CI short.
+test.skip(process.env.E2E_DATABASE === 'postgresql', 'playback does not depend on the database; the SQLite pass runs it');
+
 test('two musicians hear each other in stereo and a listener hears both', async ({ launch }) => {
   const { ana, ben, cat } = await startBand(launch, 'Duet');
 

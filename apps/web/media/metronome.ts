@@ -161,7 +161,9 @@ export class Metronome {
       click.heardServerTime = this.clock.fromPerformanceTime(click.heardPerformanceTime);
     }
     for (const [source, click] of [...this.playing]) {
-      if (click.contextTime <= now) continue;
+      // Within SAFETY_MS the audio thread may have started it already: cut and placed again, it
+      // would sound twice over (a browser test heard such a click's pitch 10 % off).
+      if (click.contextTime <= earliestContext) continue;
       const target = contextTimeAt(anchor, this.clock.toPerformanceTime(click.time));
       if (Math.abs(target - click.contextTime) * 1000 > REPLACE_MS && target >= earliestContext) {
         this.cancel(source, click);
