@@ -225,6 +225,8 @@ test("the browser's path plays by default; the page's switch moves a listener to
   await cat.page.getByRole('button', { name: /use the browser's path/ }).click();
   await joinRoom(cat.page, roomId, 'Cat', 'listener');
   await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'browser');
+  await expectTones(cat.page, await peerId(cat.page, 'Ana'), TONES.ana);
+  await expect(cat.page.locator(`[data-testid="stats-${await peerId(cat.page, 'Ana')}"]`)).toHaveAttribute('data-path', 'browser', { timeout: 5000 });
 });
 
 test("when our path gives way (a machine too busy for it), the streams play on through the browser's path, at their pitch, level and fader, and so do later ones", async ({ launch }) => {

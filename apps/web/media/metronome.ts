@@ -55,7 +55,7 @@ export interface ScheduledClick extends Beat {
    */
   heardPerformanceTime?: number;
   heardServerTime?: number;
-  /** The performance.now() of that tick: an audio clock slip noted at it (or just before) moved what was heard. */
+  /** The performance.now() of that tick: an audio clock slip noted at the same tick moved what was heard. */
   heardTick?: number;
   /** Cancelled by a grid change, or replaced by a new placement of the same beat. */
   cancelled?: boolean;
