@@ -23,6 +23,28 @@ export function runDecoderWorker(): void {
   scope.onrtctransform = (event) => {
     const { port, sampleRate, channels } = event.transformer.options;
     const rtpOfChunk = new Map<number, number>();
+    // How late frames reach this worker and leave its decoder, each against the least delay of its
+    // last 1000 (diagnostics: jitter from before our pipeline, and what the decoder adds to it).
+    const lateness = () => {
+      const transits: number[] = [];
+      let result: { p99: number; max: number } | undefined;
+      return {
+        add(mediaMs: number): { p99: number; max: number } | undefined {
+          transits.push(performance.now() - mediaMs);
+          if (transits.length < 1000) return undefined;
+          const least = Math.min(...transits);
+          const late = transits.map((t) => t - least).sort((a, b) => a - b);
+          transits.length = 0;
+          result = { p99: late[989]!, max: late[999]! };
+          return result;
+        },
+        get last() {
+          return result;
+        },
+      };
+    };
+    const arrival = lateness();
+    const decoded = lateness();
     let chunk = 0;
     let failed = false;
     const decoder = new AudioDecoder({
@@ -39,6 +61,9 @@ export function runDecoderWorker(): void {
           planes.push(plane);
         }
         data.close();
+        if (rtp !== undefined && decoded.add(unwrap(rtp) / RTP_PER_MS) && arrival.last) {
+          port.postMessage({ type: 'upstream', p99: arrival.last.p99, max: arrival.last.max, decodedP99: decoded.last!.p99, decodedMax: decoded.last!.max });
+        }
         if (rtp !== undefined) port.postMessage({ type: 'frame', rtp, planes }, planes.map((p) => p.buffer));
       },
       error(err) {
@@ -49,11 +74,16 @@ export function runDecoderWorker(): void {
     decoder.configure({ codec: 'opus', sampleRate, numberOfChannels: channels });
     const reader = event.transformer.readable.getReader();
     const writer = event.transformer.writable.getWriter();
-    // How late frames reach this worker, against the least delay of the last 1000 (diagnostics:
-    // it tells jitter from before our pipeline apart from jitter added in it).
-    const transits: number[] = [];
+    // Opus's RTP clock is 48 kHz whatever it is decoded to.
+    const RTP_PER_MS = 48;
     let first: number | undefined;
     let last = 0;
+    // RTP time since the stream's first frame, across the 32-bit wrap (near the newest one seen).
+    const unwrap = (rtp: number): number => {
+      first ??= rtp;
+      const unwrapped = rtp - first;
+      return unwrapped + Math.round((last - unwrapped) / 2 ** 32) * 2 ** 32;
+    };
     void (async () => {
       for (;;) {
         const { value: frame, done } = await reader.read();
@@ -65,17 +95,8 @@ export function runDecoderWorker(): void {
         }
         if (failed) return;
         const rtp = frame.getMetadata().rtpTimestamp ?? frame.timestamp;
-        first ??= rtp;
-        let unwrapped = rtp - first;
-        unwrapped += Math.round((last - unwrapped) / 2 ** 32) * 2 ** 32;
-        last = unwrapped;
-        transits.push(performance.now() - (unwrapped / sampleRate) * 1000);
-        if (transits.length === 1000) {
-          const least = Math.min(...transits);
-          const late = transits.map((t) => t - least).sort((a, b) => a - b);
-          port.postMessage({ type: 'upstream', p99: late[989], max: late[999] });
-          transits.length = 0;
-        }
+        last = unwrap(rtp);
+        arrival.add(last / RTP_PER_MS);
         // Timestamps of chunks are ours (10 ms steps of a running count): they only pair outputs with RTP times.
         const index = chunk++;
         rtpOfChunk.set(index, rtp);

@@ -18,7 +18,7 @@ export function lowLatencySupported(): boolean {
 interface Stream {
   node: AudioWorkletNode;
   stats?: PlayoutStats;
-  upstream?: { p99: number; max: number };
+  upstream?: { p99: number; max: number; decodedP99: number; decodedMax: number };
   error?: string;
 }
 
@@ -80,7 +80,7 @@ export class LowLatencyReceiver {
     const stream: Stream = { node };
     node.port.onmessage = (e: MessageEvent<PlayoutReport>) => {
       if (e.data.type === 'stats') stream.stats = e.data.stats;
-      else if (e.data.type === 'upstream') stream.upstream = { p99: e.data.p99, max: e.data.max };
+      else if (e.data.type === 'upstream') stream.upstream = { p99: e.data.p99, max: e.data.max, decodedP99: e.data.decodedP99, decodedMax: e.data.decodedMax };
       else stream.error = e.data.message;
     };
     node.port.postMessage({ type: 'frames', port }, [port]);
@@ -117,13 +117,13 @@ export class LowLatencyReceiver {
     return this.modes.get(trackId) ?? { kind: 'auto' };
   }
 
-  /** The buffer's figures, with how late frames reached the decoder worker (upstream of our pipeline). */
-  stats(trackId: string): (PlayoutStats & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number; error?: string }) | undefined {
+  /** The buffer's figures, with how late frames reached the decoder worker (upstream of our pipeline) and left its decoder. */
+  stats(trackId: string): (PlayoutStats & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number; decodedLatenessP99Ms?: number; decodedLatenessMaxMs?: number; error?: string }) | undefined {
     const stream = this.streams.get(trackId);
     if (!stream?.stats) return undefined;
     return {
       ...stream.stats,
-      ...(stream.upstream ? { upstreamLatenessP99Ms: stream.upstream.p99, upstreamLatenessMaxMs: stream.upstream.max } : {}),
+      ...(stream.upstream ? { upstreamLatenessP99Ms: stream.upstream.p99, upstreamLatenessMaxMs: stream.upstream.max, decodedLatenessP99Ms: stream.upstream.decodedP99, decodedLatenessMaxMs: stream.upstream.decodedMax } : {}),
       ...(stream.error ? { error: stream.error } : {}),
     };
   }

@@ -4,8 +4,8 @@ import { PlayoutBuffer, type PlayoutMode, type PlayoutStats } from './playout-bu
 export type PlayoutReport =
   | { type: 'stats'; stats: PlayoutStats }
   | { type: 'error'; message: string }
-  /** How late frames reached the decoder worker (before our pipeline), over its last 1000, ms. */
-  | { type: 'upstream'; p99: number; max: number };
+  /** How late frames reached the decoder worker (before our pipeline) and left its decoder, over its last 1000, ms. */
+  | { type: 'upstream'; p99: number; max: number; decodedP99: number; decodedMax: number };
 
 export const PLAYOUT_PROCESSOR = 'bandmate-playout';
 
