@@ -42,7 +42,9 @@ export interface Pcm {
 
 /**
  * Records every remote peer with a track from now on, each as soon as its track is received
- * (checked every 20 ms), keyed by peer id. Call once the page has joined.
+ * (checked every 20 ms), keyed by peer id. Call once the page has joined. A peer whose audio moves
+ * to another node (our playout path giving way to the browser's on a busy machine) is recorded on
+ * from the new one, into the same recording.
  */
 export async function tapAllPeers(page: Page): Promise<void> {
   await page.evaluate(async (code) => {
@@ -51,19 +53,26 @@ export async function tapAllPeers(page: Page): Promise<void> {
     await context.audioWorklet.addModule(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
     const w = window as unknown as TapWindow;
     w.__pcm = {};
-    const tapped = new Set<string>();
+    const taps = new Map<string, { tap: AudioWorkletNode; source: AudioNode }>();
     setInterval(() => {
       for (const peer of session.state.peers) {
         // What the mix receives of the peer, in the mix's own context (no hop through a track).
-        const source = tapped.has(peer.id) ? undefined : session.remoteNode(peer.id);
-        if (!source) continue;
-        tapped.add(peer.id);
+        const source = session.remoteNode(peer.id);
+        const known = taps.get(peer.id);
+        if (!source || known?.source === source) continue;
+        if (known) {
+          known.source.disconnect(known.tap);
+          source.connect(known.tap);
+          known.source = source;
+          continue;
+        }
         const chunks: TapWindow['__pcm'][string] = (w.__pcm[peer.id] = []);
-        const node = new AudioWorkletNode(context, 'pcm-tap');
-        node.port.onmessage = (e) => chunks.push(e.data);
-        source.connect(node);
+        const tap = new AudioWorkletNode(context, 'pcm-tap');
+        tap.port.onmessage = (e) => chunks.push(e.data);
+        source.connect(tap);
+        taps.set(peer.id, { tap, source });
         // Pulled by the graph, heard by nobody.
-        node.connect(new GainNode(context, { gain: 0 })).connect(context.destination);
+        tap.connect(new GainNode(context, { gain: 0 })).connect(context.destination);
       }
     }, 20);
   }, PCM_TAP_WORKLET);

@@ -63,14 +63,20 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   await tapAllPeers(cat.page);
   await cat.page.waitForTimeout(1000);
   const from = await contextFrame(cat.page);
-  // The buffer's depth through the minute (one read could land just after a wait for a late frame).
-  const depths: number[] = [];
+  // The buffer through the minute: its delay, its automatic depth and how late frames came (the
+  // most of its last 1000 frames, 10 s, read every 2 s: every frame of the minute is seen).
+  const reads: Array<{ delayMs: number; targetMs: number; latenessMaxMs: number }> = [];
+  const readBuffer = async () => {
+    const s = await cat.page.evaluate((id) => window.__bandmate!.playoutStats(id), anaId);
+    if (s) reads.push({ delayMs: s.delayMs, targetMs: s.targetMs, latenessMaxMs: s.latenessMaxMs });
+  };
+  await readBuffer();
   const minuteEnds = Date.now() + SECONDS * 1000;
   while (Date.now() < minuteEnds) {
     await cat.page.waitForTimeout(Math.min(2000, Math.max(0, minuteEnds - Date.now())));
-    const depth = await cat.page.evaluate((id) => window.__bandmate!.state.peers.find((p) => p.id === id)?.stats?.bufferMs, anaId);
-    if (typeof depth === 'number') depths.push(depth);
+    await readBuffer();
   }
+  const depths = reads.map((r) => r.delayMs);
   const to = await contextFrame(cat.page);
   const minute = await readPcm(cat.page, anaId, from, to);
   expect(minute.samples.length / minute.sampleRate).toBeGreaterThan(SECONDS * 0.95);
@@ -91,8 +97,16 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   expect(dropouts, 'dropouts in the minute').toBeLessThanOrEqual(Math.max(1, Math.floor(SECONDS / 60)));
   expect(gaps, 'silent 10 ms windows').toBeLessThanOrEqual(5);
   expect(stats?.path).toBe('low-latency');
-  expect(depths.length, 'depth reads through the minute').toBeGreaterThanOrEqual(SECONDS / 4);
-  expect(median(depths), 'the buffer’s depth through the minute (median, ms)').toBeLessThan(60);
+  expect(reads.length, 'buffer reads through the minute').toBeGreaterThanOrEqual(SECONDS / 4);
+  // The automatic depth is the largest lateness of the last minute (and a 1.3 ms step and the
+  // 2.7 ms read-ahead): no deeper than the jitter it met. How deep that is depends on the machine
+  // (36–43 ms idle here, 70–135 ms in a loaded CI), which is the latency benchmark's to report.
+  const lateness = Math.max(...reads.map((r) => r.latenessMaxMs));
+  const finalDepth = reads[reads.length - 1]!.targetMs;
+  console.log(`[playout] the automatic depth at the end ${finalDepth.toFixed(1)} ms; frames came up to ${lateness.toFixed(1)} ms late in the minute`);
+  expect(finalDepth, 'the automatic depth against the largest lateness of the minute (ms)').toBeLessThanOrEqual(lateness + 5);
+  // And the delay heard holds the depth: the read position is cut back to it (accelerate) when behind.
+  expect(median(depths)!, 'the buffer’s delay through the minute (median, ms)').toBeLessThanOrEqual(median(reads.map((r) => r.targetMs))! + 10);
 
   // Lost packets: nftables drops 1 % of UDP in this namespace for 10 s (both legs, Ana→SFU and
   // SFU→Cat). The buffer conceals each gap by looping the last pitch period heard (held, then
