@@ -61,7 +61,10 @@ export async function tapAllPeers(page: Page): Promise<void> {
         const known = taps.get(peer.id);
         if (!source || known?.source === source) continue;
         if (known) {
-          known.source.disconnect(known.tap);
+          // The mix cut the old node off from everything when it moved the peer (throws if so).
+          try {
+            known.source.disconnect(known.tap);
+          } catch {}
           source.connect(known.tap);
           known.source = source;
           continue;

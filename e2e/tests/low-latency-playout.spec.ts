@@ -252,7 +252,9 @@ test("when our path gives way (a machine too busy for it), the streams play on t
   await cat.page.waitForTimeout(500);
   const levels = async (id: string) => [await steadyLevel(cat.page, id, 'left'), await steadyLevel(cat.page, id, 'right')] as const;
   const before = await levels(anaId);
+  await tapAllPeers(cat.page);
   // What fallback.ts decides on a busy machine, forced here: this one cannot starve a worker on cue.
+  const movedAt = await contextFrame(cat.page);
   await cat.page.evaluate(() => window.__bandmate!.toBrowserPath('forced by the test'));
   await expect(cat.page.getByTestId('playout')).toHaveAttribute('data-path', 'browser');
   await expect(cat.page.getByTestId('playout')).toContainText('forced by the test');
@@ -266,6 +268,10 @@ test("when our path gives way (a machine too busy for it), the streams play on t
   await cat.page.waitForTimeout(1000);
   expect(await decoded(anaId)).toBeGreaterThan(first + 30_000);
   expect(await cat.page.evaluate((id) => window.__bandmate!.playoutStats(id), anaId)).toBeUndefined();
+  // The tests' recording of Ana follows her to the new node (the shipped-model test relies on it).
+  const heard = await readPcm(cat.page, anaId, movedAt + 48_000);
+  expect(heard.samples.length, 'Ana recorded after the move (samples)').toBeGreaterThan(24_000);
+  expect(Math.max(...windowsDb(heard.samples, heard.sampleRate)), 'Ana recorded after the move (loudest 10 ms, dB)').toBeGreaterThan(sineRmsDb(TONE_AMPLITUDE) - 12);
   // A musician who joins later (Ben) goes straight to the browser's path.
   const ben = await launch({ wav: toneWav('ben') });
   await joinRoom(ben.page, roomId, 'Ben');
