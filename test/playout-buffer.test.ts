@@ -335,3 +335,90 @@ test('a stream bursty from its first packet (a starved sender: 100 ms of frames 
     assert.ok(quietest > -1, `channel ${c}: a window at ${quietest.toFixed(1)} dB`);
   }
 });
+
+test("a deeper room depth (another stream's jitter) is followed within a second by playing periods twice: the tones keep their pitch and level, without a step", () => {
+  const buffer = new PlayoutBuffer(RATE, 2, QUANTUM);
+  const quanta = (16 * RATE) / QUANTUM;
+  const out = [new Float32Array(quanta * QUANTUM), new Float32Array(quanta * QUANTUM)];
+  const quantum = [new Float32Array(QUANTUM), new Float32Array(QUANTUM)];
+  const delays: Array<{ t: number; delay: number; target: number }> = [];
+  let sent = 0;
+  const raiseAt = 12 * RATE;
+  for (let q = 0; q < quanta; q++) {
+    const now = q * QUANTUM;
+    // Steady at 20 ms, past the warm-up (10 s): on its own the stream needs a few ms.
+    for (; (sent + 1) * FRAME + 0.02 * RATE <= now; sent++) {
+      const frame = TONES.map((hz) => Float32Array.from({ length: FRAME }, (_, s) => 0.5 * Math.sin((2 * Math.PI * hz * (sent * FRAME + s)) / RATE)));
+      buffer.push(1000 + sent * FRAME, frame, now);
+    }
+    // At 12 s the page's deepest stream needs 60 ms.
+    if (now >= raiseAt) buffer.setSharedDepth(0.06 * RATE);
+    buffer.render(quantum, now);
+    out[0]!.set(quantum[0]!, now);
+    out[1]!.set(quantum[1]!, now);
+    if (q % 75 === 0) delays.push({ t: now / RATE, delay: buffer.stats().delayMs, target: buffer.stats().targetMs });
+  }
+  const stats = buffer.stats();
+  assert.ok(stats.ownTargetMs < 10, `on its own it needs ${stats.ownTargetMs} ms`);
+  assert.ok(Math.abs(stats.targetMs - 60) < 0.1, `the room's depth ${stats.targetMs} ms`);
+  const second = delays.find((d) => d.t >= 13)!;
+  assert.ok(second.delay > 60 - PlayoutBuffer.ACCEL_KEEP_MS - 1.5, `a second after the room went deeper the delay is ${second.delay} ms`);
+  assert.ok(stats.stretchedMs >= 40, `only ${stats.stretchedMs} ms played twice`);
+  for (const [c, hz] of TONES.entries()) {
+    const t = tone(out[c]!, raiseAt, raiseAt + 4 * RATE);
+    assert.ok(Math.abs(t.hz - hz) < 1.5, `channel ${c}: ${t.hz.toFixed(2)} Hz while going deeper`);
+    assert.ok(largestStep(out[c]!, raiseAt) < TONE_STEP * 1.1, `channel ${c} clicks while going deeper`);
+    assert.ok(quietestWindowDb(out[c]!.subarray(raiseAt, raiseAt + RATE), 0) > -0.5, `channel ${c} has a gap while going deeper`);
+  }
+  assert.equal(stats.dropouts, 0);
+});
+
+test('a drum part (no period, never silent) follows the room depth up and down within a second, cutting and repeating only between its hits', () => {
+  let seed = 5;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  // A hit every 250 ms: noise decaying with a 60 ms time constant (−30 dB after ~210 ms, −60 dB never before the next).
+  const drum = (sample: number) => 0.5 * random() * Math.exp(-((sample % 12000) / RATE) / 0.06);
+  const buffer = new PlayoutBuffer(RATE, 2, QUANTUM);
+  const quanta = (16 * RATE) / QUANTUM;
+  const heard = new Float32Array(quanta * QUANTUM);
+  const sentAudio = new Float32Array(quanta * QUANTUM);
+  const quantum = [new Float32Array(QUANTUM), new Float32Array(QUANTUM)];
+  const delays: Array<{ t: number; delay: number }> = [];
+  let sent = 0;
+  for (let q = 0; q < quanta; q++) {
+    const now = q * QUANTUM;
+    for (; (sent + 1) * FRAME + 0.02 * RATE <= now; sent++) {
+      const samples = Float32Array.from({ length: FRAME }, (_, s) => drum(sent * FRAME + s));
+      sentAudio.set(samples, sent * FRAME);
+      buffer.push(1000 + sent * FRAME, [samples, samples], now);
+    }
+    // The room's depth: 60 ms from 11 s to 13.5 s (another stream's stall), then back to this stream's own.
+    buffer.setSharedDepth(now >= 11 * RATE && now < 13.5 * RATE ? 0.06 * RATE : 0);
+    buffer.render(quantum, now);
+    heard.set(quantum[0]!, now);
+    if (q % 75 === 0) delays.push({ t: now / RATE, delay: buffer.stats().delayMs });
+  }
+  const at = (t: number) => delays.find((d) => d.t >= t)!.delay;
+  const stats = buffer.stats();
+  // (to within ACCEL_MIN_MS: what is left is closed at 0.5 %)
+  assert.ok(at(12) > 60 - PlayoutBuffer.ACCEL_MIN_MS - 1, `a second after the room went to 60 ms the delay is ${at(12)} ms`);
+  assert.ok(at(14.5) < stats.targetMs + PlayoutBuffer.ACCEL_KEEP_MS + 2, `a second after it came back the delay is ${at(14.5)} ms (depth ${stats.targetMs})`);
+  assert.ok(stats.stretchedMs >= 35 && stats.acceleratedMs >= 35, `played twice ${stats.stretchedMs} ms, cut ${stats.acceleratedMs} ms`);
+  // Every hit is heard whole: the loudest 10 ms of each as loud as it was sent (hit k is heard
+  // 28–90 ms after it was sent, within the 250 ms from its sending).
+  const loudest = (x: Float32Array, from: number, to: number) => {
+    let peak = 0;
+    for (let w = from; w + FRAME <= to; w += 24) {
+      let sum = 0;
+      for (let i = w; i < w + FRAME; i++) sum += x[i]! ** 2;
+      peak = Math.max(peak, Math.sqrt(sum / FRAME));
+    }
+    return peak;
+  };
+  const hits: number[] = [];
+  for (let start = 10 * RATE; start + 12000 <= heard.length; start += 12000) hits.push(20 * Math.log10(loudest(heard, start, start + 12000) / loudest(sentAudio, start, start + 2400)));
+  // (All ~1.8 dB down: reading between samples, linearly, takes that off white noise. The same for every hit.)
+  const typical = [...hits].sort((x, y) => x - y)[hits.length >> 1]!;
+  for (const [k, db] of hits.entries()) assert.ok(Math.abs(db - typical) < 1, `the hit sent at ${(10 + k / 4).toFixed(2)} s peaks at ${db.toFixed(1)} dB of what was sent (typically ${typical.toFixed(1)})`);
+  assert.equal(stats.dropouts, 0);
+});

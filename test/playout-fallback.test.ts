@@ -18,6 +18,8 @@ const stats = (patch: Partial<PlayoutStats>): PlayoutStats => ({
   concealedMs: 0,
   playingSeconds: 50,
   acceleratedMs: 0,
+  stretchedMs: 0,
+  ownTargetMs: 20,
   rateOffsetPpm: 0,
   ...patch,
 });

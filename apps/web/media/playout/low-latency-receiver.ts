@@ -97,10 +97,7 @@ export class LowLatencyReceiver {
   passOn(trackId: string, reason: string): void {
     this.workers.get(trackId)?.postMessage({ type: 'pass-on' });
     this.passedOn.set(trackId, reason);
-    const stream = this.streams.get(trackId);
-    stream?.node.disconnect();
-    stream?.node.port.close();
-    this.streams.delete(trackId);
+    this.stopNode(trackId);
   }
 
   /** Why a stream plays on the browser's path although ours runs (undefined while it is ours). */
@@ -131,14 +128,21 @@ export class LowLatencyReceiver {
   drop(trackId: string): void {
     this.ports.get(trackId)?.close();
     this.ports.delete(trackId);
-    const stream = this.streams.get(trackId);
-    stream?.node.disconnect();
-    stream?.node.port.close();
-    this.streams.delete(trackId);
+    this.stopNode(trackId);
     this.modes.delete(trackId);
     this.workers.get(trackId)?.terminate();
     this.workers.delete(trackId);
     this.passedOn.delete(trackId);
+  }
+
+  /** Our node of a stream stops, and leaves the room's shared depth at once. */
+  private stopNode(trackId: string): void {
+    const stream = this.streams.get(trackId);
+    if (!stream) return;
+    stream.node.port.postMessage({ type: 'close' });
+    stream.node.disconnect();
+    stream.node.port.close();
+    this.streams.delete(trackId);
   }
 
   close(): void {

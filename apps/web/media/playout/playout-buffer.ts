@@ -19,12 +19,23 @@
  * five late frames) held it for two minutes. A fixed depth can be set instead (the user's "lower
  * latency ↔ fewer dropouts" control).
  *
+ * One depth for a room: the page's automatic streams all play at the deepest that any of them
+ * needs (the worklet shares it: setSharedDepth). Streams that left together (the band and an AI
+ * that plays in time with it) are heard together only if each is held the same time above its
+ * least transit; with a depth each, a drummer was heard 34–134 ms off the band it played with. A
+ * stream the listener gave a fixed depth keeps it and neither sets nor takes the shared one.
+ *
  * Coming down, after NetEQ's "accelerate": when the read position is more than ACCEL_MIN_MS behind
  * where the depth puts it (the depth came down, or a stall's frames all arrived at once), whole
  * pitch periods are cut out, each cross-faded into the next (the two are alike, so the cut is not
- * heard and the pitch is kept), or a stretch of silence is skipped, down to ACCEL_KEEP_MS behind;
- * the rest, and where neither is found, is closed by playing up to 0.5 % fast. A stall's extra
- * delay is gone within a second or so, where at 0.5 % it took twenty.
+ * heard and the pitch is kept), or a stretch of silence is skipped, or, in a sound with neither (a
+ * drum part), a stretch 30 dB under the last second's loudest is cross-faded out, down to
+ * ACCEL_KEEP_MS behind; the rest, and where none is found, is closed by playing up to 0.5 % fast.
+ * A stall's extra delay is gone within a second or so, where at 0.5 % it took twenty.
+ *
+ * Going deeper, the mirror of that (NetEQ's "preemptive expand"): a period is played twice, or
+ * silence lengthened, until the read position is within ACCEL_KEEP_MS of the depth, so a stream
+ * follows a deeper room depth within a second instead of slowing 0.5 % for twenty.
  *
  * Missing audio is concealed as NetEQ's "expand" does: the last pitch period played (the lag of
  * 2–15 ms at which the last audio best matches itself) is looped, its end cross-faded into the
@@ -62,6 +73,10 @@ export interface PlayoutStats {
   playingSeconds: number;
   /** Audio cut out to bring the delay down to the depth (periods and silence), ms in all. */
   acceleratedMs: number;
+  /** Audio played twice (periods and silence) to take the delay up to the depth, ms in all. */
+  stretchedMs: number;
+  /** The depth this stream alone would need (auto), ms; targetMs is the room's when deeper. */
+  ownTargetMs: number;
   /** Playback rate against our clock, minus one (drift and depth changes), in parts per million. */
   rateOffsetPpm: number;
 }
@@ -130,6 +145,13 @@ export class PlayoutBuffer {
   static readonly ACCEL_CORRELATION = 0.9;
   /** Below this RMS (−60 dBFS) a stretch is silence, skipped without a period search. */
   static readonly SILENCE_RMS = 1e-3;
+  /**
+   * Neither periodic nor silent, a stretch this far under the loudest of the last second (−30 dB:
+   * the decay between a drummer's hits) is cut or repeated with a cross-fade as long as the lag: a
+   * drum part has no period and little true silence, and following the room's depth at 0.5 % it
+   * was heard up to 27 ms off the band for seconds after each change of depth.
+   */
+  static readonly QUIET_RELATIVE = 0.0316;
 
   private readonly frames = new Map<number, Float32Array[]>();
   private frameLength = 0;
@@ -166,9 +188,15 @@ export class PlayoutBuffer {
   private jitterSum = 0;
   private readonly recentLateness = new Float64Array(1000);
   private recentCount = 0;
-  private readonly counters = { received: 0, lost: 0, late: 0, dropouts: 0, concealed: 0, playing: 0, accelerated: 0 };
-  /** A cut under way: reading from pos and pos + lag at once, cross-fading into the latter. */
+  private readonly counters = { received: 0, lost: 0, late: 0, dropouts: 0, concealed: 0, playing: 0, accelerated: 0, stretched: 0 };
+  /** The deepest any automatic stream of the page needs, samples (0: none shared). */
+  private sharedDepth = 0;
+  /** A cut under way: reading from pos and pos + lag at once, cross-fading into the latter (a negative lag repeats audio). */
   private cut: { lag: number; length: number; done: number } | null = null;
+  /** The loudest RMS of a render quantum in each of the last ten 100 ms blocks (a ring), and in the current one. */
+  private readonly loudest = new Float64Array(10);
+  private loudestNow = 0;
+  private loudestQuanta = 0;
 
   constructor(
     readonly sampleRate = 48000,
@@ -259,7 +287,10 @@ export class PlayoutBuffer {
     this.ratio = 1 + Math.max(-PlayoutBuffer.MAX_RATE_OFFSET, Math.min(PlayoutBuffer.MAX_RATE_OFFSET, (error / full) * PlayoutBuffer.MAX_RATE_OFFSET));
     const paused = now - this.lastArrival > this.ms(PlayoutBuffer.PAUSE_MS);
     if (!paused) this.counters.playing += n;
-    if (!this.cut && this.concealedRun === 0 && error > this.ms(PlayoutBuffer.ACCEL_MIN_MS)) this.cut = this.planCut(pos, error);
+    if (!this.cut && this.concealedRun === 0) {
+      if (error > this.ms(PlayoutBuffer.ACCEL_MIN_MS)) this.cut = this.planCut(pos, error);
+      else if (-error > this.ms(PlayoutBuffer.ACCEL_MIN_MS)) this.cut = this.planStretch(pos, -error);
+    }
 
     for (let i = 0; i < n; i++) {
       if (this.cut) {
@@ -287,6 +318,7 @@ export class PlayoutBuffer {
       }
     }
     this.readPos = pos;
+    this.trackLoudest(out, n);
     this.currentDelay = now + n - this.leastTransit() - pos;
     // Frames behind the read position are done.
     const done = Math.floor(pos / full) - 1;
@@ -309,14 +341,30 @@ export class PlayoutBuffer {
       concealedMs: this.toMs(this.counters.concealed),
       playingSeconds: this.counters.playing / this.sampleRate,
       acceleratedMs: this.toMs(this.counters.accelerated),
+      stretchedMs: this.toMs(this.counters.stretched),
+      ownTargetMs: this.toMs(this.ownDepth() ?? this.depth()),
       rateOffsetPpm: Math.round((this.ratio - 1) * 1e6),
     };
+  }
+
+  /**
+   * The automatic depth this stream needs on its own, samples, for the page to share; undefined
+   * before its first frame and under a fixed depth (which takes no part in the room's).
+   */
+  ownDepth(): number | undefined {
+    if (this.mode.kind === 'fixed' || this.frameLength === 0) return undefined;
+    return this.counters.received < PlayoutBuffer.WARMUP_FRAMES ? Math.max(this.chosenDepth, this.ms(PlayoutBuffer.START_DEPTH_MS)) : this.chosenDepth;
+  }
+
+  /** The deepest automatic depth of the page's streams (this one's included), samples. */
+  setSharedDepth(samples: number): void {
+    this.sharedDepth = Math.max(0, Math.min(this.ms(PlayoutBuffer.MAX_DEPTH_MS) + this.quantum, samples));
   }
 
   /** Depth above the least transit at which frames play, samples. */
   private depth(): number {
     if (this.mode.kind === 'fixed') return this.ms(this.mode.delayMs) + this.quantum;
-    return this.counters.received < PlayoutBuffer.WARMUP_FRAMES ? Math.max(this.chosenDepth, this.ms(PlayoutBuffer.START_DEPTH_MS)) : this.chosenDepth;
+    return Math.max(this.ownDepth() ?? this.ms(PlayoutBuffer.START_DEPTH_MS), this.sharedDepth);
   }
 
   private leastTransit(): number {
@@ -422,21 +470,67 @@ export class PlayoutBuffer {
       x[i] = this.mono(start + i);
       energy += x[i]! * x[i]!;
     }
-    if (Math.sqrt(energy / x.length) < PlayoutBuffer.SILENCE_RMS) return { lag: maxLag, length: PlayoutBuffer.FADE_IN, done: 0 };
+    const rms = Math.sqrt(energy / x.length);
+    if (rms < PlayoutBuffer.SILENCE_RMS) return { lag: maxLag, length: PlayoutBuffer.FADE_IN, done: 0 };
     // Every other lag, every other sample: a period is found to within a sample, at a quarter of the work.
-    let best = 0;
     for (let lag = maxLag; lag >= minLag; lag -= 2) {
-      if (PlayoutBuffer.correlation(x, 0, lag, lag, 2) >= PlayoutBuffer.ACCEL_CORRELATION) {
-        best = lag;
-        break;
-      }
+      if (PlayoutBuffer.correlation(x, 0, lag, lag, 2) >= PlayoutBuffer.ACCEL_CORRELATION) return { lag, length: lag, done: 0 };
     }
-    return best > 0 ? { lag: best, length: best, done: 0 } : null;
+    return this.quietAgainstLoudest(rms) ? { lag: maxLag, length: maxLag, done: 0 } : null;
+  }
+
+  /** Whether a stretch of this RMS is far enough under the last second's loudest to cut or repeat unheard. */
+  private quietAgainstLoudest(rms: number): boolean {
+    return rms < Math.max(this.loudestNow, ...this.loudest) * PlayoutBuffer.QUIET_RELATIVE;
+  }
+
+  private trackLoudest(out: Float32Array[], n: number): void {
+    let sum = 0;
+    for (const ch of out) for (let i = 0; i < n; i++) sum += ch[i]! * ch[i]!;
+    this.loudestNow = Math.max(this.loudestNow, Math.sqrt(sum / (n * out.length)));
+    // Blocks of 37 quanta of 128 (~100 ms at 48 kHz).
+    if (++this.loudestQuanta % 37 === 0) {
+      this.loudest[(this.loudestQuanta / 37) % this.loudest.length] = this.loudestNow;
+      this.loudestNow = 0;
+    }
   }
 
   /**
-   * One sample of a cut: the stretch at pos fades into the one a lag later. Returns how far the
-   * read position jumps besides its step (the lag, at the cut's end), null if a frame is missing.
+   * What to play twice, reading on from `pos`, to go `ahead` samples deeper: a stretch of silence,
+   * or the longest lag (up to 15 ms) at which the stretch before the read position is like the one
+   * after it (a whole number of periods): a negative lag for playCut. Null as for planCut.
+   */
+  private planStretch(pos: number, ahead: number): { lag: number; length: number; done: number } | null {
+    const full = this.frameLength;
+    const start = Math.floor(pos);
+    const longest = this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS);
+    let back = Math.floor(start / full);
+    if (!this.frames.has(back)) return null;
+    while (start - back * full < longest && this.frames.has(back - 1)) back--;
+    let here = Math.floor(start / full);
+    while (here * full < start + longest + 2 && this.frames.has(here)) here++;
+    const maxLag = Math.min(longest, Math.floor(ahead - this.ms(PlayoutBuffer.ACCEL_KEEP_MS)), start - back * full, here * full - start - 2);
+    const minLag = this.ms(PlayoutBuffer.ACCEL_MIN_LAG_MS);
+    if (maxLag < minLag) return null;
+    // x[maxLag] is the read position: x[maxLag − lag …] before it against x[maxLag …] after it.
+    const x = new Float32Array(2 * maxLag);
+    let energy = 0;
+    for (let i = 0; i < x.length; i++) {
+      x[i] = this.mono(start - maxLag + i);
+      energy += x[i]! * x[i]!;
+    }
+    const rms = Math.sqrt(energy / x.length);
+    if (rms < PlayoutBuffer.SILENCE_RMS) return { lag: -maxLag, length: PlayoutBuffer.FADE_IN, done: 0 };
+    for (let lag = maxLag; lag >= minLag; lag -= 2) {
+      if (PlayoutBuffer.correlation(x, maxLag - lag, maxLag, lag, 2) >= PlayoutBuffer.ACCEL_CORRELATION) return { lag: -lag, length: lag, done: 0 };
+    }
+    return this.quietAgainstLoudest(rms) ? { lag: -maxLag, length: maxLag, done: 0 } : null;
+  }
+
+  /**
+   * One sample of a cut: the stretch at pos fades into the one a lag later (earlier, for a negative
+   * lag). Returns how far the read position jumps besides its step (the lag, at the cut's end),
+   * null if a frame is missing.
    */
   private playCut(out: Float32Array[], i: number, pos: number): number | null {
     const cut = this.cut!;
@@ -452,7 +546,8 @@ export class PlayoutBuffer {
     }
     this.historyAt = (this.historyAt + 1) % PlayoutBuffer.HISTORY;
     if (++cut.done < cut.length) return 0;
-    this.counters.accelerated += cut.lag;
+    if (cut.lag > 0) this.counters.accelerated += cut.lag;
+    else this.counters.stretched -= cut.lag;
     this.cut = null;
     return cut.lag;
   }

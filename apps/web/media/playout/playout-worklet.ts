@@ -13,6 +13,11 @@ export const PLAYOUT_PROCESSOR = 'bandmate-playout';
  * The AudioWorklet side of our playout path: one node per received stream, holding that stream's
  * PlayoutBuffer. Decoded frames come on the port the decoder worker posts to; the page's port
  * sets the mode and reads the stats. Like the worker, this function is the module's source text.
+ *
+ * The nodes of one AudioContext share this scope and its audio thread: each quantum a node posts
+ * the automatic depth its stream needs and plays at the deepest posted in the last second (so the
+ * room's streams are heard as they were sent, together); a node that stopped (closed, or no longer
+ * pulled by the graph) drops out of it.
  */
 function definePlayoutProcessor(Buffer: typeof PlayoutBuffer, name: string, statsEvery: number): void {
   type Scope = {
@@ -22,15 +27,30 @@ function definePlayoutProcessor(Buffer: typeof PlayoutBuffer, name: string, stat
     sampleRate: number;
   };
   const scope = globalThis as unknown as Scope;
+  /** Each running node's automatic depth (samples) and the frame it last said so. */
+  const depths = new Map<object, { depth: number; at: number }>();
+  const sharedDepth = (now: number): number => {
+    let deepest = 0;
+    for (const [node, entry] of depths) {
+      if (now - entry.at > scope.sampleRate) depths.delete(node);
+      else deepest = Math.max(deepest, entry.depth);
+    }
+    return deepest;
+  };
   class PlayoutProcessor extends scope.AudioWorkletProcessor {
     private readonly buffer = new Buffer(scope.sampleRate, 2, 128);
     private quanta = 0;
+    private closed = false;
 
     constructor() {
       super();
       this.port.onmessage = (e: MessageEvent) => {
-        const msg = e.data as { type: 'frames'; port: MessagePort } | { type: 'mode'; mode: PlayoutMode };
+        const msg = e.data as { type: 'frames'; port: MessagePort } | { type: 'mode'; mode: PlayoutMode } | { type: 'close' };
         if (msg.type === 'mode') this.buffer.setMode(msg.mode);
+        else if (msg.type === 'close') {
+          this.closed = true;
+          depths.delete(this);
+        }
         else if (msg.type === 'frames') {
           msg.port.onmessage = (f: MessageEvent) => {
             const frame = f.data as { type: 'frame'; rtp: number; planes: Float32Array[] } | { type: 'error' | 'upstream' };
@@ -42,6 +62,11 @@ function definePlayoutProcessor(Buffer: typeof PlayoutBuffer, name: string, stat
     }
 
     process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
+      if (this.closed) return false;
+      const own = this.buffer.ownDepth();
+      if (own === undefined) depths.delete(this);
+      else depths.set(this, { depth: own, at: scope.currentFrame });
+      this.buffer.setSharedDepth(sharedDepth(scope.currentFrame));
       const out = outputs[0];
       if (out) this.buffer.render(out, scope.currentFrame);
       if (++this.quanta % statsEvery === 0) this.port.postMessage({ type: 'stats', stats: this.buffer.stats() });
