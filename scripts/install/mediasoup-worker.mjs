@@ -242,7 +242,7 @@ async function buildAndInstall(version, cachedBin) {
 	let built;
 
 	try {
-		built = buildWorker({
+		built = await buildWorker({
 			mediasoupDir: MEDIASOUP_DIR,
 			workDir,
 			toolsDir: path.join(CACHE_ROOT, 'tools'),
