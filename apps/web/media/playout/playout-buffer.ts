@@ -464,19 +464,24 @@ export class PlayoutBuffer {
     const maxLag = Math.min(this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS), Math.floor(error - this.ms(PlayoutBuffer.ACCEL_KEEP_MS)), Math.floor(available / 2));
     const minLag = this.ms(PlayoutBuffer.ACCEL_MIN_LAG_MS);
     if (maxLag < minLag) return null;
-    const x = new Float32Array(2 * maxLag);
-    let energy = 0;
-    for (let i = 0; i < x.length; i++) {
-      x[i] = this.mono(start + i);
-      energy += x[i]! * x[i]!;
-    }
-    const rms = Math.sqrt(energy / x.length);
+    const { x, rms } = this.monoWindow(start, 2 * maxLag);
     if (rms < PlayoutBuffer.SILENCE_RMS) return { lag: maxLag, length: PlayoutBuffer.FADE_IN, done: 0 };
     // Every other lag, every other sample: a period is found to within a sample, at a quarter of the work.
     for (let lag = maxLag; lag >= minLag; lag -= 2) {
       if (PlayoutBuffer.correlation(x, 0, lag, lag, 2) >= PlayoutBuffer.ACCEL_CORRELATION) return { lag, length: lag, done: 0 };
     }
     return this.quietAgainstLoudest(rms) ? { lag: maxLag, length: maxLag, done: 0 } : null;
+  }
+
+  /** `length` samples of the channels' mean from whole sample `from`, and their RMS (what a cut or a repeat looks at). */
+  private monoWindow(from: number, length: number): { x: Float32Array; rms: number } {
+    const x = new Float32Array(length);
+    let energy = 0;
+    for (let i = 0; i < length; i++) {
+      x[i] = this.mono(from + i);
+      energy += x[i]! * x[i]!;
+    }
+    return { x, rms: Math.sqrt(energy / length) };
   }
 
   /** Whether a stretch of this RMS is far enough under the last second's loudest to cut or repeat unheard. */
@@ -513,13 +518,7 @@ export class PlayoutBuffer {
     const minLag = this.ms(PlayoutBuffer.ACCEL_MIN_LAG_MS);
     if (maxLag < minLag) return null;
     // x[maxLag] is the read position: x[maxLag − lag …] before it against x[maxLag …] after it.
-    const x = new Float32Array(2 * maxLag);
-    let energy = 0;
-    for (let i = 0; i < x.length; i++) {
-      x[i] = this.mono(start - maxLag + i);
-      energy += x[i]! * x[i]!;
-    }
-    const rms = Math.sqrt(energy / x.length);
+    const { x, rms } = this.monoWindow(start - maxLag, 2 * maxLag);
     if (rms < PlayoutBuffer.SILENCE_RMS) return { lag: -maxLag, length: PlayoutBuffer.FADE_IN, done: 0 };
     for (let lag = maxLag; lag >= minLag; lag -= 2) {
       if (PlayoutBuffer.correlation(x, maxLag - lag, maxLag, lag, 2) >= PlayoutBuffer.ACCEL_CORRELATION) return { lag: -lag, length: lag, done: 0 };

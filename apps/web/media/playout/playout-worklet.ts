@@ -41,6 +41,8 @@ function definePlayoutProcessor(Buffer: typeof PlayoutBuffer, name: string, stat
     private readonly buffer = new Buffer(scope.sampleRate, 2, 128);
     private quanta = 0;
     private closed = false;
+    /** This node's entry in `depths`, updated in place (no allocation on the audio thread per quantum). */
+    private readonly entry = { depth: 0, at: 0 };
 
     constructor() {
       super();
@@ -65,7 +67,11 @@ function definePlayoutProcessor(Buffer: typeof PlayoutBuffer, name: string, stat
       if (this.closed) return false;
       const own = this.buffer.ownDepth();
       if (own === undefined) depths.delete(this);
-      else depths.set(this, { depth: own, at: scope.currentFrame });
+      else {
+        this.entry.depth = own;
+        this.entry.at = scope.currentFrame;
+        depths.set(this, this.entry);
+      }
       this.buffer.setSharedDepth(sharedDepth(scope.currentFrame));
       const out = outputs[0];
       if (out) this.buffer.render(out, scope.currentFrame);
