@@ -174,6 +174,8 @@ function spreadBetween(a: ReportedClick[], b: ReportedClick[], excused: number[]
   return spread;
 }
 
+test.skip(process.env.E2E_DATABASE === 'postgresql', 'the metronome’s clicks are local audio on the server’s clock, not the database; the SQLite pass runs it');
+
 test('two browsers click on the server’s beat grid, in agreement, with a count-in, an accented downbeat and tempo changes', async ({ launch }) => {
   const roomId = await createRoomViaApi('Metronome');
   const ana = await launch();
