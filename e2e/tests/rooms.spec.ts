@@ -1,7 +1,11 @@
 import { expect, test, TONES, toneWav } from '../support/fixtures.ts';
 import { createRoomViaApi, expectTones, joinRoom, peerId, SFU_URL } from '../support/room.ts';
 
-test('create a room in the lobby, share the link, leave and rejoin; the room closes when empty', async ({ launch }) => {
+test('create a room in the lobby, share the link, leave and rejoin; the room closes when empty; an open lobby follows it live', async ({ launch }) => {
+  // A lobby page open from the start, never reloaded: its list follows the room as it happens.
+  const lobby = await launch();
+  await lobby.page.goto('/');
+  await expect(lobby.page.getByRole('heading', { name: 'Open rooms' })).toBeVisible();
   const host = await launch({ wav: toneWav('ana') });
   await host.page.goto('/');
   await host.page.getByLabel('Room name').fill('Thursday rehearsal');
@@ -22,14 +26,14 @@ test('create a room in the lobby, share the link, leave and rejoin; the room clo
   await guest.page.getByRole('button', { name: 'Join' }).click();
   await expect(host.page.getByTestId('presence')).toContainText('Ben');
 
-  // The lobby lists the open room with its head count.
-  const lobby = await launch();
-  await lobby.page.goto('/');
-  await expect(lobby.page.getByRole('link', { name: /Thursday rehearsal/ })).toContainText('2/');
+  // The lobby lists the open room with its head count, as people come.
+  const listed = lobby.page.getByRole('link', { name: /Thursday rehearsal/ });
+  await expect(listed).toContainText('2/');
 
   // Leave and rejoin without reloading: presence updates and audio comes back.
   await guest.page.getByRole('button', { name: 'Leave' }).click();
   await expect(host.page.getByTestId('presence')).not.toContainText('Ben');
+  await expect(listed).toContainText('1/');
   await guest.page.getByRole('button', { name: 'Join' }).click();
   await expect(guest.page.getByTestId('room')).toHaveAttribute('data-phase', 'joined');
   await expect(host.page.getByTestId('presence')).toContainText('Ben');
@@ -43,6 +47,7 @@ test('create a room in the lobby, share the link, leave and rejoin; the room clo
     .toBe('closed');
   const open = (await (await fetch(`${SFU_URL}/api/rooms`)).json()) as { rooms: { id: string }[] };
   expect(open.rooms.map((r) => r.id)).not.toContain(roomId);
+  await expect(listed).toHaveCount(0);
 });
 
 test('an unknown room link says so', async ({ page }) => {

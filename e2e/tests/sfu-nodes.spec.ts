@@ -36,6 +36,18 @@ test('two SFU nodes on one database: a musician whose page reaches the other nod
     expect(await gauge(nodeB.url, 'bandmate_relayed_connections')).toBe(1);
     expect(await gauge(nodeA, 'bandmate_rooms')).toBeGreaterThanOrEqual(1);
 
+    // On PostgreSQL the nodes share a bus: a lobby page whose live feed reached node B follows the
+    // head count of the room on A as Cat comes and goes, never reloaded.
+    const onBus = process.env.E2E_DATABASE === 'postgresql';
+    const lobby = onBus ? await launch() : undefined;
+    const listed = lobby?.page.getByRole('link', { name: /Across nodes/ });
+    if (lobby && listed) {
+      const feed = await sendSignallingTo(lobby.page.context(), nodeB, new URL(baseURL!).origin);
+      await lobby.page.goto('/');
+      await expect(listed).toContainText('2/');
+      await expect.poll(() => feed.frames(), { message: 'the lobby’s feed is connected to node B' }).toBeGreaterThan(0);
+    }
+
     // A listener who reached node B is served there: the room's two streams are piped to B once
     // and B forwards them to Cat (a lesson's audience spread over nodes, its room on one).
     const cat = await launch();
@@ -47,6 +59,7 @@ test('two SFU nodes on one database: a musician whose page reaches the other nod
       expect(await steadyLevel(cat.page, id, 'left', 7), `level of ${from} at Cat, through node B`).toBeGreaterThan(expectedDb - 6);
     }
     await expect(ana.page.getByTestId('presence')).toContainText('Cat');
+    if (listed) await expect(listed, 'the lobby on B heard Cat join the room on A').toContainText('3/');
     expect(await gauge(nodeB.url, 'bandmate_edge_rooms'), 'rooms piped to B').toBe(1);
     expect(await gauge(nodeB.url, 'bandmate_edge_listeners')).toBe(1);
     expect(await gauge(nodeB.url, 'bandmate_edge_streams'), 'streams piped to B').toBe(2);
@@ -57,6 +70,7 @@ test('two SFU nodes on one database: a musician whose page reaches the other nod
     await expect.poll(() => gauge(nodeB.url, 'bandmate_edge_rooms')).toBe(0);
     await expect.poll(() => gauge(nodeA, 'bandmate_pipes')).toBe(0);
     await expect(ana.page.getByTestId('presence')).not.toContainText('Cat');
+    if (listed) await expect(listed, 'the lobby on B heard Cat leave').toContainText('2/');
   } finally {
     await nodeB.stop();
   }

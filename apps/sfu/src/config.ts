@@ -85,6 +85,12 @@ const envSchema = z.object({
   SFU_PIPE_ADDRESS: z.string().min(1).max(253).optional(),
   /** A node silent this long is dead, and a live node takes over its rooms (it heartbeats every third of it). */
   SFU_NODE_LEASE_MS: z.coerce.number().int().min(3000).max(600_000).default(15_000),
+  /**
+   * The bus between SFU nodes for what every node's pages must hear (the lobby's live list):
+   * `postgres` (socket.io's PostgreSQL adapter on DATABASE_URL) is the default on PostgreSQL;
+   * `off` keeps it on this node (SQLite, one node, has no bus).
+   */
+  SFU_BUS: z.enum(['postgres', 'off']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -121,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     agent: { secret: e.AGENT_SECRET, ip: e.SFU_AGENT_IP, announcedIp: agentAnnouncedIp(e.SFU_AGENT_IP, e.SFU_AGENT_ANNOUNCED_ADDRESS), maxWorkers: e.SFU_AGENT_MAX_WORKERS },
     demo: { maxRooms: e.DEMO_MAX_ROOMS },
     lobby: { maxRooms: e.SFU_LOBBY_MAX_ROOMS, idleMs: e.SFU_LOBBY_IDLE_MINUTES * 60_000 },
+    bus: busOf(e.SFU_BUS, e.DATABASE_URL),
     logLevel: e.LOG_LEVEL,
     /** Accounts, invites and access rate limits (apps/sfu/src/auth/auth-config.ts). */
     auth: loadAuthConfig(env),
@@ -129,6 +136,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** Recording rooms (apps/sfu/src/recording/recording-config.ts). */
     recordings: loadRecordingConfig(env),
   };
+}
+
+function busOf(setting: 'postgres' | 'off' | undefined, databaseUrl: string | undefined): { url: string } | null {
+  const onPostgres = !!databaseUrl && /^postgres(ql)?:\/\//i.test(databaseUrl);
+  if (setting === 'postgres' && !onPostgres) throw new Error('Invalid SFU configuration: SFU_BUS=postgres needs a postgresql:// DATABASE_URL');
+  return setting !== 'off' && onPostgres ? { url: databaseUrl } : null;
 }
 
 /** Each entry must be exactly an origin (scheme://host[:port]); a wildcard would hand the visitor's session to any site. */

@@ -18,6 +18,9 @@ import { SfuMetrics } from './metrics/sfu-metrics.ts';
 import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
+import { limitConnectionsPerAddress } from './signalling/connection-limit.ts';
+import { LobbyFeed, tellingLobby } from './lobby/lobby-feed.ts';
+import { openPostgresBus } from './lobby/postgres-bus.ts';
 import { createAccessControl, type AccessControlStore } from './auth/access-control.ts';
 import { createMailer } from './mail/mailer.ts';
 import type { RoomAccess } from './auth/room-access.ts';
@@ -49,7 +52,10 @@ export interface RunningSfu {
 }
 
 /** Builds and starts the whole SFU service; main.ts and the tests both use it. */
-export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logger): Promise<RunningSfu> {
+export async function startSfu(config: SfuConfig, database: SfuStore, logger: Logger): Promise<RunningSfu> {
+  // Every write that changes what the lobby lists tells the lobby pages, on every node.
+  const lobby = new LobbyFeed(logger);
+  const store = tellingLobby(database, lobby.changed);
   const pool = await WorkerPool.create({ size: config.workers, rtcMinPort: config.rtc.minPort, rtcMaxPort: config.rtc.maxPort, logger });
   const registry = new RoomRegistry(pool, store, {
     rtc: config.rtc,
@@ -141,6 +147,8 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
     edges,
   });
   const io = signalling.io;
+  const bus = config.bus ? await openPostgresBus(config.bus.url, logger) : undefined;
+  await lobby.attach(io, { bus, limit: limitConnectionsPerAddress(config.rateLimit.connectionsPerAddress, (socket) => control.access.addressOfSocket(socket), logger, signalling.openPerAddress) });
   // Other nodes serving this node's rooms to listeners pipe them from here.
   const pipes = servePipes(io, { room: (id) => live.get(id), nodeOfToken: (token) => control.access.nodeOfLinkToken(token), rtc: config.rtc, pipeIp, logger });
   recordings.announceTo(io);
@@ -186,7 +194,7 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
   });
   const port = (httpServer.address() as AddressInfo).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  logger.info({ url, workers: pool.size, announcedAddress: config.rtc.announcedAddress }, 'sfu listening');
+  logger.info({ url, workers: pool.size, announcedAddress: config.rtc.announcedAddress, bus: bus ? 'postgres' : 'none' }, 'sfu listening');
   return {
     url,
     port,
@@ -202,7 +210,9 @@ export async function startSfu(config: SfuConfig, store: SfuStore, logger: Logge
       // Closing the rooms stopped their recordings; their files are finished before the workers go.
       await recordings.close();
       await demos.close();
+      lobby.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      await bus?.close();
       await pool.close();
       // The leaves and room closes just written: the caller closes the database next (PostgreSQL
       // would be left with transactions begun and never finished).

@@ -6,6 +6,7 @@ import type { RoomSummary, RoomVisibility } from '@bandmate/shared';
 import { createInvite } from '../lib/auth-api';
 import { useCurrentUser } from '../lib/use-current-user';
 import { createRoom, listRooms } from '../lib/rooms-api';
+import { followLobby } from '../lib/lobby-feed';
 import { DemoButton } from './DemoButton';
 import { resolveSfuUrl, type SfuLocation } from '../lib/sfu-url';
 
@@ -21,10 +22,30 @@ export function Lobby({ sfu }: { sfu: SfuLocation }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
+  // The list stays live: asked again whenever a room is made, opens, closes or someone comes or goes.
   useEffect(() => {
-    listRooms(resolveSfuUrl(sfu))
-      .then(setRooms)
-      .catch((e: Error) => setError(e.message));
+    const url = resolveSfuUrl(sfu);
+    let asking = false;
+    let askAgain = false;
+    const refresh = () => {
+      if (asking) {
+        askAgain = true;
+        return;
+      }
+      asking = true;
+      listRooms(url)
+        .then(setRooms)
+        .catch((e: Error) => setError(e.message))
+        .finally(() => {
+          asking = false;
+          if (askAgain) {
+            askAgain = false;
+            refresh();
+          }
+        });
+    };
+    refresh();
+    return followLobby(url, refresh);
   }, [sfu]);
 
   // Private rooms need an account (guests too are sent to sign up).

@@ -210,3 +210,17 @@ export type ClientToServerEvents = {
 export type ServerToClientEvents = {
   [N in NotificationName]: (payload: NotificationOf<N>) => void;
 };
+
+/**
+ * The lobby's live feed: socket.io namespace `/lobby`, which sends nothing and is told when the
+ * listed rooms changed (a room made, opened or closed, someone joined or left) on any SFU node;
+ * the page then asks `GET /api/rooms` again, which applies who may see which room. With several
+ * nodes the namespace runs on the shared bus (PostgreSQL), so a change on one reaches every lobby.
+ */
+export const LOBBY_NAMESPACE = '/lobby';
+export const lobbyNotifications = {
+  roomsChanged: z.strictObject({}),
+} as const;
+export type LobbyServerToClientEvents = {
+  [N in keyof typeof lobbyNotifications]: (payload: z.infer<(typeof lobbyNotifications)[N]>) => void;
+};

@@ -15,6 +15,7 @@ import { relayedHandlers } from './relayed-handlers.ts';
 import type { RoomRecordings } from './recording-handlers.ts';
 import type { EdgeRooms } from '../edge/edge-rooms.ts';
 import { connectionEdge } from '../edge/connection-edge.ts';
+import { limitConnectionsPerAddress } from './connection-limit.ts';
 
 export interface SignallingOptions {
   /** The web app's origins; a handshake from any other page is refused (it would carry the visitor's cookie). */
@@ -42,6 +43,8 @@ export interface Signalling {
   settled(): Promise<void>;
   /** Connections whose room runs on another SFU node, relayed there now. */
   relayedConnections(): number;
+  /** Open connections per client address, shared with the lobby's namespace (connection-limit.ts). */
+  openPerAddress: Map<string, number>;
 }
 
 /** socket.io in front of the rooms: one Connection per socket, room events fanned out. */
@@ -67,23 +70,7 @@ export function attachSignalling(
   const leaving = new Set<Promise<void>>();
   const relays = new Set<NodeRelay>();
   const openPerAddress = new Map<string, number>();
-  io.use((socket, next) => {
-    const address = options.access.addressOfSocket(socket);
-    const open = openPerAddress.get(address) ?? 0;
-    if (open >= options.rateLimit.connectionsPerAddress) {
-      options.logger.warn({ address, open }, 'signalling connection refused: too many from this address');
-      const refusal = new Error(`too many connections from your address (${open}); close some tabs and try again`) as Error & { data?: unknown };
-      refusal.data = { code: 'rate_limited', message: refusal.message };
-      return next(refusal);
-    }
-    openPerAddress.set(address, open + 1);
-    socket.once('disconnect', () => {
-      const left = (openPerAddress.get(address) ?? 1) - 1;
-      if (left > 0) openPerAddress.set(address, left);
-      else openPerAddress.delete(address);
-    });
-    next();
-  });
+  io.use(limitConnectionsPerAddress(options.rateLimit.connectionsPerAddress, (socket) => options.access.addressOfSocket(socket), options.logger, openPerAddress));
 
   registry.on('roomOpened', (room) => fanOut(io, room, peersById));
 
@@ -113,6 +100,7 @@ export function attachSignalling(
     io,
     settled: async () => void (await Promise.allSettled([...leaving])),
     relayedConnections: () => [...relays].filter((r) => r.active).length,
+    openPerAddress,
   };
 }
 
