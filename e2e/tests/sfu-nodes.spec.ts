@@ -1,3 +1,4 @@
+import { io } from 'socket.io-client';
 import { expect, TONE_AMPLITUDE, TONES, test, toneWav } from '../support/fixtures.ts';
 import { createRoomViaApi, expectTones, joinRoom, peerId, steadyLevel } from '../support/room.ts';
 import { gauge, sendSignallingTo, startSecondNode } from '../support/second-node.ts';
@@ -6,7 +7,7 @@ import { sineRmsDb } from '../support/wav.ts';
 const expectedDb = sineRmsDb(TONE_AMPLITUDE);
 const nodeA = process.env.E2E_SFU_URL!;
 
-test('two SFU nodes on one database: a musician whose page reaches the other node plays in the room with one on the room’s node, and they hear each other; a listener there is served by that node from a pipe', async ({ launch, baseURL }) => {
+test('two SFU nodes on one database: a musician whose page reaches the other node plays in the room with one on the room’s node, and they hear each other; a listener there is served by that node from a pipe, and one whose page reached the busy room’s node is placed on the other', async ({ launch, baseURL }) => {
   const nodeB = await startSecondNode('node-b');
   try {
     const roomId = await createRoomViaApi('Across nodes');
@@ -46,6 +47,35 @@ test('two SFU nodes on one database: a musician whose page reaches the other nod
       await lobby.page.goto('/');
       await expect(listed).toContainText('2/');
       await expect.poll(() => feed.frames(), { message: 'the lobby’s feed is connected to node B' }).toBeGreaterThan(0);
+    }
+
+    // Listeners placed on purpose: with Dee listening too, A forwards to 4 people (Ana, Ben, Dee,
+    // and Eve as she joins) and B to none, so Eve, whose page reached A, has her media served by B
+    // (the default margin, 4), piped from A; she stays a member of the room on A.
+    const dee = io(nodeA, { transports: ['websocket'], reconnection: false, forceNew: true });
+    try {
+      await new Promise<void>((resolve) => dee.once('connect', () => resolve()));
+      const { data: caps } = (await dee.timeout(5000).emitWithAck('getRouterRtpCapabilities', { roomId })) as { data: { routerRtpCapabilities: unknown } };
+      const deeJoined = (await dee.timeout(5000).emitWithAck('join', { roomId, displayName: 'Dee', role: 'listener', rtpCapabilities: caps.routerRtpCapabilities })) as { ok: boolean };
+      expect(deeJoined.ok, 'Dee joined at A').toBe(true);
+      const eve = await launch();
+      await joinRoom(eve.page, roomId, 'Eve', 'listener');
+      for (const [from, tones] of [['Ana', TONES.ana], ['Ben', TONES.ben]] as const) {
+        const id = await peerId(eve.page, from);
+        await expectTones(eve.page, id, tones);
+        expect(await steadyLevel(eve.page, id, 'left', 7), `level of ${from} at Eve, served by node B`).toBeGreaterThan(expectedDb - 6);
+      }
+      expect(await gauge(nodeA, 'bandmate_placed_listeners'), 'Eve placed on B by A').toBe(1);
+      expect(await gauge(nodeB.url, 'bandmate_edge_listeners')).toBe(1);
+      expect(await gauge(nodeB.url, 'bandmate_edge_consumers'), 'streams B forwards to Eve').toBe(2);
+      expect(await gauge(nodeA, 'bandmate_pipes'), 'pipes from A').toBe(1);
+      await expect(ana.page.getByTestId('presence')).toContainText('Eve');
+      await eve.page.getByRole('button', { name: 'Leave' }).click();
+      await expect.poll(() => gauge(nodeB.url, 'bandmate_edge_listeners')).toBe(0);
+      await expect.poll(() => gauge(nodeA, 'bandmate_pipes')).toBe(0);
+      expect(await gauge(nodeA, 'bandmate_placed_listeners')).toBe(0);
+    } finally {
+      dee.close();
     }
 
     // A listener who reached node B is served there: the room's two streams are piped to B once

@@ -20,6 +20,7 @@ import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
 import { limitConnectionsPerAddress } from './signalling/connection-limit.ts';
 import { LobbyFeed, tellingLobby } from './lobby/lobby-feed.ts';
+import { EdgePlacement } from './edge/edge-placement.ts';
 import { openPostgresBus } from './lobby/postgres-bus.ts';
 import { createAccessControl, type AccessControlStore } from './auth/access-control.ts';
 import { createMailer } from './mail/mailer.ts';
@@ -64,6 +65,7 @@ export async function startSfu(config: SfuConfig, database: SfuStore, logger: Lo
     moveGraceMs: config.returnGraceMs,
     node: { nodeId: config.node.id, leaseMs: config.node.leaseMs },
     placementMargin: config.node.placementMargin,
+    ownLoad: (): number => forwardingLoad(),
     logger,
   });
   const live = registry;
@@ -100,6 +102,7 @@ export async function startSfu(config: SfuConfig, database: SfuStore, logger: Lo
     relayedConnections: () => signalling.relayedConnections(),
     edges: () => edges?.load() ?? { rooms: 0, listeners: 0, streams: 0, consumers: 0 },
     pipes: () => pipes.pipes(),
+    placedListeners: () => placement?.count ?? 0,
   });
   recordings.service.on('saved', (_roomId, saved) => metrics.recordingsSaved.inc({ status: saved.status }));
   /** What keeps this SFU from taking rooms now (empty: ready). */
@@ -135,6 +138,20 @@ export async function startSfu(config: SfuConfig, database: SfuStore, logger: Lo
   const edges = config.edge.listeners
     ? new EdgeRooms({ pool, rtc: config.rtc, pipeIp, linkToken: () => control.access.nodeLinkToken(config.node.id), logger })
     : undefined;
+  // What a node carries, for placing rooms and listeners: the people it forwards to (its rooms'
+  // people, less its listeners served by other nodes, plus other nodes' listeners it serves).
+  const forwardingLoad = (): number => live.liveRooms().reduce((n, room) => n + room.peers.size, 0) - (placement?.count ?? 0) + (edges?.load().listeners ?? 0);
+  const placement = config.node.url
+    ? new EdgePlacement({
+        nodeId: config.node.id,
+        nodeUrl: config.node.url,
+        liveNodes: () => store.liveNodes(config.node.leaseMs),
+        ownLoad: forwardingLoad,
+        margin: config.node.placementMargin,
+        linkToken: () => control.access.nodeLinkToken(config.node.id),
+        logger,
+      })
+    : undefined;
   const signalling = attachSignalling(httpServer, live, store, (roomId) => bands.get(roomId), {
     origins,
     corsOrigins: config.corsOrigins,
@@ -145,12 +162,13 @@ export async function startSfu(config: SfuConfig, database: SfuStore, logger: Lo
     onError: (code) => metrics.errors.inc({ code, via: 'signalling' }),
     nodeId: config.node.id,
     edges,
+    placement,
   });
   const io = signalling.io;
   const bus = config.bus ? await openPostgresBus(config.bus.url, logger) : undefined;
   await lobby.attach(io, { bus, limit: limitConnectionsPerAddress(config.rateLimit.connectionsPerAddress, (socket) => control.access.addressOfSocket(socket), logger, signalling.openPerAddress) });
   // Other nodes serving this node's rooms to listeners pipe them from here.
-  const pipes = servePipes(io, { room: (id) => live.get(id), nodeOfToken: (token) => control.access.nodeOfLinkToken(token), rtc: config.rtc, pipeIp, logger });
+  const pipes = servePipes(io, { room: (id) => live.get(id), nodeOfToken: (token) => control.access.nodeOfLinkToken(token), rtc: config.rtc, pipeIp, edges, logger });
   recordings.announceTo(io);
   const hub = new AgentHub(io, config.agent.secret, logger, { maxWorkers: config.agent.maxWorkers });
   // Every live room has its AI players (AiBand); they live and die with the room.
@@ -174,10 +192,7 @@ export async function startSfu(config: SfuConfig, database: SfuStore, logger: Lo
   // Before anyone can connect: rooms the last process of this node left with people inside wait for them.
   const lease = new NodeLease(store, {
     ...config.node,
-    load: () => {
-      const rooms = live.liveRooms();
-      return { rooms: rooms.length, peers: rooms.reduce((n, room) => n + room.peers.size, 0) };
-    },
+    load: () => ({ rooms: live.liveRooms().length, peers: forwardingLoad() }),
     // Then, at each heartbeat, so do the rooms of SFU nodes that died; first, rooms another node
     // took over while this one stalled past its lease are handed over (fencing).
     afterBeat: async () => {
@@ -211,6 +226,7 @@ export async function startSfu(config: SfuConfig, database: SfuStore, logger: Lo
       await recordings.close();
       await demos.close();
       lobby.close();
+      placement?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await bus?.close();
       await pool.close();

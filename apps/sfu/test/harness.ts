@@ -31,10 +31,11 @@ export interface Harness {
  * A real SFU (real mediasoup worker, real SQLite file) on an ephemeral port. `env.DATABASE_URL`
  * (or TEST_DATABASE_URL) puts it on another database, PostgreSQL included.
  */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { migrate?: boolean } = {}): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bandmate-sfu-'));
   const url = env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? `file:${path.join(dir, 'test.db')}`;
-  await migrateDatabase(url, { quiet: true, log: () => {} });
+  // A second SFU on a database another one has open (SQLite): migrated by the first.
+  if (options.migrate !== false) await migrateDatabase(url, { quiet: true, log: () => {} });
   const db = await openDatabase(url);
   const config = loadConfig({
     SFU_PORT: '0',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { rtpParametersSchema } from './media-schemas.ts';
+import { rtpCapabilitiesSchema, rtpParametersSchema } from './media-schemas.ts';
 import { roomIdSchema } from './signalling.ts';
 
 /**
@@ -11,6 +11,9 @@ import { roomIdSchema } from './signalling.ts';
  */
 
 const id = z.string().min(1).max(64);
+/** The requests of a listener's page about their receive media: what an edge serves. */
+export const EDGE_MEDIA_REQUESTS = ['createWebRtcTransport', 'connectWebRtcTransport', 'restartIce', 'consume', 'resumeConsumer'] as const;
+export type EdgeMediaRequest = (typeof EDGE_MEDIA_REQUESTS)[number];
 /** An IPv4 or IPv6 address (PipeTransport.connect takes addresses, not names). */
 const ipSchema = z.string().min(2).max(45).regex(/^[0-9a-fA-F:.]+$/, 'an IP address');
 const portSchema = z.number().int().min(1).max(65_535);
@@ -42,6 +45,24 @@ export const nodeLinkRequests = {
       source: z.string().max(32),
     }),
   },
+  /**
+   * The other way round (room's node → edge): a listener who joined the room at its node is placed
+   * on this edge, which serves their media from its pipe of the room (edge/edge-placement.ts).
+   * `homeUrl` is where the edge pipes the room from (the asking node's SFU_NODE_URL).
+   */
+  edgeListen: {
+    request: z.strictObject({ roomId: roomIdSchema, homeUrl: z.string().url().max(500), rtpCapabilities: rtpCapabilitiesSchema }),
+    response: z.object({ listenerId: id }),
+  },
+  /** One of the placed listener's media requests, as the page sent it (checked again against its schema here). */
+  edgeMedia: {
+    request: z.strictObject({ listenerId: id, name: z.enum(EDGE_MEDIA_REQUESTS), payload: z.unknown() }),
+    response: z.unknown(),
+  },
+  edgeUnlisten: {
+    request: z.strictObject({ listenerId: id }),
+    response: z.object({}),
+  },
 } as const;
 
 export type NodeLinkRequestName = keyof typeof nodeLinkRequests;
@@ -55,6 +76,10 @@ export const nodeLinkNotifications = {
   pipeProducerClosed: z.object({ roomId: roomIdSchema, producerId: id }),
   /** The room's pipe ended (the room closed, moved to another media process or another node). */
   pipeClosed: z.object({ roomId: roomIdSchema, reason: z.string().max(300) }),
+  /** Edge → room's node: a placed listener's consumer ended (its stream ended), for their page. */
+  edgeConsumerClosed: z.object({ listenerId: id, consumerId: id, producerId: id }),
+  /** Edge → room's node: a placed listener's media ended here (the edge's pipe of the room closed). */
+  edgeListenerClosed: z.object({ listenerId: id, reason: z.string().max(300) }),
 } as const;
 
 export type NodeLinkNotificationName = keyof typeof nodeLinkNotifications;

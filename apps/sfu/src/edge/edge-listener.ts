@@ -3,8 +3,12 @@ import { SignalRequestError, type RequestName, type RequestOf } from '@bandmate/
 import { connectOnce, createBrowserTransport, transportOptions } from '../media/webrtc-transports.ts';
 import type { RtcListenConfig } from '../rooms/room.ts';
 import { withClientInput } from '../signalling/client-input.ts';
-import type { SignalSocket } from '../signalling/connection.ts';
 import type { EdgeRoom } from './edge-room.ts';
+
+/** Where a listener's media events go: their page's socket, or the room's node that placed them here. */
+export interface ListenerPage {
+  emit(event: 'consumerClosed', payload: { consumerId: string; producerId: string }): unknown;
+}
 
 /**
  * A listener's media on this node for a room another node runs (edge-room.ts): their receive
@@ -20,7 +24,7 @@ export class EdgeListener {
   constructor(
     readonly room: EdgeRoom,
     private readonly rtpCapabilities: types.RtpCapabilities,
-    private readonly browser: SignalSocket,
+    private readonly browser: ListenerPage,
     private readonly rtc: RtcListenConfig,
     private readonly onClose: () => void,
   ) {
@@ -34,20 +38,7 @@ export class EdgeListener {
 
   /** Whether this request is about this node's media (else it goes to the room's node). */
   serves(name: RequestName, request: unknown): boolean {
-    if (this.closed) return false;
-    switch (name) {
-      case 'createWebRtcTransport':
-        return (request as RequestOf<'createWebRtcTransport'>).direction === 'recv';
-      case 'connectWebRtcTransport':
-      case 'restartIce':
-        return (request as { transportId: string }).transportId === this.transport?.id;
-      case 'consume':
-        return true;
-      case 'resumeConsumer':
-        return this.consumers.has((request as RequestOf<'resumeConsumer'>).consumerId);
-      default:
-        return false;
-    }
+    return !this.closed && isListenerMedia(name, request, this.transport?.id, (id) => this.consumers.has(id));
   }
 
   async handle(name: RequestName, request: unknown): Promise<unknown> {
@@ -102,5 +93,25 @@ export class EdgeListener {
     this.transport?.close();
     this.consumers.clear();
     this.onClose();
+  }
+}
+
+/**
+ * Whether a listener's request is about the receive media an edge serves them: their receive
+ * transport (`transportId`, once made), what they consume, and their consumers.
+ */
+export function isListenerMedia(name: RequestName, request: unknown, transportId: string | undefined, hasConsumer: (id: string) => boolean): boolean {
+  switch (name) {
+    case 'createWebRtcTransport':
+      return (request as RequestOf<'createWebRtcTransport'>).direction === 'recv';
+    case 'connectWebRtcTransport':
+    case 'restartIce':
+      return transportId !== undefined && (request as { transportId: string }).transportId === transportId;
+    case 'consume':
+      return true;
+    case 'resumeConsumer':
+      return hasConsumer((request as RequestOf<'resumeConsumer'>).consumerId);
+    default:
+      return false;
   }
 }

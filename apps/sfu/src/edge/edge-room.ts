@@ -1,23 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { io as connectTo, type Socket as ClientSocket } from 'socket.io-client';
 import type { types } from 'mediasoup';
-import {
-  nodeLinkNotifications,
-  nodeLinkRequests,
-  SignalRequestError,
-  type NodeLinkNotificationName,
-  type NodeLinkRequestName,
-  type NodeLinkRequestOf,
-  type NodeLinkResponseOf,
-} from '@bandmate/shared';
+import { nodeLinkNotifications, SignalRequestError, type NodeLinkNotificationName } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import type { RtcListenConfig } from '../rooms/room.ts';
-import { ackedRequest } from '../signalling/acked-request.ts';
+import { askNodeLink } from './node-link-dispatch.ts';
 import { createPipeEnd } from './pipe-transport.ts';
 
 const CONNECT_TIMEOUT_MS = 5000;
-const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface EdgeRoomOptions {
   roomId: string;
@@ -88,7 +79,7 @@ export class EdgeRoom extends EventEmitter<{ close: [] }> {
         link.once('connect_error', reject);
       });
       const pipe = await createPipeEnd(router, options.rtc, options.pipeIp);
-      const home = await request(link, 'pipeOpen', { roomId: options.roomId, ip: options.pipeIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters! });
+      const home = await askNodeLink(link, 'pipeOpen', { roomId: options.roomId, ip: options.pipeIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters! });
       await pipe.connect(home);
       logger.info('edge: piping a room of another node to listeners here');
       return new EdgeRoom(options.roomId, router, pipe, link, logger);
@@ -123,7 +114,7 @@ export class EdgeRoom extends EventEmitter<{ close: [] }> {
   }
 
   private async pipeStream(producerId: string): Promise<PipedStream> {
-    const piped = await request(this.link, 'pipeConsume', { roomId: this.roomId, producerId });
+    const piped = await askNodeLink(this.link, 'pipeConsume', { roomId: this.roomId, producerId });
     // Same id as at the room's node: the pages name streams by the ids the room announces.
     const producer = await this.pipe.produce({
       id: producerId,
@@ -155,11 +146,4 @@ export class EdgeRoom extends EventEmitter<{ close: [] }> {
     this.router.close();
     this.emit('close');
   }
-}
-
-async function request<N extends NodeLinkRequestName>(link: ClientSocket, name: N, payload: NodeLinkRequestOf<N>): Promise<NodeLinkResponseOf<N>> {
-  const data = await ackedRequest(link, name, payload, REQUEST_TIMEOUT_MS, `the room’s node did not answer ${name}`);
-  const parsed = nodeLinkRequests[name].response.safeParse(data);
-  if (!parsed.success) throw new SignalRequestError('internal', `${name}: the room’s node answered outside the protocol`);
-  return parsed.data as NodeLinkResponseOf<N>;
 }

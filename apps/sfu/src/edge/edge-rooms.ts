@@ -2,8 +2,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from '../logger.ts';
 import type { WorkerPool } from '../media/worker-pool.ts';
 import type { RtcListenConfig } from '../rooms/room.ts';
-import type { SignalSocket } from '../signalling/connection.ts';
-import { EdgeListener } from './edge-listener.ts';
+import { EdgeListener, type ListenerPage } from './edge-listener.ts';
 import { EdgeRoom } from './edge-room.ts';
 
 export interface EdgeRoomsOptions {
@@ -26,7 +25,7 @@ export class EdgeRooms {
   constructor(private readonly options: EdgeRoomsOptions) {}
 
   /** Serves the media of a listener whose page joined `roomId` on the node at `homeUrl`. */
-  async listener(roomId: string, homeUrl: string, rtpCapabilities: types.RtpCapabilities, browser: SignalSocket): Promise<EdgeListener> {
+  async listener(roomId: string, homeUrl: string, rtpCapabilities: types.RtpCapabilities, browser: ListenerPage): Promise<EdgeListener> {
     const room = await this.room(roomId, homeUrl);
     const listener = new EdgeListener(room, rtpCapabilities, browser, this.options.rtc, () => {
       this.listeners.delete(listener);

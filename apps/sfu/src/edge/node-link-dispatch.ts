@@ -1,7 +1,11 @@
 import type { Socket } from 'socket.io';
-import { nodeLinkRequests, type Ack, type NodeLinkRequestName, type NodeLinkRequestOf, type NodeLinkResponseOf } from '@bandmate/shared';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { nodeLinkRequests, SignalRequestError, type Ack, type NodeLinkRequestName, type NodeLinkRequestOf, type NodeLinkResponseOf } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
+import { ackedRequest } from '../signalling/acked-request.ts';
 import { answerRequest } from '../signalling/request-dispatch.ts';
+
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export type NodeLinkHandlers = {
   [N in NodeLinkRequestName]: (request: NodeLinkRequestOf<N>) => Promise<NodeLinkResponseOf<N>>;
@@ -20,4 +24,12 @@ export function answerNodeLink(socket: Socket, logger: Logger, handlers: NodeLin
       void answerRequest(name, nodeLinkRequests[name].request, payload, handler, logger, 'on the room’s node').then((reply) => (ack as (r: Ack<unknown>) => void)(reply));
     });
   }
+}
+
+/** Asks a linked node (the client side of the link): its answer checked against the protocol. */
+export async function askNodeLink<N extends NodeLinkRequestName>(link: ClientSocket, name: N, payload: NodeLinkRequestOf<N>): Promise<NodeLinkResponseOf<N>> {
+  const data = await ackedRequest(link, name, payload, REQUEST_TIMEOUT_MS, `the linked SFU node did not answer ${name}`);
+  const parsed = nodeLinkRequests[name].response.safeParse(data);
+  if (!parsed.success) throw new SignalRequestError('internal', `${name}: the linked SFU node answered outside the protocol`);
+  return parsed.data as NodeLinkResponseOf<N>;
 }

@@ -5,6 +5,8 @@ import type { Logger } from '../logger.ts';
 import type { Room, RtcListenConfig } from '../rooms/room.ts';
 import { answerNodeLink } from './node-link-dispatch.ts';
 import { createPipeEnd } from './pipe-transport.ts';
+import type { EdgeRooms } from './edge-rooms.ts';
+import { placedHere } from './placed-here.ts';
 
 export interface PipeServerOptions {
   /** The room running here, if it does. */
@@ -14,6 +16,8 @@ export interface PipeServerOptions {
   rtc: RtcListenConfig;
   /** The address other nodes send the pipes' RTP to (SFU_PIPE_ADDRESS, resolved). */
   pipeIp: string;
+  /** This node's edges, which serve the listeners other nodes place here (absent: it takes none). */
+  edges?: EdgeRooms;
   logger: Logger;
 }
 
@@ -52,7 +56,9 @@ export function servePipes(io: Server, options: PipeServerOptions): { pipes: () 
       pipe.transport.close();
       if (socket.connected) notify('pipeClosed', { roomId, reason });
     };
+    const placed = placedHere(options.edges, notify, logger);
     answerNodeLink(socket, logger, {
+      ...placed.handlers,
       pipeOpen: async ({ roomId, ip, port, srtpParameters }) => {
         const room = options.room(roomId);
         if (!room) throw new SignalRequestError('not_found', `room ${roomId} does not run on this node`);
@@ -98,6 +104,7 @@ export function servePipes(io: Server, options: PipeServerOptions): { pipes: () 
     });
     socket.on('disconnect', () => {
       for (const roomId of [...pipes.keys()]) close(roomId, 'the edge went away');
+      placed.close();
       logger.info('edge node link closed');
     });
   });

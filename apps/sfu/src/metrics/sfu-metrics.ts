@@ -19,6 +19,8 @@ export interface SfuMetricsSources {
   edges: () => { rooms: number; listeners: number; streams: number; consumers: number };
   /** Pipes open from this node's rooms to edges (edge/pipe-server.ts). */
   pipes: () => number;
+  /** Listeners of this node's rooms placed on other nodes, which serve their media (edge/edge-placement.ts). */
+  placedListeners: () => number;
 }
 
 /**
@@ -65,6 +67,7 @@ export class SfuMetrics {
     edgeGauge('bandmate_edge_streams', 'Streams piped here from other SFU nodes.', () => sources.edges().streams);
     edgeGauge('bandmate_edge_consumers', 'Streams forwarded here to listeners of rooms of other SFU nodes.', () => sources.edges().consumers);
     edgeGauge('bandmate_pipes', 'Pipes open from this node’s rooms to other SFU nodes serving their listeners.', sources.pipes);
+    edgeGauge('bandmate_placed_listeners', 'Listeners of this node’s rooms placed on other SFU nodes, which serve their media.', sources.placedListeners);
     new Gauge({
       name: 'bandmate_rooms',
       help: 'Live rooms (someone in them, or waiting for its people after a restart).',

@@ -70,6 +70,8 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
       node?: NodeClaim;
       /** A room nobody runs opens on another node with this many fewer people (elsewhere()); absent: always here. */
       placementMargin?: number;
+      /** This node's load as its heartbeat records it (server.ts); the people in its rooms when absent. */
+      ownLoad?: () => number;
     },
   ) {
     super();
@@ -166,7 +168,7 @@ export class RoomRegistry extends EventEmitter<RegistryEvents> {
     if (holder?.alive) return holder.nodeId !== node.nodeId ? new RoomElsewhereError(id, holder.nodeId, holder.url) : null;
     const margin = this.options.placementMargin;
     if (!options.place || margin === undefined) return null;
-    const mine = this.liveRooms().reduce((n, room) => n + room.peers.size, 0);
+    const mine = this.options.ownLoad?.() ?? this.liveRooms().reduce((n, room) => n + room.peers.size, 0);
     let best: { id: string; url: string | null; peers: number } | undefined;
     for (const other of await this.store.liveNodes(node.leaseMs)) {
       if (other.id === node.nodeId || !other.url || other.peers + margin > mine) continue;

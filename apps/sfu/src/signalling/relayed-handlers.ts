@@ -1,5 +1,6 @@
 import type { RequestName, RequestOf } from '@bandmate/shared';
 import type { ConnectionEdge } from '../edge/connection-edge.ts';
+import type { ConnectionPlacement } from '../edge/connection-placement.ts';
 import { RoomElsewhereError } from '../rooms/room-elsewhere.ts';
 import type { NodeRelay } from './node-relay.ts';
 import type { RequestHandlers } from './request-dispatch.ts';
@@ -9,9 +10,10 @@ import type { RequestHandlers } from './request-dispatch.ts';
  * runs: a join this node refuses as `room_elsewhere` (with the node's URL) is carried there by the
  * relay, and every request after it too, until the browser leaves that room. A connection that is
  * itself a relay (`mayRelay` false) never relays on: a stale node record cannot make a loop.
- * A listener's receive media is served by this node (`edge`), piped from the room's node.
+ * A listener's receive media is served by this node (`edge`), piped from the room's node; a
+ * listener of a room here may have theirs served by another node (`placed`, edge-placement.ts).
  */
-export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRelay: boolean, edge?: ConnectionEdge): RequestHandlers {
+export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRelay: boolean, edge?: ConnectionEdge, placed?: ConnectionPlacement): RequestHandlers {
   const handlers: Partial<Record<RequestName, (request: unknown) => Promise<unknown>>> = {};
   for (const name of Object.keys(local) as RequestName[]) {
     const handle = local[name] as (request: unknown) => Promise<unknown>;
@@ -28,8 +30,13 @@ export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRel
         }
         return reply;
       }
+      if (placed?.serves(name, request)) return placed.handle(name, request);
+      // A new membership, or none: the edge's media of the last one goes first.
+      if (name === 'join' || name === 'leave') placed?.close();
       try {
-        return await handle(request);
+        const reply = await handle(request);
+        if (name === 'join') await placed?.joined(request as RequestOf<'join'>);
+        return reply;
       } catch (err) {
         if (!(mayRelay && name === 'join' && err instanceof RoomElsewhereError && err.url)) throw err;
         await relay.open(err.url);

@@ -15,6 +15,8 @@ import { relayedHandlers } from './relayed-handlers.ts';
 import type { RoomRecordings } from './recording-handlers.ts';
 import type { EdgeRooms } from '../edge/edge-rooms.ts';
 import { connectionEdge } from '../edge/connection-edge.ts';
+import { connectionPlacement } from '../edge/connection-placement.ts';
+import type { EdgePlacement } from '../edge/edge-placement.ts';
 import { limitConnectionsPerAddress } from './connection-limit.ts';
 
 export interface SignallingOptions {
@@ -35,6 +37,8 @@ export interface SignallingOptions {
   nodeId?: string;
   /** Serves the media of listeners relayed to a room of another node here, piped from it (edge/). Absent: their media comes from the room's node. */
   edges?: EdgeRooms;
+  /** Places listeners of this node's rooms on other nodes (edge/edge-placement.ts). Absent: served here. */
+  placement?: EdgePlacement;
 }
 
 export interface Signalling {
@@ -87,7 +91,10 @@ export function attachSignalling(
       socket.once('disconnect', () => relays.delete(relay));
       const edge = options.edges && connectionEdge(socket, options.edges, logger);
       if (edge) socket.once('disconnect', () => edge.close());
-      handlers = relayedHandlers(connection.handlers, relay, relayed === null, edge);
+      // A page relayed here from another node is that node's to serve as an edge, never placed again.
+      const placed = relayed === null && options.placement ? connectionPlacement(socket, options.placement, () => connection.leave(), logger) : undefined;
+      if (placed) socket.once('disconnect', () => placed.close());
+      handlers = relayedHandlers(connection.handlers, relay, relayed === null, edge, placed);
     }
     dispatchRequests(socket, handlers, limiter, logger, options.onError);
     socket.on('disconnect', (reason) => {
