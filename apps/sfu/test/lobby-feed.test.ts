@@ -3,6 +3,7 @@
 // PostgreSQL adapter), so a room filling up on one node reaches a lobby page connected to another.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { LOBBY_NAMESPACE } from '@bandmate/shared';
 import { askOk, createRoom, joinRoom, startHarness, type Harness } from './harness.ts';
@@ -104,7 +105,7 @@ describe('the lobby across two SFU nodes on PostgreSQL', { skip: PG ? false : 'T
     await joinRoom(ana, id, 'Ana');
     const heardAtB = await heardAfter(atB, since);
     assert.ok(heardAtB, 'the lobby page on B heard the join on A');
-    console.log(`# join on A heard by a lobby page on B ${heardAtB - since} ms after it (250 ms of it the coalescing)`);
+    console.log(`# join on A heard by a lobby page on B ${heardAtB - since} ms after its join was answered (the feed gathers changes for 250 ms)`);
     assert.equal(await participantsAt(b.sfu.url, id), 1, 'and B lists her');
 
     // Without the bus each node's lobby hears only its own rooms: the bus is what carried it.
@@ -119,5 +120,30 @@ describe('the lobby across two SFU nodes on PostgreSQL', { skip: PG ? false : 'T
     await joinRoom(ben, other, 'Ben');
     assert.ok(await heardAfter(atC, sinceOff), 'C heard its own room');
     assert.equal(await heardAfter(atD, sinceOff, 1500), null, 'D heard nothing of a room on C');
+  });
+
+  test('the database cuts the bus’s connections: the nodes carry on, and the bus comes back by itself', async () => {
+    const [a, b] = harnesses as [Harness, Harness];
+    const admin = new pg.Client({ connectionString: PG });
+    await admin.connect();
+    try {
+      const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`);
+      assert.ok(cut.rowCount! >= 2, `the LISTEN connections of A and B cut (${cut.rowCount})`);
+    } finally {
+      await admin.end();
+    }
+    // Both still answer, and within the adapter's reconnection (1-3 s) a join on A reaches B's lobby again.
+    for (const h of [a, b]) assert.equal((await fetch(`${h.sfu.url}/health`)).status, 200);
+    const atB = await lobbyOf(b.sfu.url);
+    sockets.push(atB);
+    const { id } = await createRoom(a.sfu);
+    let heard: number | null = null;
+    for (let i = 0; i < 8 && !heard; i++) {
+      const cat = await a.client();
+      const since = Date.now();
+      await joinRoom(cat, id, `Cat ${i}`);
+      heard = await heardAfter(atB, since, 1000);
+    }
+    assert.ok(heard, 'B’s lobby hears A again');
   });
 });

@@ -20,6 +20,9 @@ export async function openPostgresBus(url: string, logger: Logger): Promise<Shar
   // Its own small pool: LISTEN holds one connection for good, and Prisma's pool stays the app's.
   const pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 5000 });
   pool.on('error', (err) => logger.warn({ err: err.message }, 'bus: a database connection failed (the bus reconnects)'));
+  // The adapter holds its LISTEN connection checked out of the pool, where pg leaves no error
+  // listener: a connection the server cuts would throw from the client and end the process.
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err: err.message }, 'bus: its connection to the database was cut (the bus reconnects)')));
   try {
     await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`);
   } catch (err) {
