@@ -320,8 +320,10 @@ export class PlayoutBuffer {
     this.readPos = pos;
     this.trackLoudest(out, n);
     this.currentDelay = now + n - this.leastTransit() - pos;
-    // Frames behind the read position are done.
-    const done = Math.floor(pos / full) - 1;
+    // Frames behind the read position are done, but for the longest stretch a repeat reads back
+    // (a repeat of 15 ms read frames already deleted and was dropped half-way, so drum parts,
+    // repeated in their quiet tails, hardly went deeper).
+    const done = Math.floor((pos - this.ms(PlayoutBuffer.ACCEL_MAX_LAG_MS)) / full) - 1;
     for (const key of this.frames.keys()) if (key < done) this.frames.delete(key);
   }
 
@@ -418,20 +420,28 @@ export class PlayoutBuffer {
   }
 
   /**
-   * Channel c of frame number `index` at `offset` samples into it, interpolated towards the next
-   * sample: at the frame's end, the next frame's first (if it is here).
+   * Channel c of frame number `index` at `offset` samples into it: between samples, a cubic
+   * (Catmull-Rom) through the two on each side, reaching into the frames before and after. Drift
+   * compensation reads at every fraction in turn, and linear interpolation took up to 2 dB off
+   * 10 kHz there (1.8 dB off white noise), coming and going; this takes at most 0.6 dB at 10 kHz.
+   * A neighbour not here counts as the nearest sample that is.
    */
   private interpolate(frame: Float32Array[], index: number, c: number, offset: number): number {
     const k = Math.floor(offset);
+    const t = offset - k;
+    const length = this.frameLength;
     const src = frame[Math.min(c, frame.length - 1)]!;
-    const a = src[k]!;
-    let b = a;
-    if (k + 1 < this.frameLength) b = src[k + 1]!;
-    else {
-      const next = this.frames.get(index + 1);
-      if (next) b = next[Math.min(c, next.length - 1)]![0]!;
-    }
-    return a + (b - a) * (offset - k);
+    const x1 = src[k]!;
+    if (t === 0) return x1;
+    const x0 = k > 0 ? src[k - 1]! : (this.sampleOfFrame(index - 1, c, length - 1) ?? x1);
+    const x2 = k + 1 < length ? src[k + 1]! : (this.sampleOfFrame(index + 1, c, 0) ?? x1);
+    const x3 = k + 2 < length ? src[k + 2]! : (this.sampleOfFrame(index + 1, c, k + 2 - length) ?? x2);
+    return x1 + 0.5 * t * (x2 - x0 + t * (2 * x0 - 5 * x1 + 4 * x2 - x3 + t * (3 * (x1 - x2) + x3 - x0)));
+  }
+
+  private sampleOfFrame(index: number, c: number, k: number): number | undefined {
+    const frame = this.frames.get(index);
+    return frame?.[Math.min(c, frame.length - 1)]![k];
   }
 
   /** Channel c at (fractional) position p, or undefined where its frame is not here. */
