@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { LOBBY_NAMESPACE } from '@bandmate/shared';
-import { askOk, createRoom, joinRoom, startHarness, type Harness } from './harness.ts';
+import { askOk, createRoom, joinRoom, startHarness, waitFor, type Harness } from './harness.ts';
 
 const PG = process.env.TEST_DATABASE_URL_PG;
 
@@ -122,28 +122,30 @@ describe('the lobby across two SFU nodes on PostgreSQL', { skip: PG ? false : 'T
     assert.equal(await heardAfter(atD, sinceOff, 1500), null, 'D heard nothing of a room on C');
   });
 
-  test('the database cuts the bus’s connections: the nodes carry on, and the bus comes back by itself', async () => {
+  test('the database cuts the bus’s connections, again and again: the nodes carry on, and the bus comes back by itself each time', { timeout: 60_000 }, async () => {
     const [a, b] = harnesses as [Harness, Harness];
     const admin = new pg.Client({ connectionString: PG });
     await admin.connect();
+    const listening = async () => (await admin.query(`SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`)).rowCount ?? 0;
     try {
-      const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`);
-      assert.ok(cut.rowCount! >= 2, `the LISTEN connections of A and B cut (${cut.rowCount})`);
+      // More cuts than the bus's pool has connections (3): a connection lost and never given back
+      // would leave it none.
+      for (let cut = 1; cut <= 4; cut++) {
+        await waitFor(async () => (await listening()) >= 2, 8000);
+        const ended = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`);
+        assert.ok(ended.rowCount! >= 2, `cut ${cut}: the LISTEN connections of A and B cut (${ended.rowCount})`);
+        for (const h of [a, b]) assert.equal((await fetch(`${h.sfu.url}/health`)).status, 200, `cut ${cut}: both nodes answer`);
+      }
+      await waitFor(async () => (await listening()) >= 2, 8000);
     } finally {
       await admin.end();
     }
-    // Both still answer, and within the adapter's reconnection (1-3 s) a join on A reaches B's lobby again.
-    for (const h of [a, b]) assert.equal((await fetch(`${h.sfu.url}/health`)).status, 200);
     const atB = await lobbyOf(b.sfu.url);
     sockets.push(atB);
     const { id } = await createRoom(a.sfu);
-    let heard: number | null = null;
-    for (let i = 0; i < 8 && !heard; i++) {
-      const cat = await a.client();
-      const since = Date.now();
-      await joinRoom(cat, id, `Cat ${i}`);
-      heard = await heardAfter(atB, since, 1000);
-    }
-    assert.ok(heard, 'B’s lobby hears A again');
+    const cat = await a.client();
+    const since = Date.now();
+    await joinRoom(cat, id, 'Cat');
+    assert.ok(await heardAfter(atB, since), 'B’s lobby hears A again');
   });
 });

@@ -33,7 +33,24 @@ export async function openPostgresBus(url: string, logger: Logger): Promise<Shar
       throw err;
     }
   }
-  const adapterFor = createAdapter(pool, {
+  // The adapter drops a LISTEN connection that ended without giving it back to the pool, which
+  // then waits for it for ever (closing the SFU hung after a database restart) and, after `max`
+  // such ends, has none left to give. Each connection it takes is given back, as dead, when it ends.
+  const adapterPool = {
+    query: pool.query.bind(pool),
+    connect: async () => {
+      const client = await pool.connect();
+      client.once('end', () => {
+        try {
+          client.release(true);
+        } catch {
+          // given back already (the adapter closing)
+        }
+      });
+      return client;
+    },
+  } as unknown as pg.Pool;
+  const adapterFor = createAdapter(adapterPool, {
     tableName: TABLE,
     errorHandler: (err: Error) => logger.warn({ err: err.message }, 'bus: publishing or listening failed'),
   });
