@@ -101,6 +101,14 @@ test('a listener joining at a busy room node is served by a less loaded node; th
     await waitFor(async () => (await gauge(b, 'bandmate_edge_listeners')) === 0 && (await gauge(a, 'bandmate_pipes')) === 0, 3000);
     assert.equal(await gauge(a, 'bandmate_placed_listeners'), 0);
 
+    // Placed again and removed by the host (his page stays open): his media at B goes too.
+    await joinRoom(leo.socket, roomId, 'Leo', 'listener');
+    assert.ok(within(B_PORTS)(await askOk(leo.socket, 'createWebRtcTransport', { direction: 'recv' })), 'placed on B again');
+    const removed = nextEvent(leo.socket, 'removed');
+    room.remove([...room.peers.values()].find((p) => p.displayName === 'Leo')!.id, 'removed by the host');
+    await removed;
+    await waitFor(async () => (await gauge(b, 'bandmate_edge_listeners')) === 0 && (await gauge(a, 'bandmate_placed_listeners')) === 0, 3000);
+
     // Placed again, then B goes away: A tells Leo's page to join again, and his join is served on A.
     await joinRoom(leo.socket, roomId, 'Leo', 'listener');
     const again = await askOk<{ iceCandidates: Array<{ port: number }> }>(leo.socket, 'createWebRtcTransport', { direction: 'recv' });

@@ -44,6 +44,8 @@ export class Connection {
   private closed = false;
   /** The last leave's database write. */
   private leaving: Promise<void> = Promise.resolve();
+  /** Told when a membership ends, however it ends (a leave, the host's removal, the socket gone). */
+  onLeave?: () => void;
 
   constructor(
     readonly socket: SignalSocket,
@@ -229,6 +231,7 @@ export class Connection {
     if (!membership) return this.leaving;
     this.membership = undefined;
     const { room, peer, participantId } = membership;
+    this.onLeave?.();
     this.peersById.delete(peer.id);
     void this.socket.leave(socketRoom(room.id));
     // Read before room.leave: the room moving (or resumed) expects its people back, so its stored

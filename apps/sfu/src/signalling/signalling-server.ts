@@ -93,7 +93,8 @@ export function attachSignalling(
       if (edge) socket.once('disconnect', () => edge.close());
       // A page relayed here from another node is that node's to serve as an edge, never placed again.
       const placed = relayed === null && options.placement ? connectionPlacement(socket, options.placement, () => connection.leave(), logger) : undefined;
-      if (placed) socket.once('disconnect', () => placed.close());
+      // Its media at the edge ends with the membership, however that ends (the host's removal too).
+      if (placed) connection.onLeave = () => placed.close();
       handlers = relayedHandlers(connection.handlers, relay, relayed === null, edge, placed);
     }
     dispatchRequests(socket, handlers, limiter, logger, options.onError);
