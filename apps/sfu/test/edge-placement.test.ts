@@ -96,6 +96,16 @@ test('a listener joining at a busy room node is served by a less loaded node; th
     const nia = await listen(a, roomId, 'Nia');
     assert.ok(within(A_PORTS)(nia.transport), `Nia on A: ${JSON.stringify(nia.transport.iceCandidates)}`);
 
+    // A listener whose page reached B is served by B as before (relayed), and removed by the host,
+    // B lets her media go with her membership.
+    const pia = await listen(b, roomId, 'Pia');
+    assert.ok(within(B_PORTS)(pia.transport), 'Pia, relayed through B, served by B');
+    await waitFor(async () => (await gauge(b, 'bandmate_edge_listeners')) === 2, 3000);
+    const piaRemoved = nextEvent(pia.socket, 'removed');
+    room.remove([...room.peers.values()].find((p) => p.displayName === 'Pia')!.id, 'removed by the host');
+    await piaRemoved;
+    await waitFor(async () => (await gauge(b, 'bandmate_edge_listeners')) === 1, 3000);
+
     // Leo leaves: B lets his media and the room's pipe go.
     await askOk(leo.socket, 'leave', {});
     await waitFor(async () => (await gauge(b, 'bandmate_edge_listeners')) === 0 && (await gauge(a, 'bandmate_pipes')) === 0, 3000);

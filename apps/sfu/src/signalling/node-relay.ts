@@ -80,8 +80,10 @@ export class NodeRelay {
       const schema = notifications[event as NotificationName];
       if (!schema) return;
       const parsed = schema.safeParse(payload);
-      if (parsed.success) this.browser.emit(event as NotificationName, parsed.data as never);
-      else this.options.logger.warn({ event }, 'relay: a notification from the room’s node failed its schema');
+      if (!parsed.success) return void this.options.logger.warn({ event }, 'relay: a notification from the room’s node failed its schema');
+      this.browser.emit(event as NotificationName, parsed.data as never);
+      // The room's node ended the membership (the host's removal, a move): what this node holds for it goes.
+      if (event === 'removed' || event === 'mediaRestart') this.onMembershipEnded?.();
     });
     upstream.once('disconnect', (reason) => {
       if (this.upstream !== upstream || this.closing) return;
@@ -100,6 +102,9 @@ export class NodeRelay {
     if (!upstream) throw new SignalRequestError('unavailable', 'the connection to the room’s SFU node closed: join again');
     return ackedRequest(upstream, name, payload, REQUEST_TIMEOUT_MS, `the room’s SFU node did not answer ${name}: try again`);
   }
+
+  /** Told when the room's node ends the page's membership itself (not by the page's leave). */
+  onMembershipEnded?: () => void;
 
   close(): void {
     const upstream = this.upstream;

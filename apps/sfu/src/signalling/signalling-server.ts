@@ -90,7 +90,10 @@ export function attachSignalling(
       relays.add(relay);
       socket.once('disconnect', () => relays.delete(relay));
       const edge = options.edges && connectionEdge(socket, options.edges, logger);
-      if (edge) socket.once('disconnect', () => edge.close());
+      if (edge) {
+        socket.once('disconnect', () => edge.close());
+        relay.onMembershipEnded = () => edge.close();
+      }
       // A page relayed here from another node is that node's to serve as an edge, never placed again.
       const placed = relayed === null && options.placement ? connectionPlacement(socket, options.placement, () => connection.leave(), logger) : undefined;
       // Its media at the edge ends with the membership, however that ends (the host's removal too).
