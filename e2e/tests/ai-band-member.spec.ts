@@ -162,6 +162,8 @@ async function aiOffset(page: Page, musicianName: keyof typeof TONES, aiName: st
   return { median, count: offsets.length, all: offsets, bursts: bursts.length, echoes: onsets(aiId).length };
 }
 
+test.skip(process.env.E2E_DATABASE === 'postgresql', 'the AI player is media, not the database (its lineup kept over a restart: unit tests on both databases); the SQLite pass runs it');
+
 test('the host switches the AI on: everyone receives its track, which plays the room back; off, it goes away', async ({ launch }) => {
   const roomId = await createRoomViaApi('AI jam');
   const ana = await launch({ wav: writeBurstWav(path.join(ARTIFACTS, 'ana-bursts.wav'), { hz: TONES.Ana, burstMs: 60, periodMs: 500, phaseMs: 0 }) });

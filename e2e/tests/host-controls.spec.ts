@@ -50,6 +50,7 @@ async function expectAudible(page: Page, sourceId: string, tones: { left: number
 }
 
 test('the host mutes a musician in the SFU: a listener measures silence, unmute brings the tone back; nobody else can', async ({ launch }) => {
+  test.skip(process.env.E2E_DATABASE === 'postgresql', 'a mute is media (kept over a restart: unit tests on both databases); the SQLite pass runs it');
   const { roomId, ana, ben, cat } = await startBand(launch, 'Lesson: mute');
   const benAtCat = await peerId(cat.page, 'Ben');
   const anaAtCat = await peerId(cat.page, 'Ana');
@@ -123,6 +124,7 @@ test('the host mutes a musician in the SFU: a listener measures silence, unmute 
 });
 
 test('listen-only stops a musician (their page follows), and letting them play brings the tone back', async ({ launch }) => {
+  test.skip(process.env.E2E_DATABASE === 'postgresql', 'a role change is media (kept over a restart: unit tests on both databases); the SQLite pass runs it');
   const { ana, ben, cat } = await startBand(launch, 'Lesson: listen only');
   await expectAudible(cat.page, await peerId(cat.page, 'Ben'), TONES.ben, 'Ben');
 

@@ -5,6 +5,8 @@ import { sineRmsDb } from '../support/wav.ts';
 
 const expectedDb = sineRmsDb(TONE_AMPLITUDE);
 
+test.skip(process.env.E2E_DATABASE === 'postgresql', 'a room moving to another media process does not touch the database; the SQLite pass runs it');
+
 test("the SFU's mediasoup workers killed mid-room: the browsers get back in by themselves, no reload, and hear each other again", async ({ launch }) => {
   const { ana, ben, cat } = await startBand(launch, 'Fault');
   const benBefore = await peerId(ana.page, 'Ben');

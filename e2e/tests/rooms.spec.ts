@@ -60,6 +60,7 @@ for (const [microphone, message] of [
   ['none', 'No audio input was found'],
 ] as const) {
   test(`a ${microphone} microphone gets a clear message and the musician can still listen`, async ({ launch }) => {
+    test.skip(process.env.E2E_DATABASE === 'postgresql', 'the microphone message is the page alone; the SQLite pass runs it');
     const p = await launch({ microphone });
     const roomId = await createRoomViaApi(`Mic ${microphone}`);
     await p.page.goto(`/room/${roomId}`);
