@@ -38,6 +38,8 @@ export function killSfu(): number {
     // The node process running main.ts, not its tsx/esbuild helpers nor its mediasoup workers.
     if (!cmd.includes('apps/sfu/src/main.ts') || cmd.includes('mediasoup-worker') || !/(^|\/)node\s/.test(cmd)) continue;
     process.kill(Number(pid), 'SIGKILL');
+    // Which one, in the test's output: a page that never noticed the kill (seen once) would say whether another SFU was hit.
+    console.log(`killed SFU process ${pid}: ${cmd.slice(0, 200)}`);
     return Number(pid);
   }
   throw new Error('no SFU process to kill');
