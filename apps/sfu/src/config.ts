@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { isEveryAddress } from '@bandmate/shared/scrape-access';
 import { parseEnv } from './env.ts';
+import { resolveDatabaseUrl } from './db/url.ts';
 import { loadAuthConfig } from './auth/auth-config.ts';
 import { loadMailConfig } from './mail/mail-config.ts';
 import { loadRecordingConfig } from './recording/recording-config.ts';
@@ -139,9 +140,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 function busOf(setting: 'postgres' | 'off' | undefined, databaseUrl: string | undefined): { url: string } | null {
-  const onPostgres = !!databaseUrl && /^postgres(ql)?:\/\//i.test(databaseUrl);
+  const database = resolveDatabaseUrl(databaseUrl);
+  const onPostgres = database.provider === 'postgresql';
   if (setting === 'postgres' && !onPostgres) throw new Error('Invalid SFU configuration: SFU_BUS=postgres needs a postgresql:// DATABASE_URL');
-  return setting !== 'off' && onPostgres ? { url: databaseUrl } : null;
+  return setting !== 'off' && onPostgres ? { url: database.url } : null;
 }
 
 /** Each entry must be exactly an origin (scheme://host[:port]); a wildcard would hand the visitor's session to any site. */

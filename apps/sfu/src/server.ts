@@ -18,7 +18,6 @@ import { SfuMetrics } from './metrics/sfu-metrics.ts';
 import { removeAccount } from './rooms/host-controls.ts';
 import type { ParticipantLog } from './signalling/connection.ts';
 import { attachSignalling } from './signalling/signalling-server.ts';
-import { limitConnectionsPerAddress } from './signalling/connection-limit.ts';
 import { LobbyFeed, tellingLobby } from './lobby/lobby-feed.ts';
 import { EdgePlacement } from './edge/edge-placement.ts';
 import { openPostgresBus } from './lobby/postgres-bus.ts';
@@ -166,7 +165,7 @@ export async function startSfu(config: SfuConfig, database: SfuStore, logger: Lo
   });
   const io = signalling.io;
   const bus = config.bus ? await openPostgresBus(config.bus.url, logger) : undefined;
-  await lobby.attach(io, { bus, limit: limitConnectionsPerAddress(config.rateLimit.connectionsPerAddress, (socket) => control.access.addressOfSocket(socket), logger, signalling.openPerAddress) });
+  await lobby.attach(io, { bus, limit: signalling.connectionLimit });
   // Other nodes serving this node's rooms to listeners pipe them from here.
   const pipes = servePipes(io, { room: (id) => live.get(id), nodeOfToken: (token) => control.access.nodeOfLinkToken(token), rtc: config.rtc, pipeIp, edges, logger });
   recordings.announceTo(io);

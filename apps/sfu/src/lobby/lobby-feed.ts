@@ -18,7 +18,7 @@ export class LobbyFeed {
 
   constructor(private readonly logger: Logger) {}
 
-  /** Opens the namespace; `limit` is the signalling's per-address connection limit (the same count). */
+  /** Opens the namespace; `limit` is the signalling's per-address connection limit (one tally for both). */
   async attach(io: Server, options: { bus?: SharedBus; limit: Parameters<Namespace['use']>[0] }): Promise<void> {
     const namespace = io.of(LOBBY_NAMESPACE) as unknown as Namespace<Record<string, never>, LobbyServerToClientEvents>;
     if (options.bus) {

@@ -20,9 +20,6 @@ export async function openPostgresBus(url: string, logger: Logger): Promise<Shar
   // Its own small pool: LISTEN holds one connection for good, and Prisma's pool stays the app's.
   const pool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 5000 });
   pool.on('error', (err) => logger.warn({ err: err.message }, 'bus: a database connection failed (the bus reconnects)'));
-  // The adapter holds its LISTEN connection checked out of the pool, where pg leaves no error
-  // listener: a connection the server cuts would throw from the client and end the process.
-  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err: err.message }, 'bus: its connection to the database was cut (the bus reconnects)')));
   try {
     await pool.query(`CREATE TABLE IF NOT EXISTS ${TABLE} (id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`);
   } catch (err) {
@@ -33,13 +30,16 @@ export async function openPostgresBus(url: string, logger: Logger): Promise<Shar
       throw err;
     }
   }
-  // The adapter drops a LISTEN connection that ended without giving it back to the pool, which
-  // then waits for it for ever (closing the SFU hung after a database restart) and, after `max`
-  // such ends, has none left to give. Each connection it takes is given back, as dead, when it ends.
+  // The adapter holds its LISTEN connection checked out of the pool, where pg leaves no error
+  // listener (a connection the server cuts would throw from the client and end the process), and
+  // drops it when it ends without giving it back, so the pool waits for it for ever (closing the
+  // SFU hung after a database restart) and, after `max` such ends, has none left to give. Each
+  // connection it takes gets an error listener, and is given back, as dead, when it ends.
   const adapterPool = {
     query: pool.query.bind(pool),
     connect: async () => {
       const client = await pool.connect();
+      client.on('error', (err) => logger.warn({ err: err.message }, 'bus: its connection to the database was cut (the bus reconnects)'));
       client.once('end', () => {
         try {
           client.release(true);

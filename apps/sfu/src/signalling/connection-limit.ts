@@ -2,10 +2,11 @@ import type { Socket } from 'socket.io';
 import type { Logger } from '../logger.ts';
 
 /**
- * socket.io middleware: at most `max` connections open at once from one client address. One map
- * may serve several namespaces, so a page's room socket and its lobby socket count together.
+ * socket.io middleware: at most `max` connections open at once from one client address. One
+ * instance may guard several namespaces, so a page's room socket and its lobby socket count together.
  */
-export function limitConnectionsPerAddress(max: number, addressOf: (socket: Socket) => string, logger: Logger, open = new Map<string, number>()) {
+export function limitConnectionsPerAddress(max: number, addressOf: (socket: Socket) => string, logger: Logger) {
+  const open = new Map<string, number>();
   return (socket: Socket, next: (err?: Error) => void) => {
     const address = addressOf(socket);
     const count = open.get(address) ?? 0;

@@ -47,8 +47,8 @@ export interface Signalling {
   settled(): Promise<void>;
   /** Connections whose room runs on another SFU node, relayed there now. */
   relayedConnections(): number;
-  /** Open connections per client address, shared with the lobby's namespace (connection-limit.ts). */
-  openPerAddress: Map<string, number>;
+  /** The per-address connection limit, for other namespaces to count in the same tally (the lobby's). */
+  connectionLimit: ReturnType<typeof limitConnectionsPerAddress>;
 }
 
 /** socket.io in front of the rooms: one Connection per socket, room events fanned out. */
@@ -73,8 +73,8 @@ export function attachSignalling(
   const peersById = new Map<string, SignalSocket>();
   const leaving = new Set<Promise<void>>();
   const relays = new Set<NodeRelay>();
-  const openPerAddress = new Map<string, number>();
-  io.use(limitConnectionsPerAddress(options.rateLimit.connectionsPerAddress, (socket) => options.access.addressOfSocket(socket), options.logger, openPerAddress));
+  const connectionLimit = limitConnectionsPerAddress(options.rateLimit.connectionsPerAddress, (socket) => options.access.addressOfSocket(socket), options.logger);
+  io.use(connectionLimit);
 
   registry.on('roomOpened', (room) => fanOut(io, room, peersById));
 
@@ -111,7 +111,7 @@ export function attachSignalling(
     io,
     settled: async () => void (await Promise.allSettled([...leaving])),
     relayedConnections: () => [...relays].filter((r) => r.active).length,
-    openPerAddress,
+    connectionLimit,
   };
 }
 
