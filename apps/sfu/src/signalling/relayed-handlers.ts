@@ -30,9 +30,8 @@ export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRel
         }
         return reply;
       }
+      // (The edge's media of a membership goes with it: Connection.onLeave, signalling-server.ts.)
       if (placed?.serves(name, request)) return placed.handle(name, request);
-      // A new membership, or none: the edge's media of the last one goes first.
-      if (name === 'join' || name === 'leave') placed?.close();
       try {
         const reply = await handle(request);
         if (name === 'join') await placed?.joined(request as RequestOf<'join'>);
