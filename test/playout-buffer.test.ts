@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PlayoutBuffer, type PlayoutMode } from '../apps/web/media/playout/playout-buffer.ts';
+import { coveredOf, dropoutsPerMinute, latenessOf } from '../e2e/bench/depth-curve.ts';
 
 const RATE = 48000;
 const FRAME = 480;
@@ -22,9 +23,10 @@ interface Network {
   firstTimestamp?: number;
 }
 
-function simulate(seconds: number, network: Network, mode: PlayoutMode = { kind: 'auto' }, tones: number[] = TONES) {
+function simulate(seconds: number, network: Network, mode: PlayoutMode = { kind: 'auto' }, tones: number[] = TONES, traced = false) {
   const buffer = new PlayoutBuffer(RATE, 2, QUANTUM);
   buffer.setMode(mode);
+  if (traced) buffer.trace('start');
   const clock = network.senderClock ?? 1;
   const quanta = Math.floor((seconds * RATE) / QUANTUM);
   const out = [new Float32Array(quanta * QUANTUM), new Float32Array(quanta * QUANTUM)];
@@ -56,7 +58,7 @@ function simulate(seconds: number, network: Network, mode: PlayoutMode = { kind:
     out[1]!.set(quantum[1]!, now);
     if (q % 375 === 0) statsOverTime.push(buffer.stats());
   }
-  return { out, stats: buffer.stats(), statsOverTime };
+  return { out, stats: buffer.stats(), statsOverTime, trace: traced ? buffer.trace('take') : undefined };
 }
 
 /** Frequency from zero crossings, and RMS, of a stretch of one channel. */
@@ -148,6 +150,21 @@ test('a lost packet is concealed: no gap to silence, no click; each loss is one 
     const step = largestStep(out[c]!, STEADY);
     assert.ok(step < TONE_STEP * 2, `channel ${c}: a step of ${step.toFixed(3)} (the tone's own is ${TONE_STEP.toFixed(3)})`);
   }
+});
+
+test('a trace (the latency bench) records every frame and dropout, and replaying it gives the dropouts the buffer counted', () => {
+  // A 60 ms spike every 5 s against a 20 ms depth: each one a dropout.
+  const { stats, trace } = simulate(20, { delayMs: (i) => (i % 500 === 250 ? 65 : 5) }, { kind: 'fixed', delayMs: 20 }, TONES, true);
+  assert.ok(trace);
+  assert.equal(stats.dropouts, 4);
+  assert.equal(trace.frames.length, stats.received * 3);
+  assert.equal(trace.dropouts.length, 4 * 4);
+  const covered = coveredOf(trace.frames);
+  assert.ok(covered.every((c) => Math.abs(c - 20 * 48) < 1), 'the fixed depth is what each frame saw');
+  const minutes = stats.received / 6000;
+  assert.equal(Math.round(dropoutsPerMinute(latenessOf(trace.frames), (i) => covered[i]!) * minutes), stats.dropouts);
+  // Replayed against 70 ms, none.
+  assert.equal(dropoutsPerMinute(latenessOf(trace.frames), () => 70 * 48), 0);
 });
 
 test("the sender's clock 300 ppm fast or slow: the depth holds, by resampling, with no dropouts", () => {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { ARTIFACTS, expect, test } from '../support/fixtures.ts';
 import { createRoomViaApi } from '../support/room.ts';
+import type { PlayoutTrace } from '../../apps/web/media/playout/playout-buffer.ts';
 import { CLICK_PROBE_WORKLET } from './click-probe.ts';
+import { coveredOf, dropoutsPerMinute, latenessOf, quantile } from './depth-curve.ts';
 
 /**
  * Mouth-to-ear latency between two browsers through the SFU, on our playout path and on the
@@ -35,6 +37,8 @@ interface Round {
   bufferMs: number[];
   seconds: number;
   played: string[];
+  /** Our buffer's traces at A and B (our path only). */
+  traces?: { a?: PlayoutTrace; b?: PlayoutTrace };
 }
 
 async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks: number): Promise<Round> {
@@ -98,6 +102,17 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
   await wire(b.page, 'Clicker', 'echo');
   await wire(a.page, 'Echo', 'probe');
   const started = Date.now();
+  // Our buffer's trace at each receiver (each frame's arrival and transit, each dropout): the
+  // artifacts keep it, to try depth policies on what the network really did.
+  const trace = (page: Page, from: string, action: 'start' | 'take') =>
+    page.evaluate(
+      ({ from, action }) => {
+        const s = window.__bandmate!;
+        const peer = s.state.peers.find((p) => p.displayName === from);
+        return peer ? s.playoutTrace(peer.id, action) : undefined;
+      },
+      { from, action },
+    );
 
   await a.page.waitForFunction((n) => (window as unknown as { probe: { results: unknown[] } }).probe.results.length >= n, SETTLE, {
     timeout: SETTLE * INTERVAL_S * 1000 * 2 + 30_000,
@@ -105,6 +120,8 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
   });
   // The session's stats are a second old at most; the settle clicks left a margin for that.
   const settled = [await counts(a.page), await counts(b.page)];
+  await trace(a.page, 'Echo', 'start');
+  await trace(b.page, 'Clicker', 'start');
   await a.page.waitForFunction((n) => (window as unknown as { probe: { results: unknown[] } }).probe.results.length >= n, clicks + SETTLE, {
     timeout: clicks * INTERVAL_S * 1000 * 2 + 20_000,
     polling: 500,
@@ -123,6 +140,7 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
     });
   const atA = await seen(a.page);
   const atB = await seen(b.page);
+  const traces = { a: await trace(a.page, 'Echo', 'take'), b: await trace(b.page, 'Clicker', 'take') };
   if (atA.own) {
     const own = atA.own as typeof atA.own & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number; decodedLatenessP99Ms?: number; decodedLatenessMaxMs?: number };
     console.log(
@@ -146,6 +164,35 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
     bufferMs: [atA, atB].map((s) => s.stats?.bufferMs ?? Number.NaN),
     seconds: (Date.now() - started) / 1000,
     played: [atA.path, atB.path],
+    ...(traces.a || traces.b ? { traces } : {}),
+  };
+}
+
+const FIXED_DEPTHS_MS = [10, 20, 30, 40, 60, 80, 100, 150, 200];
+
+/**
+ * Dropouts per minute that fixed depths would have had on the recorded arrivals, beside those of
+ * our buffer's own depths (replayed, and as it counted them): the depth this machine's jitter needs.
+ */
+function depthTable(traces: PlayoutTrace[]) {
+  if (traces.length === 0) return undefined;
+  const perTrace = traces.map((t) => ({ lateness: latenessOf(t.frames), covered: coveredOf(t.frames), heard: t.dropouts.length / 4 }));
+  const frames = perTrace.reduce((n, t) => n + t.lateness.length, 0);
+  const minutes = frames / 6000;
+  const rate = (depthOf: (t: (typeof perTrace)[number]) => (i: number) => number) =>
+    +(perTrace.reduce((n, t) => n + (dropoutsPerMinute(t.lateness, depthOf(t)) * t.lateness.length) / 6000, 0) / minutes).toFixed(2);
+  const all = perTrace.flatMap((t) => t.lateness);
+  const ms = (samples: number) => +(samples / 48).toFixed(1);
+  return {
+    minutes,
+    p99Ms: ms(quantile(all, 0.99)),
+    p999Ms: ms(quantile(all, 0.999)),
+    maxMs: ms(Math.max(...all)),
+    rows: [
+      ...FIXED_DEPTHS_MS.map((d) => ({ depth: `fixed ${d} ms`, dropoutsPerMinute: rate(() => () => d * 48) })),
+      { depth: "our buffer's own depths, replayed", dropoutsPerMinute: rate((t) => (i) => t.covered[i]!) },
+      { depth: 'our buffer, as it counted them', dropoutsPerMinute: +(perTrace.reduce((n, t) => n + t.heard, 0) / minutes).toFixed(2) },
+    ],
   };
 }
 
@@ -182,9 +229,17 @@ test('mouth-to-ear latency through the SFU: our playout path and the browser’s
   );
   console.table(summary);
   console.log(`browser's path / ours: median ${ratio.medianRatio}×, p95 ${ratio.p95Ratio}×`);
+  const depths = depthTable(rounds.flatMap((r) => [r.traces?.a, r.traces?.b]).filter((t): t is PlayoutTrace => !!t));
+  if (depths) {
+    console.log(
+      `\nour path, the frames' arrivals at A and B replayed against other buffer depths (${depths.minutes.toFixed(1)} min; lateness p99 ${depths.p99Ms} ms, ` +
+        `p99.9 ${depths.p999Ms} ms, most ${depths.maxMs} ms; one render quantum, 2.7 ms, is read ahead on top of each depth):`,
+    );
+    console.table(depths.rows);
+  }
   writeFileSync(
     path.join(ARTIFACTS, 'latency.json'),
-    JSON.stringify({ load, cores: os.cpus().length, summary, ratio, rounds }, null, 2),
+    JSON.stringify({ load, cores: os.cpus().length, summary, ratio, depths, rounds }, null, 2),
   );
   for (const s of summary) expect(s.clicks, `${s.path}: clicks that came back`).toBeGreaterThanOrEqual(CLICKS * 0.9);
   // A buffer near half the interval makes round trips that reach it: the pairing would alias.

@@ -9,7 +9,7 @@ import { MixerGraph } from './mixer-graph.ts';
 import { receiveStats, type ReceiveStats } from './receive-stats.ts';
 import { fallbackReason } from './playout/fallback.ts';
 import { LowLatencyReceiver, lowLatencySupported, type PlayoutPath } from './playout/low-latency-receiver.ts';
-import type { PlayoutMode, PlayoutStats } from './playout/playout-buffer.ts';
+import type { PlayoutMode, PlayoutStats, PlayoutTrace } from './playout/playout-buffer.ts';
 import { storedPlayoutChoice, storedPlayoutPreference, type PlayoutPreference } from './playout/preference.ts';
 import { SignalClient } from './signal-client.ts';
 import { ChatSession } from './chat-session.ts';
@@ -316,6 +316,12 @@ export class RoomSession {
   playoutStats(peerId: string): PlayoutStats | undefined {
     const ours = this.ourStream(peerId);
     return ours?.receiver.stats(ours.trackId);
+  }
+
+  /** Starts a trace of our playout buffer for a peer, or takes it (diagnostics: the latency bench). */
+  playoutTrace(peerId: string, action: 'start' | 'take'): Promise<PlayoutTrace | undefined> {
+    const ours = this.ourStream(peerId);
+    return ours ? ours.receiver.trace(ours.trackId, action) : Promise.resolve(undefined);
   }
 
   playoutMode(peerId: string): PlayoutMode | undefined {

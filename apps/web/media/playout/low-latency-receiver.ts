@@ -1,5 +1,5 @@
 import { runDecoderWorker } from './decoder-worker.ts';
-import type { PlayoutMode, PlayoutStats } from './playout-buffer.ts';
+import type { PlayoutMode, PlayoutStats, PlayoutTrace } from './playout-buffer.ts';
 import { PLAYOUT_PROCESSOR, playoutWorkletSource, SOURCE_HELPERS, type PlayoutReport } from './playout-worklet.ts';
 
 /** Which path plays received streams: ours, or the browser's (NetEQ). */
@@ -17,6 +17,7 @@ export function lowLatencySupported(): boolean {
 
 interface Stream {
   node: AudioWorkletNode;
+  traced?: (trace: PlayoutTrace | undefined) => void;
   stats?: PlayoutStats;
   upstream?: { p99: number; max: number; decodedP99: number; decodedMax: number };
   error?: string;
@@ -80,6 +81,7 @@ export class LowLatencyReceiver {
     const stream: Stream = { node };
     node.port.onmessage = (e: MessageEvent<PlayoutReport>) => {
       if (e.data.type === 'stats') stream.stats = e.data.stats;
+      else if (e.data.type === 'trace') stream.traced?.(e.data.trace);
       else if (e.data.type === 'upstream') stream.upstream = { p99: e.data.p99, max: e.data.max, decodedP99: e.data.decodedP99, decodedMax: e.data.decodedMax };
       else stream.error = e.data.message;
     };
@@ -103,6 +105,15 @@ export class LowLatencyReceiver {
   /** Why a stream plays on the browser's path although ours runs (undefined while it is ours). */
   passedOnReason(trackId: string): string | undefined {
     return this.passedOn.get(trackId);
+  }
+
+  /** Starts a stream's trace (diagnostics: the latency bench), or takes what it recorded. */
+  async trace(trackId: string, action: 'start' | 'take'): Promise<PlayoutTrace | undefined> {
+    const stream = this.streams.get(trackId);
+    if (!stream) return undefined;
+    const taken = action === 'take' ? new Promise<PlayoutTrace | undefined>((resolve) => (stream.traced = resolve)) : undefined;
+    stream.node.port.postMessage({ type: 'trace', action });
+    return taken;
   }
 
   setMode(trackId: string, mode: PlayoutMode): void {

@@ -81,7 +81,19 @@ export interface PlayoutStats {
   rateOffsetPpm: number;
 }
 
+/**
+ * What a trace recorded, in samples of our clock: `frames` holds (arrival, transit, the lateness
+ * the depth covered then) for each frame received; `dropouts` (arrival of the last frame, concealed
+ * samples, frames lost, depth) for each dropout.
+ */
+export interface PlayoutTrace {
+  frames: number[];
+  dropouts: number[];
+}
+
 export class PlayoutBuffer {
+  /** The most frames a trace keeps (5 min of 10 ms frames). */
+  static readonly TRACE_FRAMES = 30_000;
   static readonly CANDIDATE_STEP = 64;
   /**
    * The deepest the buffer goes. A starved machine (two Chromiums, the AI and the SFU on two cores)
@@ -189,6 +201,8 @@ export class PlayoutBuffer {
   private readonly recentLateness = new Float64Array(1000);
   private recentCount = 0;
   private readonly counters = { received: 0, lost: 0, late: 0, dropouts: 0, concealed: 0, playing: 0, accelerated: 0, stretched: 0 };
+  /** Diagnostics on request (the latency bench): each frame's arrival, transit and depth, each dropout. */
+  private tracing?: PlayoutTrace;
   /** The deepest any automatic stream of the page needs, samples (0: none shared). */
   private sharedDepth = 0;
   /** A cut under way: reading from pos and pos + lag at once, cross-fading into the latter (a negative lag repeats audio). */
@@ -209,6 +223,17 @@ export class PlayoutBuffer {
     this.lastOut = new Array<number>(channels).fill(0);
     this.joinFrom = new Array<number>(channels).fill(0);
     this.history = Array.from({ length: channels }, () => new Float32Array(PlayoutBuffer.HISTORY));
+  }
+
+  /** Starts recording a trace (diagnostics), or hands over the one recorded and stops. */
+  trace(action: 'start' | 'take'): PlayoutTrace | undefined {
+    if (action === 'start') {
+      this.tracing = { frames: [], dropouts: [] };
+      return undefined;
+    }
+    const t = this.tracing;
+    this.tracing = undefined;
+    return t;
   }
 
   /** A new mode takes effect at once (one jump, faded), not at the drift-correcting ±0.5 %. */
@@ -248,6 +273,7 @@ export class PlayoutBuffer {
       this.transitCount = 0;
     }
     const lateness = Math.max(0, transit - this.leastTransit());
+    if (this.tracing && this.tracing.frames.length < PlayoutBuffer.TRACE_FRAMES * 3) this.tracing.frames.push(arrivalFrame, transit, this.depth() - this.quantum);
     this.jitterSum += lateness;
     this.recentLateness[this.recentCount++ % this.recentLateness.length] = lateness;
     this.scoreCandidates(lateness, this.counters.received > PlayoutBuffer.START_FRAMES ? PlayoutBuffer.HOLD_FRAMES : PlayoutBuffer.START_HOLD_FRAMES);
@@ -400,6 +426,7 @@ export class PlayoutBuffer {
       // A gap the listener heard end: a dropout, unless it was a pause (a muted or stopped sender).
       if (this.concealedRun < this.ms(PlayoutBuffer.PAUSE_MS) && this.playedAny) {
         this.counters.dropouts++;
+        if (this.tracing && this.tracing.dropouts.length < PlayoutBuffer.TRACE_FRAMES) this.tracing.dropouts.push(this.lastArrival, this.concealedRun, this.runLost, this.depth());
         this.counters.concealed += this.concealedRun;
         this.counters.lost += this.runLost;
       }

@@ -1,9 +1,10 @@
-import { PlayoutBuffer, type PlayoutMode, type PlayoutStats } from './playout-buffer.ts';
+import { PlayoutBuffer, type PlayoutMode, type PlayoutStats, type PlayoutTrace } from './playout-buffer.ts';
 
 /** What the playout node tells the page, every STATS_MS. */
 export type PlayoutReport =
   | { type: 'stats'; stats: PlayoutStats }
   | { type: 'error'; message: string }
+  | { type: 'trace'; trace: PlayoutTrace | undefined }
   /** How late frames reached the decoder worker (before our pipeline) and left its decoder, over its last 1000, ms. */
   | { type: 'upstream'; p99: number; max: number; decodedP99: number; decodedMax: number };
 
@@ -47,8 +48,12 @@ function definePlayoutProcessor(Buffer: typeof PlayoutBuffer, name: string, stat
     constructor() {
       super();
       this.port.onmessage = (e: MessageEvent) => {
-        const msg = e.data as { type: 'frames'; port: MessagePort } | { type: 'mode'; mode: PlayoutMode } | { type: 'close' };
+        const msg = e.data as { type: 'frames'; port: MessagePort } | { type: 'mode'; mode: PlayoutMode } | { type: 'close' } | { type: 'trace'; action: 'start' | 'take' };
         if (msg.type === 'mode') this.buffer.setMode(msg.mode);
+        else if (msg.type === 'trace') {
+          const trace = this.buffer.trace(msg.action);
+          if (msg.action === 'take') this.port.postMessage({ type: 'trace', trace });
+        }
         else if (msg.type === 'close') {
           this.closed = true;
           depths.delete(this);
