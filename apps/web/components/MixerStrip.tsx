@@ -2,7 +2,7 @@
 
 import type { MixerGraph, StripSettings } from '../media/mixer-graph';
 import type { PlayoutMode } from '../media/playout/playout-buffer';
-import { SENDER_ESTIMATE_MS, type ReceiveStats } from '../media/receive-stats';
+import { roomDepthAbove, SENDER_ESTIMATE_MS, type ReceiveStats } from '../media/receive-stats';
 import { LevelMeters } from './LevelMeters';
 
 const fmt = (v: number | null | undefined, unit: string, digits = 0) => (v == null ? '—' : `${v.toFixed(digits)} ${unit}`);
@@ -104,6 +104,11 @@ export function MixerStrip(props: {
           <dd data-testid={`buffer-${props.id}`}>
             {fmt(props.stats.bufferMs, 'ms', 1)}
             {props.stats.bufferMode === 'auto' && props.stats.bufferTargetMs != null ? ` (auto ${props.stats.bufferTargetMs.toFixed(0)})` : ''}
+            {roomDepthAbove(props.stats) && (
+              <span data-testid={`own-depth-${props.id}`} title="Every stream plays at the room's depth, the deepest any needs, so parts played together are heard together; this one alone would need less">
+                {` room's; own ${props.stats.bufferOwnTargetMs!.toFixed(0)}`}
+              </span>
+            )}
           </dd>
           <dt>Dropouts</dt>
           <dd data-testid={`dropouts-${props.id}`}>{fmt(props.stats.dropoutsPerMinute, '/min', 1)}</dd>

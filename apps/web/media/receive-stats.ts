@@ -18,6 +18,8 @@ export interface ReceiveStats {
   bufferMs: number | null;
   /** What the buffer aims for: our automatic or set depth; null on the browser's path. */
   bufferTargetMs: number | null;
+  /** What this stream alone would need (auto): under the target when another stream set the room's depth. */
+  bufferOwnTargetMs: number | null;
   /** 'auto' or 'fixed' on our path; null on the browser's. */
   bufferMode: 'auto' | 'fixed' | null;
   /** The AudioContext's output latency (device and WebAudio), ms. */
@@ -33,6 +35,11 @@ export interface ReceiveStats {
   playingSeconds: number | null;
   /** Mouth to ear: the sender's estimate + network + buffer + output, ms. */
   latencyMs: number | null;
+}
+
+/** The stream plays at the room's shared depth because another stream needs more (by over a millisecond). */
+export function roomDepthAbove(s: ReceiveStats): boolean {
+  return s.bufferMode === 'auto' && s.bufferTargetMs != null && s.bufferOwnTargetMs != null && s.bufferTargetMs - s.bufferOwnTargetMs > 1;
 }
 
 type StatsRecord = Record<string, unknown> & { type: string };
@@ -77,6 +84,7 @@ export async function receiveStats(
     networkMs,
     bufferMs,
     bufferTargetMs: playout ? playout.targetMs : null,
+    bufferOwnTargetMs: playout ? playout.ownTargetMs : null,
     bufferMode: playout ? playout.mode : null,
     outputMs: context.outputMs,
     jitterMs: playout ? playout.jitterMs : jitter === null ? null : jitter * 1000,
