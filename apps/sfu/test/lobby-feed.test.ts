@@ -66,26 +66,6 @@ describe('the lobby on one node (SQLite, no bus)', () => {
     assert.equal(await participantsAt(h.sfu.url, id), undefined, 'the empty room closed and left the list');
   });
 
-  test('a room the lobby does not list (unlisted) is not told: its making and the people entering it stay unseen', async () => {
-    // The first test's lobby page (the address's cap of 3 leaves room for one more socket here).
-    const lobby = sockets[0] as Socket & { heard: number[] };
-    const since = Date.now();
-    const res = await fetch(`${h.sfu.url}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Back room', visibility: 'unlisted' }) });
-    assert.equal(res.status, 201);
-    const { id } = (await res.json()) as { id: string };
-    const ben = await h.client();
-    await joinRoom(ben, id, 'Ben');
-    await askOk(ben, 'leave', {});
-    assert.equal(await heardAfter(lobby, since, 1000), null, 'a lobby page heard a change to a room it cannot see');
-    // The same lobby socket still hears a listed room's change.
-    const heardFrom = Date.now();
-    await createRoom(h.sfu, 'Front room');
-    assert.ok(await heardAfter(lobby, heardFrom), 'heard the public room made');
-    ben.close();
-    // The next test counts the address's open sockets: the server has seen this one go by then.
-    await new Promise((r) => setTimeout(r, 300));
-  });
-
   test('lobby sockets count toward the connections one address may open, and a lobby page that sends is cut off', async () => {
     // Three per address here: a room socket and a lobby socket are open; one more lobby socket fits, the next is refused.
     const extra = await lobbyOf(h.sfu.url);

@@ -1,7 +1,5 @@
 import type { Namespace, Server } from 'socket.io';
 import { LOBBY_NAMESPACE, type LobbyServerToClientEvents } from '@bandmate/shared';
-import type { LeaveResult, RecordJoinInput } from '../db/types.ts';
-import type { RoomDirectory, StoredRoom } from '../http/http-api.ts';
 import type { Logger } from '../logger.ts';
 import type { SharedBus } from './postgres-bus.ts';
 
@@ -57,49 +55,21 @@ export class LobbyFeed {
   }
 }
 
-/**
- * The writes that can change what the lobby lists, each with the room it touched. The lobby lists
- * public rooms only: a change to a private or unlisted room is not told (a lobby page would learn
- * that someone entered a room it cannot see, and when).
- */
-const LOBBY_WRITES: Record<string, (args: unknown[], result: unknown) => string | undefined> = {
-  createRoom: (_args, room) => (room as StoredRoom).id,
-  closeRoom: (args) => args[0] as string,
-  recordJoin: (args) => (args[0] as RecordJoinInput).roomId,
-  recordLeave: (_args, left) => (left as LeaveResult).participant.roomId,
-};
+/** Which writes change what the lobby lists. */
+const LOBBY_WRITES = new Set<PropertyKey>(['createRoom', 'closeRoom', 'recordJoin', 'recordLeave']);
 
 /** `store` whose writes that change the lobby's list tell `changed` once they are done. */
-export function tellingLobby<S extends Pick<RoomDirectory, 'getRoom'>>(store: S, changed: () => void): S {
-  // A room's visibility is set when it is made and never changes.
-  const listed = new Map<string, boolean>();
-  const tellIfListed = async (roomId: string | undefined) => {
-    if (!roomId) return;
-    let isListed = listed.get(roomId);
-    if (isListed === undefined) {
-      const room = await store.getRoom(roomId);
-      if (!room) return;
-      isListed = (room.visibility ?? 'public') === 'public';
-      if (listed.size >= MAX_REMEMBERED) listed.delete(listed.keys().next().value!);
-      listed.set(roomId, isListed);
-    }
-    if (isListed) changed();
-  };
+export function tellingLobby<S extends object>(store: S, changed: () => void): S {
   return new Proxy(store, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
       if (typeof value !== 'function') return value;
-      const roomOf = typeof prop === 'string' ? LOBBY_WRITES[prop] : undefined;
-      if (!roomOf) return value.bind(target);
+      if (!LOBBY_WRITES.has(prop)) return value.bind(target);
       return async (...args: unknown[]) => {
         const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        // The write's caller does not wait for the lobby, nor fail with it (a database gone quiet).
-        tellIfListed(roomOf(args, result)).catch(() => {});
+        changed();
         return result;
       };
     },
   });
 }
-
-/** Rooms whose visibility is remembered (the oldest forgotten first). */
-const MAX_REMEMBERED = 10_000;
