@@ -11,9 +11,15 @@ import {
 } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
 import { isListenerMedia, type ListenerPage } from './edge-listener.ts';
-import { askNodeLink } from './node-link-dispatch.ts';
+import { askNodeLink, askNodeLinkWithin } from './node-link-dispatch.ts';
 
 const CONNECT_TIMEOUT_MS = 3000;
+/**
+ * How long an edge has to take a listener before this node serves them itself. With the link's
+ * connect it stays well inside the page's 10 s for its join: at 10 s, as before, a slow edge made
+ * the page's join time out just as this node gave up and would have served it.
+ */
+const LISTEN_TIMEOUT_MS = 4000;
 /** A node that failed to take a listener is passed over this long (it may be dying, its lease not out yet). */
 const AVOID_MS = 30_000;
 
@@ -29,6 +35,8 @@ export interface EdgePlacementOptions {
   margin: number;
   linkToken: () => string;
   logger: Logger;
+  /** LISTEN_TIMEOUT_MS unless a test shortens it. */
+  listenTimeoutMs?: number;
 }
 
 /**
@@ -58,7 +66,10 @@ export class EdgePlacement {
     if (!node) return null;
     try {
       const link = await this.link(node.url);
-      const { listenerId } = await askNodeLink(link, 'edgeListen', { roomId, homeUrl: this.options.nodeUrl, rtpCapabilities });
+      const request = { roomId, homeUrl: this.options.nodeUrl, rtpCapabilities };
+      // The edge took them after all, too late: it lets their media go.
+      const late = ({ listenerId }: { listenerId: string }) => void askNodeLink(link, 'edgeUnlisten', { listenerId }).catch(() => undefined);
+      const { listenerId } = await askNodeLinkWithin(link, 'edgeListen', request, this.options.listenTimeoutMs ?? LISTEN_TIMEOUT_MS, late);
       const listener: PlacedListener = new PlacedListener(node.id, listenerId, link, page, (reason) => {
         this.placed.delete(listener);
         if (reason) lost(reason);

@@ -29,6 +29,45 @@ export function answerNodeLink(socket: Socket, logger: Logger, handlers: NodeLin
 /** Asks a linked node (the client side of the link): its answer checked against the protocol. */
 export async function askNodeLink<N extends NodeLinkRequestName>(link: ClientSocket, name: N, payload: NodeLinkRequestOf<N>): Promise<NodeLinkResponseOf<N>> {
   const data = await ackedRequest(link, name, payload, REQUEST_TIMEOUT_MS, `the linked SFU node did not answer ${name}`);
+  return checked(name, data);
+}
+
+/**
+ * Asks with a deadline of the caller's, for a request whose answer holds something on the other
+ * node (edgeListen: a listener there): an answer that comes after the caller gave up is handed to
+ * `late`, which lets it go, instead of being dropped with what it holds.
+ */
+export function askNodeLinkWithin<N extends NodeLinkRequestName>(
+  link: ClientSocket,
+  name: N,
+  payload: NodeLinkRequestOf<N>,
+  timeoutMs: number,
+  late: (answer: NodeLinkResponseOf<N>) => void,
+): Promise<NodeLinkResponseOf<N>> {
+  return new Promise((resolve, reject) => {
+    let waiting = true;
+    const timer = setTimeout(() => {
+      waiting = false;
+      reject(new SignalRequestError('unavailable', `the linked SFU node did not answer ${name} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    link.emit(name, payload, (reply: Ack<unknown>) => {
+      clearTimeout(timer);
+      let answer: NodeLinkResponseOf<N>;
+      try {
+        if (!reply || typeof reply !== 'object') throw new SignalRequestError('internal', `${name}: the linked SFU node answered nothing`);
+        if (!reply.ok) throw new SignalRequestError(reply.error?.code ?? 'internal', reply.error?.message ?? `${name}: no answer`);
+        answer = checked(name, reply.data);
+      } catch (err) {
+        if (waiting) reject(err);
+        return;
+      }
+      if (waiting) resolve(answer);
+      else late(answer);
+    });
+  });
+}
+
+function checked<N extends NodeLinkRequestName>(name: N, data: unknown): NodeLinkResponseOf<N> {
   const parsed = nodeLinkRequests[name].response.safeParse(data);
   if (!parsed.success) throw new SignalRequestError('internal', `${name}: the linked SFU node answered outside the protocol`);
   return parsed.data as NodeLinkResponseOf<N>;

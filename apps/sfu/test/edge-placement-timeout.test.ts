@@ -1,0 +1,94 @@
+// Placement's deadline (edge/edge-placement.ts): an edge node slow to take a listener is given up
+// in time for the page's join to be served by the room's node, and when its answer comes after
+// all, the listener it made there is let go. The edge here is a bare node-link endpoint (isolation:
+// what is tested is the placing side's timing and clean-up, not the edge's media).
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { Server } from 'socket.io';
+import { EdgePlacement } from '../src/edge/edge-placement.ts';
+import { createLogger } from '../src/logger.ts';
+
+const http = createServer();
+const io = new Server(http);
+await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+after(() => new Promise<void>((resolve) => io.close(() => resolve())));
+
+/** How long the edge takes to answer edgeListen, and the listeners it holds. */
+let answerAfterMs = 0;
+let next = 0;
+const held = new Set<string>();
+const released: string[] = [];
+io.of('/nodes').on('connection', (socket) => {
+  socket.on('edgeListen', (_request: unknown, ack: (reply: unknown) => void) => {
+    const listenerId = `00000000-0000-4000-8000-${String(++next).padStart(12, '0')}`;
+    setTimeout(() => {
+      held.add(listenerId);
+      ack({ ok: true, data: { listenerId } });
+    }, answerAfterMs);
+  });
+  socket.on('edgeUnlisten', ({ listenerId }: { listenerId: string }, ack: (reply: unknown) => void) => {
+    held.delete(listenerId);
+    released.push(listenerId);
+    ack({ ok: true, data: {} });
+  });
+});
+
+const placement = (listenTimeoutMs: number) =>
+  new EdgePlacement({
+    nodeId: 'home',
+    nodeUrl: 'http://127.0.0.1:1',
+    liveNodes: async () => [{ id: 'edge', url, peers: 0 }],
+    ownLoad: () => 10,
+    margin: 2,
+    linkToken: () => 'token',
+    logger: createLogger('silent'),
+    listenTimeoutMs,
+  });
+const page = { emit: () => undefined };
+const caps = { codecs: [], headerExtensions: [] };
+const waitFor = async (check: () => boolean, ms: number) => {
+  for (const end = Date.now() + ms; !check(); ) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+};
+
+test('an edge that answers in time takes the listener, and lets them go when they leave', async () => {
+  const p = placement(1000);
+  try {
+    answerAfterMs = 50;
+    const placed = await p.place('room-1', caps, page, () => undefined);
+    assert.ok(placed, 'placed on the edge');
+    assert.equal(held.size, 1);
+    placed.close();
+    assert.ok(await waitFor(() => held.size === 0, 2000), 'the edge let the listener go');
+  } finally {
+    p.close();
+  }
+});
+
+test('an edge slower than the deadline: the listener is served here in time, and the late listener at the edge is let go', async () => {
+  const p = placement(300);
+  try {
+    answerAfterMs = 900;
+    const started = Date.now();
+    const placed = await p.place('room-1', caps, page, () => undefined);
+    const took = Date.now() - started;
+    assert.equal(placed, null, 'served by the room’s node');
+    assert.ok(took >= 300 && took < 800, `given up at the deadline, not at the edge's answer (${took} ms)`);
+    // The edge's answer comes at 900 ms: what it made is let go, not left to hold the room's pipe.
+    const lateId = `00000000-0000-4000-8000-${String(next).padStart(12, '0')}`;
+    assert.ok(await waitFor(() => released.includes(lateId), 3000), 'the late listener released');
+    assert.equal(held.size, 0);
+    // The slow edge is passed over for a while: the next listener is served here without asking it.
+    const asked = next;
+    assert.equal(await p.place('room-1', caps, page, () => undefined), null);
+    assert.equal(next, asked, 'the slow edge was not asked again');
+  } finally {
+    p.close();
+  }
+});
