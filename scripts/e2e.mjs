@@ -107,6 +107,8 @@ async function runSuite({ database, suite, model }) {
     SFU_PUBLIC_WEB_URL: `http://127.0.0.1:${webPort}`,
     // The browser tests drive many requests from one connection in little time.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // The latency bench reads how late each sender's packets reach the SFU (bandmate_arrival_lateness_ms).
+    ...(bench ? { SFU_ARRIVAL_STATS: 'true' } : {}),
   };
   const agentSecret = randomBytes(32).toString('base64url');
   // Supervised as `npm start` does: a test that kills the SFU sees it come back.

@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { ARTIFACTS, expect, test } from '../support/fixtures.ts';
-import { createRoomViaApi } from '../support/room.ts';
+import { createRoomViaApi, SFU_URL } from '../support/room.ts';
 import type { PlayoutTrace } from '../../apps/web/media/playout/playout-buffer.ts';
 import { CLICK_PROBE_WORKLET } from './click-probe.ts';
 import { coveredOf, dropoutsPerMinute, latenessOf, quantile } from './depth-curve.ts';
+import { startWakeProbe, type WakeLateness } from './wake-probe.ts';
 
 /**
  * Mouth-to-ear latency between two browsers through the SFU, on our playout path and on the
@@ -37,6 +38,10 @@ interface Round {
   bufferMs: number[];
   seconds: number;
   played: string[];
+  /** How late A's and B's packets reached the SFU over the counted minute: p99 and most, ms. */
+  atSfu: { clicker?: { p99: number; max: number }; echo?: { p99: number; max: number } };
+  /** How late an idle thread of this machine woke from 10 ms sleeps meanwhile. */
+  wake: WakeLateness;
   /** Our buffer's traces at A and B (our path only). */
   traces?: { a?: PlayoutTrace; b?: PlayoutTrace };
 }
@@ -122,6 +127,7 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
   const settled = [await counts(a.page), await counts(b.page)];
   await trace(a.page, 'Echo', 'start');
   await trace(b.page, 'Clicker', 'start');
+  const wakeProbe = startWakeProbe();
   await a.page.waitForFunction((n) => (window as unknown as { probe: { results: unknown[] } }).probe.results.length >= n, clicks + SETTLE, {
     timeout: clicks * INTERVAL_S * 1000 * 2 + 20_000,
     polling: 500,
@@ -129,6 +135,8 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
   const rounds = await a.page.evaluate(() =>
     (window as unknown as { probe: { results: Array<{ sent: number; received: number }> } }).probe.results.map((r) => ((r.received - r.sent) / 48000) * 1000),
   );
+  const wake = await wakeProbe.stop();
+  const atSfu = await sfuArrivals({ clicker: await peerIdAt(b.page, 'Clicker'), echo: await peerIdAt(a.page, 'Echo') });
   // The session polls its stats every second: wait for one poll after the last click.
   await a.page.waitForTimeout(1200);
   const seen = async (page: Page) =>
@@ -145,7 +153,7 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
     const own = atA.own as typeof atA.own & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number; decodedLatenessP99Ms?: number; decodedLatenessMaxMs?: number };
     console.log(
       `[${path}] lateness p99/max at A's worklet ${own.latenessP99Ms}/${own.latenessMaxMs} ms, ` +
-        `at its decoder worker ${own.upstreamLatenessP99Ms?.toFixed(1)}/${own.upstreamLatenessMaxMs?.toFixed(1)} ms, out of its decoder ${own.decodedLatenessP99Ms?.toFixed(1)}/${own.decodedLatenessMaxMs?.toFixed(1)} ms; automatic depth ${own.targetMs} ms; ${own.acceleratedMs} ms cut to come down to it`,
+        `at the SFU ${atSfu.echo?.p99}/${atSfu.echo?.max} ms, at its decoder worker ${own.upstreamLatenessP99Ms?.toFixed(1)}/${own.upstreamLatenessMaxMs?.toFixed(1)} ms, out of its decoder ${own.decodedLatenessP99Ms?.toFixed(1)}/${own.decodedLatenessMaxMs?.toFixed(1)} ms; automatic depth ${own.targetMs} ms; ${own.acceleratedMs} ms cut to come down to it`,
     );
   }
   const perMinute = [atA, atB].map(({ stats: e }, i) => {
@@ -164,8 +172,27 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
     bufferMs: [atA, atB].map((s) => s.stats?.bufferMs ?? Number.NaN),
     seconds: (Date.now() - started) / 1000,
     played: [atA.path, atB.path],
+    atSfu,
+    wake,
     ...(traces.a || traces.b ? { traces } : {}),
   };
+}
+
+const peerIdAt = (page: Page, name: string) => page.evaluate((name) => window.__bandmate!.state.peers.find((p) => p.displayName === name)?.id, name);
+
+/** The SFU's bandmate_arrival_lateness_ms (the last minute: the counted clicks) for A's and B's streams. */
+async function sfuArrivals(peers: { clicker?: string; echo?: string }): Promise<Round['atSfu']> {
+  const text = await (await fetch(`${SFU_URL}/metrics`)).text();
+  const read = (peer: string | undefined, stat: string) => {
+    const line = peer && text.split('\n').find((l) => l.startsWith('bandmate_arrival_lateness_ms{') && l.includes(`peer="${peer}"`) && l.includes(`stat="${stat}"`));
+    return line ? +Number(line.split(' ').pop()).toFixed(1) : undefined;
+  };
+  const of = (peer?: string) => {
+    const p99 = read(peer, 'p99');
+    const max = read(peer, 'max');
+    return p99 === undefined || max === undefined ? undefined : { p99, max };
+  };
+  return { clicker: of(peers.clicker), echo: of(peers.echo) };
 }
 
 const FIXED_DEPTHS_MS = [10, 20, 30, 40, 60, 80, 100, 150, 200];
@@ -237,6 +264,17 @@ test('mouth-to-ear latency through the SFU: our playout path and the browser’s
     );
     console.table(depths.rows);
   }
+  // Where the lateness arises: the senders' packets as they reached the SFU, before any listener's
+  // path, and an idle thread's wake-ups, beside what our buffers saw (the table above).
+  console.log('\nlateness before the listeners (ms, p99 / most over each round\'s counted minute): A\'s and B\'s packets as they reached the SFU, and an idle thread of this machine waking from 10 ms sleeps');
+  console.table(
+    rounds.map((r) => ({
+      path: r.path,
+      'A→SFU p99/max': r.atSfu.clicker ? `${r.atSfu.clicker.p99} / ${r.atSfu.clicker.max}` : 'n/a',
+      'B→SFU p99/max': r.atSfu.echo ? `${r.atSfu.echo.p99} / ${r.atSfu.echo.max}` : 'n/a',
+      'thread wake p99/p99.9/max': `${r.wake.p99Ms} / ${r.wake.p999Ms} / ${r.wake.maxMs}`,
+    })),
+  );
   writeFileSync(
     path.join(ARTIFACTS, 'latency.json'),
     JSON.stringify({ load, cores: os.cpus().length, summary, ratio, depths, rounds }, null, 2),

@@ -82,6 +82,12 @@ const envSchema = z.object({
    * from the room's node, like musicians.
    */
   SFU_EDGE_LISTENERS: z.enum(['true', 'false']).default('true'),
+  /**
+   * Measure how late each musician's packets reach this SFU (the p99 and the most of the last
+   * minute, per stream, in /metrics as bandmate_arrival_lateness_ms): one notification per packet
+   * from the media worker, so off unless asked for. The latency bench turns it on.
+   */
+  SFU_ARRIVAL_STATS: z.enum(['true', 'false']).default('false'),
   /** Where the other SFU nodes send the RTP of rooms piped between nodes; defaults to SFU_ANNOUNCED_ADDRESS. */
   SFU_PIPE_ADDRESS: z.string().min(1).max(253).optional(),
   /** A node silent this long is dead, and a live node takes over its rooms (it heartbeats every third of it). */
@@ -113,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       announcedAddress,
       minPort: e.SFU_RTC_MIN_PORT,
       maxPort: e.SFU_RTC_MAX_PORT,
+      arrivalStats: e.SFU_ARRIVAL_STATS === 'true',
     },
     maxPeersPerRoom: e.SFU_MAX_PEERS_PER_ROOM,
     maxPeersPerAccount: e.SFU_MAX_PEERS_PER_ACCOUNT,

@@ -69,6 +69,23 @@ export class SfuMetrics {
     edgeGauge('bandmate_pipes', 'Pipes open from this node’s rooms to other SFU nodes serving their listeners.', sources.pipes);
     edgeGauge('bandmate_placed_listeners', 'Listeners of this node’s rooms placed on other SFU nodes, which serve their media.', sources.placedListeners);
     new Gauge({
+      name: 'bandmate_arrival_lateness_ms',
+      help: 'How late each musician’s packets reached this SFU over the last minute (above the stream’s least transit), by peer: p99 and max. Only with SFU_ARRIVAL_STATS=true.',
+      labelNames: ['peer', 'stat'],
+      registers,
+      collect() {
+        this.reset();
+        for (const room of sources.rooms()) {
+          for (const { peerId, lateness } of room.arrivals.values()) {
+            const stats = lateness.stats();
+            if (!stats) continue;
+            this.set({ peer: peerId, stat: 'p99' }, stats.p99Ms);
+            this.set({ peer: peerId, stat: 'max' }, stats.maxMs);
+          }
+        }
+      },
+    });
+    new Gauge({
       name: 'bandmate_rooms',
       help: 'Live rooms (someone in them, or waiting for its people after a restart).',
       registers,

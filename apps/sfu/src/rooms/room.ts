@@ -3,6 +3,7 @@ import type { types } from 'mediasoup';
 import type { AiLineup, PeerInfo, ProducerInfo } from '@bandmate/shared';
 import { SignalRequestError } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
+import { followArrivals, type ArrivalLateness } from '../media/arrival-lateness.ts';
 import { mediaCodecs } from '../media/codecs.ts';
 import { createBrowserTransport } from '../media/webrtc-transports.ts';
 import { Peer, type TransportDirection } from './peer.ts';
@@ -14,6 +15,8 @@ export interface RtcListenConfig {
   announcedAddress: string;
   minPort: number;
   maxPort: number;
+  /** Measure how late each sender's packets arrive (SFU_ARRIVAL_STATS; media/arrival-lateness.ts). */
+  arrivalStats?: boolean;
 }
 
 interface RoomEvents {
@@ -43,6 +46,8 @@ interface RoomEvents {
 /** A room owns one router and its peers, and closes them with itself. */
 export class Room extends EventEmitter<RoomEvents> {
   readonly peers = new Map<string, Peer>();
+  /** How late each browser's stream reaches this SFU, by producer (only with rtc.arrivalStats). */
+  readonly arrivals = new Map<string, { peerId: string; lateness: ArrivalLateness }>();
   /** The account that owns the room, from its record; when that user joins they become host. */
   ownerId: string | null = null;
   /** The AI players this session had when the last SFU process ended, to play again (AiBand.restore). */
@@ -300,6 +305,10 @@ export class Room extends EventEmitter<RoomEvents> {
     // A host-muted musician's new microphone starts paused: closing and re-producing does not unmute.
     const producer = await transport.produce({ kind: 'audio', rtpParameters, appData: { source }, paused: peer.hostMuted });
     this.adopt(peer, producer);
+    if (this.rtc.arrivalStats) {
+      this.arrivals.set(producer.id, { peerId: peer.id, lateness: followArrivals(producer) });
+      producer.observer.once('close', () => this.arrivals.delete(producer.id));
+    }
     return producer;
   }
 
