@@ -157,7 +157,7 @@ test('a trace (the latency bench) records every frame and dropout, and replaying
   const { stats, trace } = simulate(20, { delayMs: (i) => (i % 500 === 250 ? 65 : 5) }, { kind: 'fixed', delayMs: 20 }, TONES, true);
   assert.ok(trace);
   assert.equal(stats.dropouts, 4);
-  assert.equal(trace.frames.length, stats.received * 3);
+  assert.equal(trace.frames.length, stats.received * PlayoutBuffer.TRACE_STRIDE);
   assert.equal(trace.dropouts.length, 4 * 4);
   const covered = coveredOf(trace.frames);
   assert.ok(covered.every((c) => Math.abs(c - 20 * 48) < 1), 'the fixed depth is what each frame saw');

@@ -1,38 +1,26 @@
+import { PlayoutBuffer } from '../../apps/web/media/playout/playout-buffer.ts';
+
 /**
  * What the network really did to our path, replayed against jitter buffers of other depths.
  *
- * A playout trace holds each frame's arrival and transit (samples of the listener's clock). Each
- * frame's lateness is taken as our buffer takes it (its transit above the least of the last one to
- * two 100-frame blocks); a buffer of depth d drops out when a frame is later than d, and frames
- * late within LATE_RUN_GAP of each other are one dropout (one gap heard, as the buffer waits for
- * the late frame and the frames behind it come on time again). That gives, from one run, the
- * dropouts per minute each fixed depth would have cost, so the bench can say which depth this
- * machine needs; replaying the depths the buffer really had checks the replay against the dropouts
- * it counted.
+ * A playout trace holds each frame's arrival, transit and lateness as our buffer took it (its
+ * transit above the least of the last one to two 100-frame blocks), in samples of the listener's
+ * clock. A buffer of depth d drops out when a frame is later than d, and frames late within
+ * LATE_RUN_GAP of each other are one dropout (one gap heard, as the buffer waits for the late
+ * frame and the frames behind it come on time again). That gives, from one run, the dropouts per
+ * minute each fixed depth would have cost, so the bench can say which depth this machine needs;
+ * replaying the depths the buffer really had checks the replay against the dropouts it counted.
  */
-const TRANSIT_BLOCK = 100;
-const LATE_RUN_GAP = 10;
+const LATE_RUN_GAP = PlayoutBuffer.LATE_RUN_GAP;
 const FRAMES_PER_MINUTE = 6000;
 
-/** Values per frame in a trace: arrival, transit, the lateness the buffer's depth covered. */
-export const TRACE_STRIDE = 3;
+/** Values per frame in a trace: arrival, transit, lateness, the lateness the buffer's depth covered. */
+export const TRACE_STRIDE = PlayoutBuffer.TRACE_STRIDE;
 
-/** Each frame's lateness in samples, from a trace's frames. */
+/** Each frame's lateness in samples, as the buffer took it, from a trace's frames. */
 export function latenessOf(frames: readonly number[]): number[] {
   const out: number[] = [];
-  let prev = Infinity;
-  let cur = Infinity;
-  let count = 0;
-  for (let i = 1; i < frames.length; i += TRACE_STRIDE) {
-    const transit = frames[i]!;
-    if (transit < cur) cur = transit;
-    if (++count >= TRANSIT_BLOCK) {
-      prev = cur;
-      cur = Infinity;
-      count = 0;
-    }
-    out.push(Math.max(0, transit - Math.min(prev, cur)));
-  }
+  for (let i = 2; i < frames.length; i += TRACE_STRIDE) out.push(frames[i]!);
   return out;
 }
 
@@ -52,7 +40,7 @@ export function dropoutsPerMinute(lateness: readonly number[], depth: (i: number
 /** The lateness the buffer's own depth covered at each frame, from a trace's frames. */
 export function coveredOf(frames: readonly number[]): number[] {
   const out: number[] = [];
-  for (let i = 2; i < frames.length; i += TRACE_STRIDE) out.push(frames[i]!);
+  for (let i = 3; i < frames.length; i += TRACE_STRIDE) out.push(frames[i]!);
   return out;
 }
 

@@ -6,7 +6,7 @@ import { ARTIFACTS, expect, test } from '../support/fixtures.ts';
 import { createRoomViaApi, SFU_URL } from '../support/room.ts';
 import type { PlayoutTrace } from '../../apps/web/media/playout/playout-buffer.ts';
 import { CLICK_PROBE_WORKLET } from './click-probe.ts';
-import { coveredOf, dropoutsPerMinute, latenessOf, quantile } from './depth-curve.ts';
+import { coveredOf, dropoutsPerMinute, latenessOf, quantile, TRACE_STRIDE } from './depth-curve.ts';
 import { startWakeProbe, type WakeLateness } from './wake-probe.ts';
 
 /**
@@ -30,6 +30,9 @@ const SETTLE = Number(process.env.BENCH_SETTLE_CLICKS ?? 12);
 const PATHS = ['low-latency', 'browser'] as const;
 type Path = (typeof PATHS)[number];
 
+/** A receiver's trace from the stream's start, and the frame of its clock when the settling clicks ended. */
+type BenchTrace = PlayoutTrace & { settledAt: number };
+
 interface Round {
   path: Path;
   oneWayMs: number[];
@@ -43,7 +46,7 @@ interface Round {
   /** How late an idle thread of this machine woke from 10 ms sleeps meanwhile. */
   wake: WakeLateness;
   /** Our buffer's traces at A and B (our path only). */
-  traces?: { a?: PlayoutTrace; b?: PlayoutTrace };
+  traces?: { a?: BenchTrace; b?: BenchTrace };
 }
 
 async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks: number): Promise<Round> {
@@ -107,8 +110,9 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
   await wire(b.page, 'Clicker', 'echo');
   await wire(a.page, 'Echo', 'probe');
   const started = Date.now();
-  // Our buffer's trace at each receiver (each frame's arrival and transit, each dropout): the
-  // artifacts keep it, to try depth policies on what the network really did.
+  // Our buffer's trace at each receiver (each frame's arrival, transit and lateness, each dropout)
+  // from the stream's start, so that a depth policy replayed on it meets the start as the buffer
+  // did; the table counts from the end of the settling clicks. The artifacts keep it.
   const trace = (page: Page, from: string, action: 'start' | 'take') =>
     page.evaluate(
       ({ from, action }) => {
@@ -118,6 +122,14 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
       },
       { from, action },
     );
+  await trace(a.page, 'Echo', 'start');
+  await trace(b.page, 'Clicker', 'start');
+  /** The page's audio clock now (samples), which a trace's arrivals are counted on. */
+  const frameNow = (page: Page, into: 'echo' | 'probe') =>
+    page.evaluate((into) => {
+      const { ctx } = (window as unknown as Record<string, { ctx: AudioContext }>)[into]!;
+      return Math.round(ctx.currentTime * ctx.sampleRate);
+    }, into);
 
   await a.page.waitForFunction((n) => (window as unknown as { probe: { results: unknown[] } }).probe.results.length >= n, SETTLE, {
     timeout: SETTLE * INTERVAL_S * 1000 * 2 + 30_000,
@@ -125,8 +137,7 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
   });
   // The session's stats are a second old at most; the settle clicks left a margin for that.
   const settled = [await counts(a.page), await counts(b.page)];
-  await trace(a.page, 'Echo', 'start');
-  await trace(b.page, 'Clicker', 'start');
+  const settledAt = { a: await frameNow(a.page, 'probe'), b: await frameNow(b.page, 'echo') };
   const wakeProbe = startWakeProbe();
   await a.page.waitForFunction((n) => (window as unknown as { probe: { results: unknown[] } }).probe.results.length >= n, clicks + SETTLE, {
     timeout: clicks * INTERVAL_S * 1000 * 2 + 20_000,
@@ -148,7 +159,8 @@ async function measure(launch: () => Promise<{ page: Page }>, path: Path, clicks
     });
   const atA = await seen(a.page);
   const atB = await seen(b.page);
-  const traces = { a: await trace(a.page, 'Echo', 'take'), b: await trace(b.page, 'Clicker', 'take') };
+  const settledTrace = (t: PlayoutTrace | undefined, at: number): BenchTrace | undefined => (t ? { ...t, settledAt: at } : undefined);
+  const traces = { a: settledTrace(await trace(a.page, 'Echo', 'take'), settledAt.a), b: settledTrace(await trace(b.page, 'Clicker', 'take'), settledAt.b) };
   if (atA.own) {
     const own = atA.own as typeof atA.own & { upstreamLatenessP99Ms?: number; upstreamLatenessMaxMs?: number; decodedLatenessP99Ms?: number; decodedLatenessMaxMs?: number };
     console.log(
@@ -201,9 +213,16 @@ const FIXED_DEPTHS_MS = [10, 20, 30, 40, 60, 80, 100, 150, 200];
  * Dropouts per minute that fixed depths would have had on the recorded arrivals, beside those of
  * our buffer's own depths (replayed, and as it counted them): the depth this machine's jitter needs.
  */
-function depthTable(traces: PlayoutTrace[]) {
+function depthTable(traces: BenchTrace[]) {
   if (traces.length === 0) return undefined;
-  const perTrace = traces.map((t) => ({ lateness: latenessOf(t.frames), covered: coveredOf(t.frames), heard: t.dropouts.length / 4 }));
+  const perTrace = traces.map((t) => {
+    // From the end of the settling clicks, as the dropouts the table sits beside are counted.
+    let from = 0;
+    while (from * TRACE_STRIDE < t.frames.length && t.frames[from * TRACE_STRIDE]! < t.settledAt) from++;
+    let heard = 0;
+    for (let i = 0; i < t.dropouts.length; i += 4) if (t.dropouts[i]! >= t.settledAt) heard++;
+    return { lateness: latenessOf(t.frames).slice(from), covered: coveredOf(t.frames).slice(from), heard };
+  });
   const frames = perTrace.reduce((n, t) => n + t.lateness.length, 0);
   const minutes = frames / 6000;
   const rate = (depthOf: (t: (typeof perTrace)[number]) => (i: number) => number) =>
@@ -256,7 +275,7 @@ test('mouth-to-ear latency through the SFU: our playout path and the browser’s
   );
   console.table(summary);
   console.log(`browser's path / ours: median ${ratio.medianRatio}×, p95 ${ratio.p95Ratio}×`);
-  const depths = depthTable(rounds.flatMap((r) => [r.traces?.a, r.traces?.b]).filter((t): t is PlayoutTrace => !!t));
+  const depths = depthTable(rounds.flatMap((r) => [r.traces?.a, r.traces?.b]).filter((t): t is BenchTrace => !!t));
   if (depths) {
     console.log(
       `\nour path, the frames' arrivals at A and B replayed against other buffer depths (${depths.minutes.toFixed(1)} min; lateness p99 ${depths.p99Ms} ms, ` +

@@ -15,9 +15,13 @@ export function lowLatencySupported(): boolean {
   );
 }
 
+const TRACE_TIMEOUT_MS = 5000;
+
 interface Stream {
   node: AudioWorkletNode;
   traced?: (trace: PlayoutTrace | undefined) => void;
+  /** A take asked for and not answered yet: a second take waits for the same answer. */
+  taking?: Promise<PlayoutTrace | undefined>;
   stats?: PlayoutStats;
   upstream?: { p99: number; max: number; decodedP99: number; decodedMax: number };
   error?: string;
@@ -111,7 +115,21 @@ export class LowLatencyReceiver {
   async trace(trackId: string, action: 'start' | 'take'): Promise<PlayoutTrace | undefined> {
     const stream = this.streams.get(trackId);
     if (!stream) return undefined;
-    const taken = action === 'take' ? new Promise<PlayoutTrace | undefined>((resolve) => (stream.traced = resolve)) : undefined;
+    if (action === 'take' && stream.taking) return stream.taking;
+    if (action === 'take') {
+      // A node that closes before it answers must not leave the caller waiting for ever.
+      stream.taking = new Promise<PlayoutTrace | undefined>((resolve) => {
+        const timer = setTimeout(() => answered(undefined), TRACE_TIMEOUT_MS);
+        const answered = (trace: PlayoutTrace | undefined) => {
+          clearTimeout(timer);
+          stream.traced = undefined;
+          stream.taking = undefined;
+          resolve(trace);
+        };
+        stream.traced = answered;
+      });
+    }
+    const taken = action === 'take' ? stream.taking : undefined;
     stream.node.port.postMessage({ type: 'trace', action });
     return taken;
   }

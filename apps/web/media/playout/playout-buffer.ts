@@ -87,8 +87,8 @@ export interface PlayoutStats {
 }
 
 /**
- * What a trace recorded, in samples of our clock: `frames` holds (arrival, transit, the lateness
- * the depth covered then) for each frame received; `dropouts` (arrival of the last frame, concealed
+ * What a trace recorded, in samples of our clock: `frames` holds (arrival, transit, lateness, the
+ * lateness the depth covered then) for each frame received (PlayoutBuffer.TRACE_STRIDE values); `dropouts` (arrival of the last frame, concealed
  * samples, frames lost, depth) for each dropout.
  */
 export interface PlayoutTrace {
@@ -99,6 +99,8 @@ export interface PlayoutTrace {
 export class PlayoutBuffer {
   /** The most frames a trace keeps (5 min of 10 ms frames). */
   static readonly TRACE_FRAMES = 30_000;
+  /** Values a trace keeps per frame: arrival, transit, lateness, the lateness covered. */
+  static readonly TRACE_STRIDE = 4;
   static readonly CANDIDATE_STEP = 64;
   /**
    * The deepest the buffer goes. A starved machine (two Chromiums, the AI and the SFU on two cores)
@@ -288,7 +290,9 @@ export class PlayoutBuffer {
       this.transitCount = 0;
     }
     const lateness = Math.max(0, transit - this.leastTransit());
-    if (this.tracing && this.tracing.frames.length < PlayoutBuffer.TRACE_FRAMES * 3) this.tracing.frames.push(arrivalFrame, transit, this.depth() - this.quantum);
+    if (this.tracing && this.tracing.frames.length < PlayoutBuffer.TRACE_FRAMES * PlayoutBuffer.TRACE_STRIDE) {
+      this.tracing.frames.push(arrivalFrame, transit, lateness, this.depth() - this.quantum);
+    }
     this.jitterSum += lateness;
     this.recentLateness[this.recentCount++ % this.recentLateness.length] = lateness;
     this.scoreCandidates(lateness, this.counters.received <= PlayoutBuffer.START_FRAMES);
