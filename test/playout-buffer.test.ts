@@ -244,32 +244,27 @@ test('losses a frame or two apart (one frame heard between): each concealment lo
   }
 });
 
-test('a stall (60 ms of frames held up, then all at once): its depth is held 10 s and then let go at once, by cutting whole periods; a stall that comes back is held two minutes', () => {
-  // Steady at 25 ms; at 15 s and again at 45 s the network holds six frames back and lets them go together.
-  const stalls = [1500, 4500];
-  const { out, stats, statsOverTime } = simulate(140, {
-    delayMs: (i) => {
-      const stall = stalls.find((at) => i >= at && i < at + 6);
-      return stall === undefined ? 25 : 25 + (stall + 6 - i) * 10;
-    },
+test('a stall (60 ms of frames held up, then all at once): the depth it raised is held a minute, then the delay comes down at once, by cutting whole periods', () => {
+  // Steady at 25 ms; at 15 s the network holds six frames back and lets them go together.
+  const stallAt = 1500;
+  const { out, stats, statsOverTime } = simulate(95, {
+    delayMs: (i) => (i >= stallAt && i < stallAt + 6 ? 25 + (stallAt + 6 - i) * 10 : 25),
   });
   const at = (s: number) => statsOverTime[s]!;
   // The depth goes up to cover it (one stall cannot be told from the first of many)…
   assert.ok(at(20).targetMs >= 55, `target after the stall ${at(20).targetMs} ms`);
-  // …and a lone one is let go after 10 s (a minute's hold kept our path 20–60 ms deeper than
-  // NetEQ for one spike; Jamulus's error rates held it two minutes).
-  assert.ok(at(27).targetMs <= 5.4, `target 12 s after the first stall: ${at(27).targetMs} ms`);
-  // The second, within two minutes of the first, is held until the first is two minutes old.
-  assert.ok(at(50).targetMs >= 55 && at(130).targetMs >= 55, `target at 50 s ${at(50).targetMs} ms, at 130 s ${at(130).targetMs} ms`);
-  assert.ok(stats.targetMs <= 5.4, `target at 140 s: ${stats.targetMs} ms`);
+  // …for a minute, and comes down when a minute has passed without another (Jamulus's error
+  // rates, counting its six late frames, held it up for over two minutes).
+  assert.ok(at(73).targetMs >= 55, `target at 73 s: ${at(73).targetMs} ms`);
+  assert.ok(stats.targetMs <= 5.4, `target at 95 s: ${stats.targetMs} ms`);
   // The read position follows the depth within a second, not at 0.5 % (12 s for 60 ms): cut to
   // within ACCEL_KEEP_MS of it, the rest resampled.
   const down = statsOverTime.findIndex((s, t) => t > 20 && s.targetMs <= 5.4);
-  assert.ok(down > 0 && down <= 27, `the depth came down at ${down} s`);
+  assert.ok(down > 0, 'the depth never came down');
   const after = at(down + 1);
   assert.ok(after.delayMs < after.targetMs + PlayoutBuffer.ACCEL_KEEP_MS + 1, `a second after the depth came down the delay is ${after.delayMs} ms (target ${after.targetMs})`);
   assert.ok(Math.abs(at(down + 3).delayMs - at(down + 3).targetMs) < 1.5, `three seconds after: ${at(down + 3).delayMs} ms`);
-  assert.ok(stats.acceleratedMs >= 90, `only ${stats.acceleratedMs} ms cut (two come-downs of ~50 ms)`);
+  assert.ok(stats.acceleratedMs >= 45, `only ${stats.acceleratedMs} ms cut`);
   // Cut as whole periods: the tones stay at their pitch and level, without a step or a gap.
   const from = (down - 1) * 375 * QUANTUM;
   for (const [c, hz] of TONES.entries()) {
@@ -278,8 +273,7 @@ test('a stall (60 ms of frames held up, then all at once): its depth is held 10 
     assert.ok(largestStep(out[c]!.subarray(from, from + 4 * RATE), 0) < TONE_STEP * 1.1, `channel ${c} clicks while cutting`);
     assert.ok(quietestWindowDb(out[c]!.subarray(from, from + 4 * RATE), 0) > -0.5, `channel ${c} has a gap while cutting`);
   }
-  // The second stall came 30 s after the first, when the depth was down again: a dropout each.
-  assert.ok(stats.dropouts <= 2, `${stats.dropouts} dropouts`);
+  assert.ok(stats.dropouts <= 1, `${stats.dropouts} dropouts`);
 });
 
 test('silence is skipped to come down; a part that is neither periodic nor silent is left to the 0.5 % resampling', () => {

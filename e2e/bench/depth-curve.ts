@@ -11,7 +11,7 @@ import { PlayoutBuffer } from '../../apps/web/media/playout/playout-buffer.ts';
  * minute each fixed depth would have cost, so the bench can say which depth this machine needs;
  * replaying the depths the buffer really had checks the replay against the dropouts it counted.
  */
-const LATE_RUN_GAP = PlayoutBuffer.LATE_RUN_GAP;
+const LATE_RUN_GAP = 10;
 const FRAMES_PER_MINUTE = 6000;
 
 /** Values per frame in a trace: arrival, transit, lateness, the lateness the buffer's depth covered. */

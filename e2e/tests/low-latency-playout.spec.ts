@@ -98,8 +98,8 @@ test('our playout path plays the tones at their pitch and level in stereo, with 
   expect(gaps, 'silent 10 ms windows').toBeLessThanOrEqual(5);
   expect(stats?.path).toBe('low-latency');
   expect(reads.length, 'buffer reads through the minute').toBeGreaterThanOrEqual(SECONDS / 4);
-  // The automatic depth covers lateness met in the last 10 s, or twice in two minutes (and a 1.3 ms
-  // step and the 2.7 ms read-ahead): no deeper than the jitter it met. How deep that is depends on the machine
+  // The automatic depth is the largest lateness of the last minute (and a 1.3 ms step and the
+  // 2.7 ms read-ahead): no deeper than the jitter it met. How deep that is depends on the machine
   // (36–43 ms idle here, 70–135 ms in a loaded CI), which is the latency benchmark's to report.
   const lateness = Math.max(...reads.map((r) => r.latenessMaxMs));
   const finalDepth = reads[reads.length - 1]!.targetMs;
