@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { nodeLinkRequests, SignalRequestError, type Ack, type NodeLinkRequestName, type NodeLinkRequestOf, type NodeLinkResponseOf } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
-import { ackedRequest } from '../signalling/acked-request.ts';
+import { ackedData, ackedRequest } from '../signalling/acked-request.ts';
 import { answerRequest } from '../signalling/request-dispatch.ts';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -54,9 +54,7 @@ export function askNodeLinkWithin<N extends NodeLinkRequestName>(
       clearTimeout(timer);
       let answer: NodeLinkResponseOf<N>;
       try {
-        if (!reply || typeof reply !== 'object') throw new SignalRequestError('internal', `${name}: the linked SFU node answered nothing`);
-        if (!reply.ok) throw new SignalRequestError(reply.error?.code ?? 'internal', reply.error?.message ?? `${name}: no answer`);
-        answer = checked(name, reply.data);
+        answer = checked(name, ackedData(name, reply));
       } catch (err) {
         if (waiting) reject(err);
         return;

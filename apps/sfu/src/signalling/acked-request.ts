@@ -14,6 +14,11 @@ export async function ackedRequest(socket: ClientSocket, name: string, payload: 
   } catch {
     throw new SignalRequestError('unavailable', noAnswer);
   }
+  return ackedData(name, reply);
+}
+
+/** An ack's data, or its error as a SignalRequestError (also for answers taken without ackedRequest's timeout). */
+export function ackedData(name: string, reply: Ack<unknown> | undefined): unknown {
   if (!reply || typeof reply !== 'object') throw new SignalRequestError('internal', `${name}: the room’s SFU node answered nothing`);
   if (reply.ok) return reply.data;
   throw new SignalRequestError(reply.error?.code ?? 'internal', reply.error?.message ?? `${name}: no answer`);
