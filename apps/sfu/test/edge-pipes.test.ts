@@ -113,3 +113,30 @@ test('the /nodes link admits SFU nodes of the deployment only, and answers bad r
     socket.close();
   }
 });
+
+test('the room’s pipe opens when the link connects before the edge’s router is made (a loaded edge)', async () => {
+  const { id: roomId } = await createRoom(h.sfu);
+  const room = await h.sfu.registry.open(roomId);
+  const mia = await plainMusician(room, { name: 'Mia', ssrc: 4103, hz: 440, isAgent: false });
+  // The router comes after the loopback link has connected, as on a busy node.
+  const slowWorker = new Proxy(worker, {
+    get: (target, key) =>
+      key === 'createRouter'
+        ? async (options: types.RouterOptions) => {
+            await new Promise((r) => setTimeout(r, 400));
+            return target.createRouter(options);
+          }
+        : Reflect.get(target, key, target),
+  });
+  const opening = EdgeRoom.open({ roomId, homeUrl: h.sfu.url, linkToken: () => h.sfu.access.nodeLinkToken('edge-test'), worker: slowWorker, rtc: EDGE_RTC, pipeIp: '127.0.0.1', logger: createLogger('silent') });
+  const gaveUp = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the pipe did not open in 5 s')), 5000).unref());
+  const edge = await Promise.race([opening, gaveUp]);
+  try {
+    assert.equal(await pipesOpen(), 1);
+    const piped = await edge.stream([...mia.peer.producers.keys()][0]!);
+    assert.equal(piped.peerId, mia.peer.id);
+  } finally {
+    edge.close();
+    mia.stop();
+  }
+});

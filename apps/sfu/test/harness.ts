@@ -51,7 +51,7 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     RECORDINGS_DIR: path.join(dir, 'recordings'),
     ...env,
   });
-  const running = await startSfu(config, db, createLogger('silent'));
+  const running = await startSfu(config, db, createLogger(process.env.SFU_TEST_LOG ?? 'silent')); // SFU_TEST_LOG=debug: the servers' logs while a test is looked into
   const sfu = Object.assign(running, { mailOutbox: config.mail.smtpUrl ? undefined : config.mail.outbox });
   const clients: Socket[] = [];
   const browsers: BrowserClient[] = [];

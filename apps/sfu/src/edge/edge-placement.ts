@@ -15,13 +15,12 @@ import { askNodeLink, askNodeLinkWithin } from './node-link-dispatch.ts';
 
 const CONNECT_TIMEOUT_MS = 3000;
 /**
- * How long an edge has to take a listener before this node serves them itself. It should sit well
- * under the page's 10 s for its join, so that the fallback reaches the page, but a loaded edge has
- * been seen to take more than 7 s to pipe a room for its first listener (two nodes and five
- * browsers on the CI's two cores), and at 4 s or 7 s such listeners were all served at the room's
- * node. Until that slowness is found, the edge has as long as before.
+ * How long an edge has to take a listener before this node serves them itself: under the page's
+ * 10 s for its join, so that the fallback reaches the page. A loaded edge takes a few hundred ms
+ * (two nodes and five browsers on two cores); the edges once seen to take over 7 s were waiting
+ * for a link 'connect' they had missed (edge-room.ts).
  */
-const LISTEN_TIMEOUT_MS = 10_000;
+const LISTEN_TIMEOUT_MS = 5000;
 /** A node that failed to take a listener is passed over this long (it may be dying, its lease not out yet). */
 const AVOID_MS = 30_000;
 
@@ -66,8 +65,10 @@ export class EdgePlacement {
   async place(roomId: string, rtpCapabilities: RequestOf<'join'>['rtpCapabilities'], page: ListenerPage, lost: (reason: string) => void): Promise<PlacedListener | null> {
     const node = await this.pick();
     if (!node) return null;
+    const started = performance.now();
     try {
       const link = await this.link(node.url);
+      const linked = Math.round(performance.now() - started);
       const request = { roomId, homeUrl: this.options.nodeUrl, rtpCapabilities };
       // The edge took them after all, too late: it lets their media go.
       const late = ({ listenerId }: { listenerId: string }) => void askNodeLink(link, 'edgeUnlisten', { listenerId }).catch(() => undefined);
@@ -77,11 +78,11 @@ export class EdgePlacement {
         if (reason) lost(reason);
       });
       this.placed.add(listener);
-      this.options.logger.info({ roomId, edge: node.id }, 'a listener placed on an edge node');
+      this.options.logger.info({ roomId, edge: node.id, ms: { link: linked, placed: Math.round(performance.now() - started) } }, 'a listener placed on an edge node');
       return listener;
     } catch (err) {
       this.avoidUntil.set(node.id, Date.now() + AVOID_MS);
-      this.options.logger.warn({ err: (err as Error).message, edge: node.id, roomId }, 'could not place a listener on an edge node; served here');
+      this.options.logger.warn({ err: (err as Error).message, edge: node.id, roomId, ms: Math.round(performance.now() - started) }, 'could not place a listener on an edge node; served here');
       return null;
     }
   }

@@ -65,6 +65,10 @@ export class EdgeRoom extends EventEmitter<{ close: [] }> {
 
   static async open(options: EdgeRoomOptions): Promise<EdgeRoom> {
     const logger = options.logger.child({ roomId: options.roomId, home: options.homeUrl });
+    // Each step's time goes to the log: a slow first listener at an edge has to be traced to one.
+    const started = performance.now();
+    const ms: Record<string, number> = {};
+    const step = (name: string) => (ms[name] = Math.round(performance.now() - started));
     const link = connectTo(`${options.homeUrl.replace(/\/$/, '')}/nodes`, {
       transports: ['websocket'],
       reconnection: false,
@@ -72,18 +76,32 @@ export class EdgeRoom extends EventEmitter<{ close: [] }> {
       timeout: CONNECT_TIMEOUT_MS,
       auth: { token: options.linkToken() },
     });
-    const router = await options.worker.createRouter({ mediaCodecs });
+    // Listened for before anything is awaited: on loopback the link can connect while the router
+    // is made, and a 'connect' missed left the edge waiting for one forever (its listener was then
+    // served at the room's node after placement's deadline).
+    const linked = new Promise<void>((resolve, reject) => {
+      link.once('connect', resolve);
+      link.once('connect_error', reject);
+    });
+    linked.catch(() => undefined); // awaited below; a refusal while the router is made is not unhandled
+    const router = await options.worker.createRouter({ mediaCodecs }).catch((err: unknown) => {
+      link.close();
+      throw err;
+    });
+    step('router');
     try {
-      await new Promise<void>((resolve, reject) => {
-        link.once('connect', resolve);
-        link.once('connect_error', reject);
-      });
+      await linked;
+      step('link');
       const pipe = await createPipeEnd(router, options.rtc, options.pipeIp);
+      step('pipeEnd');
       const home = await askNodeLink(link, 'pipeOpen', { roomId: options.roomId, ip: options.pipeIp, port: pipe.tuple.localPort, srtpParameters: pipe.srtpParameters! });
+      step('pipeOpen');
       await pipe.connect(home);
-      logger.info('edge: piping a room of another node to listeners here');
+      step('connected');
+      logger.info({ ms }, 'edge: piping a room of another node to listeners here');
       return new EdgeRoom(options.roomId, router, pipe, link, logger);
     } catch (err) {
+      logger.warn({ ms, err: (err as Error).message }, 'edge: could not pipe a room of another node');
       link.close();
       router.close();
       throw err;
