@@ -16,7 +16,7 @@ import { ParticipantsPanel } from './ParticipantsPanel';
 import { RecordingBadge } from './RecordingBadge';
 import { RecordingsPanel } from './RecordingsPanel';
 
-const IDLE: SessionState = { phase: 'idle', peers: [] };
+const IDLE: SessionState = { phase: 'idle', peers: [], joins: 0 };
 
 declare global {
   interface Window {
@@ -83,7 +83,7 @@ export function RoomView({ roomId, sfu, invite }: { roomId: string; sfu: SfuLoca
 
   const musicians = state.peers;
   return (
-    <div className="flex flex-col gap-5" data-testid="room" data-phase={state.phase}>
+    <div className="flex flex-col gap-5" data-testid="room" data-phase={state.phase} data-joins={state.joins}>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h1 className="flex flex-wrap items-center gap-3 text-2xl font-semibold">

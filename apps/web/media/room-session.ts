@@ -44,6 +44,8 @@ export interface SessionState {
   micPaused?: boolean;
   /** Which path plays what this page receives, and why when it is not the one asked for. */
   playout?: { path: PlayoutPath; reason?: string };
+  /** Joins completed since the page opened: a rejoin after the server came back counts one more. */
+  joins: number;
 }
 
 export interface JoinOptions {
@@ -90,7 +92,7 @@ const REJOIN_PATIENCE_MS = 60_000;
 export class RoomSession {
   private readonly signal: SignalClient;
   private listeners = new Set<() => void>();
-  private current: SessionState = { phase: 'idle', peers: [] };
+  private current: SessionState = { phase: 'idle', peers: [], joins: 0 };
   private device?: Device;
   private sendTransport?: types.Transport;
   /** ICE restarts since the page opened (a media path that failed while the signalling stayed up). */
@@ -188,7 +190,7 @@ export class RoomSession {
       for (const producer of announced) await this.consume(producer);
       if (this.micTrack) await this.publishMicrophone(this.micTrack);
       this.statsTimer = setInterval(() => void this.pollStats(), STATS_INTERVAL_MS);
-      this.update({ phase: 'joined' });
+      this.update({ phase: 'joined', joins: this.current.joins + 1 });
     } catch (err) {
       await this.leave({ keepError: true });
       const errorCode = (err as { code?: string }).code;
