@@ -9,9 +9,8 @@ import {
   type RequestName,
   type RequestOf,
   type ResponseOf,
+  SIGNAL_REQUEST_TIMEOUT_MS as REQUEST_TIMEOUT_MS,
 } from '@bandmate/shared';
-
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Typed, validated requests and notifications over one socket.io connection. */
 export class SignalClient {

@@ -15,6 +15,12 @@ export const MUSIC_OPUS = {
   fec: false,
 } as const;
 
+/**
+ * How long a page waits for the answer to a signalling request. A server that carries the request
+ * on (a relay to the room's SFU node) answers within less, so the page hears why.
+ */
+export const SIGNAL_REQUEST_TIMEOUT_MS = 10_000;
+
 export const LIMITS = {
   /** Largest JSON payload a signalling event may carry; rtpParameters are ~2–4 kB. */
   maxMessageBytes: 16 * 1024,

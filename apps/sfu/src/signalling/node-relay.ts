@@ -1,12 +1,17 @@
 import { io as connectTo, type Socket as ClientSocket } from 'socket.io-client';
-import { notifications, SignalRequestError, type NotificationName, type RequestName } from '@bandmate/shared';
+import { notifications, SIGNAL_REQUEST_TIMEOUT_MS, SignalRequestError, type NotificationName, type RequestName } from '@bandmate/shared';
 import type { Logger } from '../logger.ts';
-import { ackedRequest } from './acked-request.ts';
+import { ackedRequest, NoAnswerError } from './acked-request.ts';
 import type { SignalSocket } from './connection.ts';
 
-/** How long the room's node has to answer the relay's handshake, and then each request. */
+/** How long the room's node has to answer the relay's handshake. */
 const CONNECT_TIMEOUT_MS = 5000;
-const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * How long a relayed request has, the handshake included, from when the browser's request reached
+ * this node: under the page's own wait, so that the page hears that the room's node did not answer
+ * (and joins again) instead of timing out with no reason, with time left for the answer to travel.
+ */
+export const RELAYED_ANSWER_MS = SIGNAL_REQUEST_TIMEOUT_MS - 2000;
 
 export interface NodeRelayOptions {
   /** This node (named in the relay token). */
@@ -49,8 +54,8 @@ export class NodeRelay {
     return this.upstream ? this.target : undefined;
   }
 
-  /** Connects to the room's node at `url`; refused with `unavailable` (try again) when it cannot be reached. */
-  async open(url: string): Promise<void> {
+  /** Connects to the room's node at `url` by `deadline`; refused with `unavailable` (try again) when it cannot be reached. */
+  async open(url: string, deadline = Date.now() + RELAYED_ANSWER_MS): Promise<void> {
     // One room at a time, as for a connection's own joins.
     if (this.upstream) throw new SignalRequestError('already_joined', 'leave the current room first');
     const { headers } = this.browser.handshake;
@@ -59,7 +64,8 @@ export class NodeRelay {
       const value = headers[name];
       if (typeof value === 'string') extraHeaders[name] = value;
     }
-    const upstream = connectTo(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: CONNECT_TIMEOUT_MS, extraHeaders });
+    const timeout = Math.max(1, Math.min(CONNECT_TIMEOUT_MS, deadline - Date.now()));
+    const upstream = connectTo(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout, extraHeaders });
     this.upstream = upstream;
     this.target = url;
     this.closing = false;
@@ -96,11 +102,29 @@ export class NodeRelay {
     });
   }
 
-  /** Sends one request (already checked here) and answers with the room's node's answer. */
-  async request(name: RequestName, payload: unknown): Promise<unknown> {
+  /**
+   * Sends one request (already checked here) and answers with the room's node's answer by
+   * `deadline`. A room's node that does not answer in time is given up as a dead one would be:
+   * the link to it closes, which ends there whatever membership it carries (a join answered late
+   * leaves nobody behind), and a page that was in the room is told to join again.
+   */
+  async request(name: RequestName, payload: unknown, deadline = Date.now() + RELAYED_ANSWER_MS): Promise<unknown> {
     const upstream = this.upstream;
     if (!upstream) throw new SignalRequestError('unavailable', 'the connection to the room’s SFU node closed: join again');
-    return ackedRequest(upstream, name, payload, REQUEST_TIMEOUT_MS, `the room’s SFU node did not answer ${name}: try again`);
+    try {
+      return await ackedRequest(upstream, name, payload, Math.max(1, deadline - Date.now()), `the room’s SFU node did not answer ${name} in time: join again`);
+    } catch (err) {
+      if (err instanceof NoAnswerError && this.upstream === upstream) this.giveUp(name);
+      throw err;
+    }
+  }
+
+  private giveUp(name: RequestName): void {
+    this.options.logger.warn({ url: this.target, request: name }, 'relay: the room’s SFU node did not answer in time; ending the relayed membership');
+    this.close();
+    this.onMembershipEnded?.();
+    // A join or a leave is answered with the error itself; a page in the room learns it is out.
+    if (name !== 'join' && name !== 'leave') this.browser.emit('mediaRestart', { reason: 'the room’s SFU node did not answer: joining again' });
   }
 
   /** Told when the room's node ends the page's membership itself (not by the page's leave). */

@@ -2,7 +2,7 @@ import type { RequestName, RequestOf } from '@bandmate/shared';
 import type { ConnectionEdge } from '../edge/connection-edge.ts';
 import type { ConnectionPlacement } from '../edge/connection-placement.ts';
 import { RoomElsewhereError } from '../rooms/room-elsewhere.ts';
-import type { NodeRelay } from './node-relay.ts';
+import { RELAYED_ANSWER_MS, type NodeRelay } from './node-relay.ts';
 import type { RequestHandlers } from './request-dispatch.ts';
 
 /**
@@ -18,9 +18,11 @@ export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRel
   for (const name of Object.keys(local) as RequestName[]) {
     const handle = local[name] as (request: unknown) => Promise<unknown>;
     handlers[name] = async (request) => {
+      // The page's wait started about now: what is relayed is answered within RELAYED_ANSWER_MS of it.
+      const deadline = Date.now() + RELAYED_ANSWER_MS;
       if (relay.active) {
         if (edge?.serves(name, request)) return edge.handle(name, request);
-        const reply = await relay.request(name, request);
+        const reply = await relay.request(name, request, deadline);
         // Joined again there (the room moved within its node, or restarted): a new membership.
         if (name === 'join' && relay.url) await edge?.joined(request as RequestOf<'join'>, relay.url);
         // Out of that room: the next join may be for a room that runs here.
@@ -38,9 +40,9 @@ export function relayedHandlers(local: RequestHandlers, relay: NodeRelay, mayRel
         return reply;
       } catch (err) {
         if (!(mayRelay && name === 'join' && err instanceof RoomElsewhereError && err.url)) throw err;
-        await relay.open(err.url);
+        await relay.open(err.url, deadline);
         try {
-          const reply = await relay.request(name, request);
+          const reply = await relay.request(name, request, deadline);
           await edge?.joined(request as RequestOf<'join'>, err.url);
           return reply;
         } catch (refused) {
