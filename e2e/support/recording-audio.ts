@@ -104,9 +104,9 @@ export async function captureMicrophone(page: Page): Promise<void> {
  * Times the bursts of the page's microphone (the track it publishes) on the wall clock, from the
  * captured audio itself: a MediaStreamTrackProcessor on a clone of the track hands over each
  * captured chunk with its capture timestamp, and each burst's onset is placed at its sample in
- * its chunk. The capture clock is mapped to the page's clock by the least (arrival − capture end)
- * of the chunks within a second of the onset (the chunks read promptly): a busy page delays the
- * reads, not the least of them, and a capture clock drifting against the page's is followed.
+ * its chunk. The capture clock is mapped to the page's clock by the lower hull of the chunks'
+ * (arrival − capture end) (the chunks read promptly, lowerHull): a busy page delays reads, not the
+ * hull, and a capture clock drifting against the page's is followed.
  * (A WebAudio tap was used before: on a loaded machine its input queue grew by whole buffers,
  * 10–90 ms, and the reference moved with it.)
  */
@@ -169,11 +169,40 @@ export async function readMicOnsets(page: Page): Promise<{ onsets: number[]; gap
     return { onsets: [...t.onsets], chunks: t.chunks.map((c) => [...c] as [number, number]), gaps: t.gaps, error: t.error, timeOrigin: performance.timeOrigin };
   });
   if (tap.error) throw new Error(`the microphone tap failed: ${tap.error}`);
-  const onsets = tap.onsets.map((at) => {
-    let offset = Infinity;
-    for (const [end, arrival] of tap.chunks) if (Math.abs(end - at) <= 1000) offset = Math.min(offset, arrival - end);
-    if (!Number.isFinite(offset)) throw new Error('no captured chunk near a burst');
-    return tap.timeOrigin + at + offset;
-  });
+  if (tap.chunks.length === 0) throw new Error('the microphone tap read no chunk');
+  const hull = lowerHull(tap.chunks.map(([end, arrival]) => [end, arrival - end] as const));
+  const onsets = tap.onsets.map((at) => tap.timeOrigin + at + onHull(hull, at));
   return { onsets, gaps: tap.gaps };
+}
+
+type Point = readonly [number, number];
+
+/**
+ * The lower convex hull of (capture end, arrival − capture end) over the whole tap: the chunks read
+ * promptly lie on it, and a capture clock drifting against the page's tilts it. A page that stalled
+ * for seconds (a loaded CI machine: reads 50–170 ms late for several seconds) lies above it, where
+ * a least offset within a second of the onset took that stall for the capture clock.
+ */
+export function lowerHull(points: Point[]): Point[] {
+  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const hull: Point[] = [];
+  for (const p of sorted) {
+    while (hull.length >= 2) {
+      const [o, a] = [hull.at(-2)!, hull.at(-1)!];
+      // a is above the segment o → p: not on the lower hull.
+      if ((a[0] - o[0]) * (p[1] - o[1]) - (a[1] - o[1]) * (p[0] - o[0]) <= 0) hull.pop();
+      else break;
+    }
+    hull.push(p);
+  }
+  return hull;
+}
+
+/** The hull's value at x (its end segments' values beyond its ends). */
+export function onHull(hull: Point[], x: number): number {
+  if (hull.length === 1) return hull[0]![1];
+  let i = 1;
+  while (i < hull.length - 1 && hull[i]![0] < x) i++;
+  const [a, b] = [hull[i - 1]!, hull[i]!];
+  return b[0] === a[0] ? Math.min(a[1], b[1]) : a[1] + ((b[1] - a[1]) * (x - a[0])) / (b[0] - a[0]);
 }
