@@ -36,13 +36,15 @@ io.of('/nodes').on('connection', (socket) => {
   });
 });
 
-const placement = (listenTimeoutMs: number) =>
+/** The edge's last heartbeat: the people it counted, and when. */
+let heartbeat = { peers: 0, at: new Date(0) };
+const placement = (listenTimeoutMs: number, margin = 2) =>
   new EdgePlacement({
     nodeId: 'home',
     nodeUrl: 'http://127.0.0.1:1',
-    liveNodes: async () => [{ id: 'edge', url, peers: 0 }],
+    liveNodes: async () => [{ id: 'edge', url, peers: heartbeat.peers, heartbeatAt: heartbeat.at }],
     ownLoad: () => 10,
-    margin: 2,
+    margin,
     linkToken: () => 'token',
     logger: createLogger('silent'),
     listenTimeoutMs,
@@ -90,5 +92,29 @@ test('an edge slower than the deadline: the listener is served here in time, and
     assert.equal(next, asked, 'the slow edge was not asked again');
   } finally {
     p.close();
+  }
+});
+
+test('a listener placed before the edge’s heartbeat counts once: in the load it recorded', async () => {
+  // Ten here, a margin of 9: the edge takes a listener while it carries at most one.
+  const p = placement(1000, 9);
+  try {
+    answerAfterMs = 0;
+    heartbeat = { peers: 0, at: new Date() };
+    await new Promise((r) => setTimeout(r, 5));
+    const first = await p.place('room-1', caps, page, () => undefined);
+    assert.ok(first, 'the first listener placed');
+    // The edge's next heartbeat counts them.
+    await new Promise((r) => setTimeout(r, 5));
+    heartbeat = { peers: 1, at: new Date() };
+    const second = await p.place('room-1', caps, page, () => undefined);
+    assert.ok(second, 'the edge carries one, not two: the second placed too');
+    // Now it carries two (one recorded, one since): a third is served here.
+    assert.equal(await p.place('room-1', caps, page, () => undefined), null);
+    first.close();
+    second.close();
+  } finally {
+    p.close();
+    heartbeat = { peers: 0, at: new Date(0) };
   }
 });

@@ -85,16 +85,24 @@ test('a listener joining at a busy room node is served by a less loaded node; th
     // A musician is never placed: both her transports are A's.
     assert.ok(within(A_PORTS)(await askOk(ola, 'createWebRtcTransport', { direction: 'recv' })), 'a musician’s media on A');
 
-    // A now forwards to Mia and Ola (Leo is B's); once B's heartbeat counts Leo, B is not 2 less
-    // loaded than A with Nia, so she is served on A.
+    // A forwards to Mia, Ola and Nia (Leo is B's), B to Leo, counted once whether or not B's
+    // heartbeat has yet: A carries 2 more, so Nia goes to B too. Once B's heartbeat counts both, A
+    // with Zoe (Mia, Ola, Zoe) is not 2 more loaded than B: Zoe is served on A.
     const db = await openDatabase(a.databaseUrl);
+    const bCounts = (peers: number) => waitFor(async () => (await db.liveNodes(3000)).find((n) => n.id === 'place-b')?.peers === peers, 5000);
     try {
-      await waitFor(async () => (await db.liveNodes(3000)).find((n) => n.id === 'place-b')?.peers === 1, 5000);
+      await bCounts(1);
+      const nia = await listen(a, roomId, 'Nia');
+      assert.ok(within(B_PORTS)(nia.transport), `Nia on B: ${JSON.stringify(nia.transport.iceCandidates)}`);
+      await bCounts(2);
+      const zoe = await listen(a, roomId, 'Zoe');
+      assert.ok(within(A_PORTS)(zoe.transport), `Zoe on A: ${JSON.stringify(zoe.transport.iceCandidates)}`);
+      // Nia leaves: B serves Leo alone again.
+      await askOk(nia.socket, 'leave', {});
+      await waitFor(async () => (await gauge(b, 'bandmate_edge_listeners')) === 1, 3000);
     } finally {
       await db.close();
     }
-    const nia = await listen(a, roomId, 'Nia');
-    assert.ok(within(A_PORTS)(nia.transport), `Nia on A: ${JSON.stringify(nia.transport.iceCandidates)}`);
 
     // A listener whose page reached B is served by B as before (relayed), and removed by the host,
     // B lets her media go with her membership.
@@ -127,7 +135,7 @@ test('a listener joining at a busy room node is served by a less loaded node; th
     await b.close();
     harnesses.splice(harnesses.indexOf(b), 1);
     assert.match((await restart).reason, /the SFU node serving your audio stopped/);
-    await waitFor(() => room.peers.size === 3, 3000); // Mia, Ola, Nia: Leo's membership ended with his media
+    await waitFor(() => room.peers.size === 3, 3000); // Mia, Ola, Zoe: Leo's membership ended with his media
     await joinRoom(leo.socket, roomId, 'Leo', 'listener');
     assert.ok(within(A_PORTS)(await askOk(leo.socket, 'createWebRtcTransport', { direction: 'recv' })), 'served on A once the edge is gone');
   } finally {

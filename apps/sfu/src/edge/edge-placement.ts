@@ -28,8 +28,8 @@ export interface EdgePlacementOptions {
   nodeId: string;
   /** Where the edges pipe this node's rooms from (SFU_NODE_URL). */
   nodeUrl: string;
-  /** The live SFU nodes with the load each recorded at its last heartbeat. */
-  liveNodes: () => Promise<Array<{ id: string; url: string | null; peers: number }>>;
+  /** The live SFU nodes with the load each recorded at its last heartbeat, and when. */
+  liveNodes: () => Promise<Array<{ id: string; url: string | null; peers: number; heartbeatAt: Date }>>;
   /** This node's forwarding load now (the same figure its heartbeat records). */
   ownLoad: () => number;
   /** Place a listener on another node only when it is at least this much less loaded (SFU_PLACEMENT_MARGIN). */
@@ -94,8 +94,10 @@ export class EdgePlacement {
     let best: { id: string; url: string; load: number } | null = null;
     for (const node of nodes) {
       if (node.id === this.options.nodeId || !node.url || (this.avoidUntil.get(node.id) ?? 0) > now) continue;
-      // Its recorded load lags by up to a heartbeat: what this node placed there since counts too.
-      const load = node.peers + [...this.placed].filter((l) => l.nodeId === node.id).length;
+      // Its recorded load lags by up to a heartbeat: what this node placed there since counts too
+      // (those placed before it are in it already).
+      const since = node.heartbeatAt.getTime();
+      const load = node.peers + [...this.placed].filter((l) => l.nodeId === node.id && l.placedAt > since).length;
       if (!best || load < best.load) best = { id: node.id, url: node.url, load };
     }
     return best && own - best.load >= this.options.margin ? best : null;
@@ -147,6 +149,8 @@ export class EdgePlacement {
 
 /** A listener of a room here whose receive media an edge node serves (EdgePlacement). */
 export class PlacedListener {
+  /** When the edge took them (its heartbeats after this count them). */
+  readonly placedAt = Date.now();
   private transportId: string | undefined;
   private readonly consumers = new Set<string>();
   private ended = false;

@@ -29,7 +29,7 @@ export interface RoomStore {
   /** Makes this node the room's node, or says which live node runs it (RoomNodesRepository). */
   claimRoom(id: string, node: NodeClaim): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
   roomNode(id: string, leaseMs: number): Promise<{ nodeId: string; url: string | null; alive: boolean } | null>;
-  liveNodes(leaseMs: number): Promise<Array<{ id: string; url: string | null; peers: number }>>;
+  liveNodes(leaseMs: number): Promise<Array<{ id: string; url: string | null; peers: number; heartbeatAt: Date }>>;
   roomsNotHeldBy(nodeId: string, roomIds: string[]): Promise<string[]>;
 }
 
