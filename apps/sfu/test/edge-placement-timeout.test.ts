@@ -18,12 +18,15 @@ after(() => new Promise<void>((resolve) => io.close(() => resolve())));
 
 /** How long the edge takes to answer edgeListen, and the listeners it holds. */
 let answerAfterMs = 0;
+/** The edge answers edgeListen as a node with SFU_EDGE_LISTENERS=false does. */
+let refuse = false;
 let next = 0;
 const held = new Set<string>();
 const released: string[] = [];
 io.of('/nodes').on('connection', (socket) => {
   socket.on('edgeListen', (_request: unknown, ack: (reply: unknown) => void) => {
     const listenerId = `00000000-0000-4000-8000-${String(++next).padStart(12, '0')}`;
+    if (refuse) return ack({ ok: false, error: { code: 'forbidden', message: 'this node serves no listeners of other nodes (SFU_EDGE_LISTENERS=false)' } });
     setTimeout(() => {
       held.add(listenerId);
       ack({ ok: true, data: { listenerId } });
@@ -38,7 +41,7 @@ io.of('/nodes').on('connection', (socket) => {
 
 /** The edge's last heartbeat: the people it counted, and when. */
 let heartbeat = { peers: 0, at: new Date(0) };
-const placement = (listenTimeoutMs: number, margin = 2) =>
+const placement = (listenTimeoutMs: number, margin = 2, avoidMs?: { failed: number; refusing: number }) =>
   new EdgePlacement({
     nodeId: 'home',
     nodeUrl: 'http://127.0.0.1:1',
@@ -48,6 +51,7 @@ const placement = (listenTimeoutMs: number, margin = 2) =>
     linkToken: () => 'token',
     logger: createLogger('silent'),
     listenTimeoutMs,
+    avoidMs,
   });
 const page = { emit: () => undefined };
 const caps = { codecs: [], headerExtensions: [] };
@@ -116,5 +120,29 @@ test('a listener placed before the edge’s heartbeat counts once: in the load i
   } finally {
     p.close();
     heartbeat = { peers: 0, at: new Date(0) };
+  }
+});
+
+test('an edge set to take no listeners is passed over far longer than one that failed', async () => {
+  const p = placement(200, 2, { failed: 100, refusing: 60_000 });
+  try {
+    // A timeout: asked again once the short avoidance is over.
+    answerAfterMs = 400;
+    assert.equal(await p.place('room-1', caps, page, () => undefined), null);
+    await new Promise((r) => setTimeout(r, 150));
+    answerAfterMs = 0;
+    refuse = true;
+    const beforeRefusal = next;
+    assert.equal(await p.place('room-1', caps, page, () => undefined), null, 'refused: served here');
+    assert.equal(next, beforeRefusal + 1, 'the failed edge was asked again after its 100 ms');
+    // A refusal is a setting: not asked again soon.
+    await new Promise((r) => setTimeout(r, 150));
+    refuse = false;
+    assert.equal(await p.place('room-1', caps, page, () => undefined), null);
+    assert.equal(next, beforeRefusal + 1, 'the refusing edge was not asked again');
+  } finally {
+    refuse = false;
+    p.close();
+    await waitFor(() => held.size === 0, 2000);
   }
 });

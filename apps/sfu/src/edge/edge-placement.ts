@@ -23,6 +23,8 @@ const CONNECT_TIMEOUT_MS = 3000;
 const LISTEN_TIMEOUT_MS = 5000;
 /** A node that failed to take a listener is passed over this long (it may be dying, its lease not out yet). */
 const AVOID_MS = 30_000;
+/** A node set to take no listeners of other nodes (SFU_EDGE_LISTENERS=false) is asked again after this (its setting may change with a restart). */
+const REFUSING_AVOID_MS = 10 * 60_000;
 
 export interface EdgePlacementOptions {
   nodeId: string;
@@ -38,6 +40,8 @@ export interface EdgePlacementOptions {
   logger: Logger;
   /** LISTEN_TIMEOUT_MS unless a test shortens it. */
   listenTimeoutMs?: number;
+  /** AVOID_MS and REFUSING_AVOID_MS unless a test shortens them. */
+  avoidMs?: { failed: number; refusing: number };
 }
 
 /**
@@ -81,7 +85,13 @@ export class EdgePlacement {
       this.options.logger.info({ roomId, edge: node.id, ms: { link: linked, placed: Math.round(performance.now() - started) } }, 'a listener placed on an edge node');
       return listener;
     } catch (err) {
-      this.avoidUntil.set(node.id, Date.now() + AVOID_MS);
+      const refuses = err instanceof SignalRequestError && err.code === 'forbidden';
+      const avoid = this.options.avoidMs ?? { failed: AVOID_MS, refusing: REFUSING_AVOID_MS };
+      this.avoidUntil.set(node.id, Date.now() + (refuses ? avoid.refusing : avoid.failed));
+      if (refuses) {
+        this.options.logger.info({ edge: node.id }, 'an SFU node takes no listeners of other nodes (SFU_EDGE_LISTENERS=false); passed over for 10 min');
+        return null;
+      }
       this.options.logger.warn({ err: (err as Error).message, edge: node.id, roomId, ms: Math.round(performance.now() - started) }, 'could not place a listener on an edge node; served here');
       return null;
     }

@@ -25,7 +25,8 @@ export function placedHere(edges: EdgeRooms | undefined, notify: Notify, logger:
   return {
     handlers: {
       edgeListen: async ({ roomId, homeUrl, rtpCapabilities }) => {
-        if (!edges) throw new SignalRequestError('unavailable', 'this node serves no listeners of other nodes (SFU_EDGE_LISTENERS=false)');
+        // 'forbidden', not 'unavailable': a setting, which asking again soon will not change.
+        if (!edges) throw new SignalRequestError('forbidden', 'this node serves no listeners of other nodes (SFU_EDGE_LISTENERS=false)');
         const listenerId = randomUUID();
         const page = { emit: (_event: 'consumerClosed', payload: { consumerId: string; producerId: string }) => notify('edgeConsumerClosed', { listenerId, ...payload }) };
         const placed = await edges.listener(roomId, homeUrl, rtpCapabilities as unknown as types.RtpCapabilities, page);
