@@ -249,15 +249,7 @@ export class BrowserClient {
   }
 }
 
-/** Polls `check` until it holds; throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('condition not met in time');
-}
+export { waitFor } from './wait-for.ts';
 
 /**
  * The databases a suite can run the whole SFU on: SQLite always, PostgreSQL at TEST_DATABASE_URL_PG

@@ -13,6 +13,7 @@ import { SIGNAL_REQUEST_TIMEOUT_MS } from '@bandmate/shared';
 import { createLogger } from '../src/logger.ts';
 import { NodeRelay, RELAYED_ANSWER_MS } from '../src/signalling/node-relay.ts';
 import type { SignalSocket } from '../src/signalling/connection.ts';
+import { waitFor } from './wait-for.ts';
 
 const http = createServer();
 const io = new Server(http);
@@ -46,14 +47,6 @@ function browser() {
   return { relay, told };
 }
 
-const waitFor = async (check: () => boolean, ms: number) => {
-  for (const end = Date.now() + ms; !check(); ) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-};
-
 test('a relayed request is answered before the page stops waiting', () => {
   assert.ok(RELAYED_ANSWER_MS <= SIGNAL_REQUEST_TIMEOUT_MS - 1000, `${RELAYED_ANSWER_MS} ms leaves the answer a second to reach the page`);
 });
@@ -70,7 +63,7 @@ test('a join the room’s node does not answer: unavailable by the deadline, and
   const took = Date.now() - started;
   assert.ok(took >= 380 && took < 1500, `gave up at the deadline (${took} ms)`);
   assert.equal(relay.active, false, 'no longer relayed');
-  assert.ok(await waitFor(() => disconnects === before + 1, 2000), 'the room’s node saw the link go (a late membership ends with it)');
+  await waitFor(() => disconnects === before + 1, 2000, 'the room’s node saw the link go (a late membership ends with it)');
   assert.deepEqual(told, [], 'the join’s error is the answer; nothing else is sent');
 });
 
@@ -86,7 +79,7 @@ test('a page in the room whose request goes unanswered is told to join again, an
   await assert.rejects(relay.request('consume', {}, Date.now() + 300), { code: 'unavailable' });
   assert.equal(ended, 1, 'what this node held for the membership goes');
   assert.deepEqual(told.map((t) => t.event), ['mediaRestart']);
-  assert.ok(await waitFor(() => disconnects === before + 1, 2000), 'the room’s node saw the link go');
+  await waitFor(() => disconnects === before + 1, 2000, 'the room’s node saw the link go');
   await assert.rejects(relay.request('consume', {}), { code: 'unavailable' }, 'later requests are refused until the page joins again');
 });
 
